@@ -1,0 +1,786 @@
+//! # The executor: one loop, four steps
+//!
+//! This file is the event loop itself. Everything else in the crate exists to be called from
+//! here or to call back into here through a waker.
+//!
+//! ```text
+//!            ┌───────────────────────── Runtime::tick ─────────────────────────┐
+//!            │                                                                  │
+//!   ready ──►│ 1. RUN    pop the ids that are ready now, poll each task once    │
+//!   queue    │ 2. DECIDE how long we may sleep: 0 / until next timer / forever  │
+//!            │ 3. PARK   mio::Poll::poll(timeout); readiness wakes I/O waiters  │
+//!            │ 4. FIRE   move the clock on, fire expired timers (wake sleepers) │
+//!            └──────────────────────────────────────────────────────────────────┘
+//!                  wakes from steps 1, 3 and 4 (and other threads) refill the queue
+//! ```
+//!
+//! `block_on` repeats `tick` until the main future is done, then drops every task that is
+//! still pending, as `asyncio.run` does.
+//!
+//! ## Where the state lives
+//!
+//! The runtime's state is a [`Core`] behind an `Rc`. While a runtime runs, a thread-local
+//! (`CURRENT`) points at it, so `spawn`, `sleep` and `Instant::now` can find "the current
+//! loop" without being handed it, the same trick as asyncio's `get_running_loop()` and tokio's
+//! runtime context. Every part of `Core` sits in a `Cell`/`RefCell` that is borrowed only for
+//! a few lines and never across a poll: a task being polled may spawn, abort, sleep, or drop a
+//! socket, and all of those touch `Core` again.
+//!
+//! ## Shortcuts, honestly
+//!
+//! - One thread. tokio's multi-thread runtime has a run queue per worker and steals work;
+//!   glassloop has one FIFO and no `Send` bound, like asyncio.
+//! - A plain FIFO. tokio keeps a "LIFO slot" so a task woken by the task that just ran (a
+//!   message handed over a channel) runs next while its data is hot in cache.
+//! - A fixed batch per pass and no cooperative budget. tokio also forces a task that has done
+//!   128 operations in one poll to yield; here a task that never awaits holds the loop, which is
+//!   exactly what the course wants you to see.
+//!
+//! Read next: `time/wheel.rs`, where sleeping tasks wait.
+
+use std::cell::{Cell, RefCell};
+use std::fmt::Write as _;
+use std::future::Future;
+use std::io;
+use std::panic::Location;
+use std::pin::{pin, Pin};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use crossbeam_channel::Receiver;
+use futures_task::waker_ref;
+use slab::Slab;
+
+use crate::reactor::Reactor;
+use crate::task::{spawn_on, JoinHandle, Task, TaskId};
+use crate::time::clock::Clock;
+use crate::time::wheel::Wheel;
+use crate::time::Instant;
+use crate::waker::{TaskWaker, Unparker};
+
+/// How many ready tasks one pass of step 1 polls at most before looking at timers and I/O.
+/// asyncio runs every callback that was ready at the start of the pass; tokio's
+/// current_thread runtime polls up to 61 tasks between looks at I/O (its `event_interval`).
+pub const DEFAULT_BATCH: usize = 61;
+
+// ───────────────────────────── the current runtime ─────────────────────────────
+
+thread_local! {
+    /// The runtime running on this thread, if any. Set by `block_on`/`step` for their duration.
+    static CURRENT: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
+}
+
+/// Run `f` with the current runtime's core, or panic with a message that says what to do.
+/// `what` names the caller for the message, e.g. "glassloop::spawn".
+pub(crate) fn with_current<R>(what: &str, f: impl FnOnce(&Rc<Core>) -> R) -> R {
+    let core = CURRENT.with(|current| current.borrow().clone());
+    match core {
+        Some(core) => f(&core),
+        None => panic!(
+            "{what} was called outside a glassloop runtime. Wrap your program in \
+             `glassloop::run(async {{ ... }})` (or `Runtime::block_on`) and call it from code \
+             that runs inside."
+        ),
+    }
+}
+
+/// Is a glassloop runtime running on this thread?
+pub(crate) fn in_runtime() -> bool {
+    CURRENT.with(|current| current.borrow().is_some())
+}
+
+/// Sets `CURRENT` for as long as it lives; restores "no runtime" when dropped, even on panic.
+struct EnterGuard;
+
+impl EnterGuard {
+    fn enter(core: &Rc<Core>, what: &str) -> EnterGuard {
+        CURRENT.with(|current| {
+            let mut current = current.borrow_mut();
+            assert!(
+                current.is_none(),
+                "{what} was called while a glassloop runtime is already running on this \
+                 thread. A loop cannot run inside itself: inside async code, `.await` the \
+                 future (or `glassloop::spawn` it) instead of starting another loop."
+            );
+            *current = Some(core.clone());
+        });
+        EnterGuard
+    }
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        CURRENT.with(|current| current.borrow_mut().take());
+    }
+}
+
+// ───────────────────────────── Core: the loop's state ─────────────────────────────
+
+/// The state of one runtime. Shared (`Rc`) by the `Runtime`, the thread-local, join handles,
+/// timers and sockets.
+pub(crate) struct Core {
+    /// Every live spawned task. Inserted by `spawn`, removed when a task ends or is aborted.
+    pub(crate) tasks: RefCell<Slab<Task>>,
+    /// The receiving end of the ready queue; only the loop pops.
+    ready_rx: Receiver<TaskId>,
+    /// The sending end, the `parked` flag and the doorbell, shared with every waker.
+    pub(crate) unparker: Arc<Unparker>,
+    /// Spawn counter; the next task's generation. Starts at 1 (0 is the main future).
+    next_generation: Cell<u64>,
+    /// Real or virtual time.
+    pub(crate) clock: Clock,
+    /// Sleeping tasks' wakers, keyed by deadline in milliseconds since the clock's origin.
+    pub(crate) timers: RefCell<Wheel<Waker>>,
+    /// mio's Poll and the I/O registrations.
+    pub(crate) reactor: Reactor,
+    /// Work in flight outside the loop that will wake a task when done (blocking jobs). While
+    /// it is non-zero the virtual clock does not jump: it cannot know how long that work takes.
+    pub(crate) holds: Arc<AtomicUsize>,
+    /// The waker of the future given to `block_on`, while it runs.
+    main_waker: RefCell<Option<Arc<TaskWaker>>>,
+    /// Step 1 polls at most this many tasks per pass.
+    batch: usize,
+    /// Counters for tests and reports.
+    pub(crate) stats: Stats,
+}
+
+/// Counters kept by the loop, cheap enough to keep always.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    pub(crate) ticks: Cell<u64>,
+    pub(crate) polls: Cell<u64>,
+    pub(crate) spawned: Cell<u64>,
+}
+
+impl Core {
+    /// Insert a new task built by `make` (which receives the id) and queue it for its first
+    /// poll.
+    pub(crate) fn insert_task(
+        &self,
+        name: Option<Rc<str>>,
+        spawned_at: &'static Location<'static>,
+        make: impl FnOnce(TaskId) -> Pin<Box<dyn Future<Output = ()>>>,
+    ) -> TaskId {
+        let generation = self.next_generation.get();
+        self.next_generation.set(generation + 1);
+        self.stats.spawned.set(self.stats.spawned.get() + 1);
+        let mut tasks = self.tasks.borrow_mut();
+        let entry = tasks.vacant_entry();
+        let id = TaskId {
+            slot: entry.key(),
+            generation,
+        };
+        let waker = TaskWaker::new(id, self.unparker.clone());
+        entry.insert(Task {
+            id,
+            name,
+            spawned_at,
+            future: Some(make(id)),
+            waker,
+            polls: 0,
+        });
+        drop(tasks);
+        // A new task starts out scheduled (its flag is already true): queue its first poll.
+        self.push_ready(id);
+        id
+    }
+
+    /// Put an id on the ready queue directly (the task's `scheduled` flag is already set).
+    fn push_ready(&self, id: TaskId) {
+        // The receiver is owned by this same Core, so the channel cannot be disconnected.
+        let _ = self.unparker.ready_tx.send(id);
+    }
+
+    /// Remove task `id` and drop its future. Used by `JoinHandle::abort`.
+    pub(crate) fn abort(&self, id: TaskId) {
+        let removed = {
+            let mut tasks = self.tasks.borrow_mut();
+            match tasks.get(id.slot) {
+                Some(task) if task.id == id => Some(tasks.remove(id.slot)),
+                _ => None, // already finished or aborted
+            }
+        };
+        // Drop outside the borrow: the future's destructors may spawn, abort or cancel timers.
+        // If the task is aborting itself, its future is out on the stack in `poll_task`, the
+        // record's `future` is None, and `poll_task` drops the future when the poll returns.
+        drop(removed);
+    }
+
+    /// Drop every remaining task (invariant 11). Destructors may touch the runtime, so each
+    /// is dropped outside the borrow, and tasks they spawn are dropped too.
+    fn drop_all_tasks(&self) {
+        loop {
+            let drained: Vec<Task> = self.tasks.borrow_mut().drain().collect();
+            if drained.is_empty() {
+                break;
+            }
+            drop(drained);
+        }
+        while self.ready_rx.try_recv().is_ok() {}
+    }
+}
+
+// ───────────────────────────── Builder ─────────────────────────────
+
+/// Configures a [`Runtime`] before building it.
+///
+/// ```
+/// use std::time::Duration;
+/// use glassloop::time::{sleep, Instant};
+///
+/// let rt = glassloop::Runtime::builder().virtual_clock().build().unwrap();
+/// let waited = rt.block_on(async {
+///     let start = Instant::now();
+///     sleep(Duration::from_secs(10)).await; // instant under the virtual clock
+///     start.elapsed()
+/// });
+/// assert_eq!(waited, Duration::from_secs(10)); // and exact
+/// ```
+///
+/// asyncio: `asyncio.Runner` / `new_event_loop()`; tokio: `tokio::runtime::Builder`.
+#[derive(Debug, Clone)]
+pub struct Builder {
+    virtual_clock: bool,
+    batch: usize,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            virtual_clock: false,
+            batch: DEFAULT_BATCH,
+        }
+    }
+}
+
+impl Builder {
+    /// A builder with the defaults: real clock, batches of [`DEFAULT_BATCH`].
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Use the virtual clock: time starts at zero and, whenever no task is ready and nothing
+    /// outside the loop is pending, jumps straight to the next timer's deadline. A program that
+    /// sleeps 10 s finishes at once, and `Instant::elapsed` reports exactly 10 s.
+    ///
+    /// asyncio has no built-in equivalent (test libraries patch the loop's clock); tokio:
+    /// `start_paused(true)` with auto-advance.
+    pub fn virtual_clock(mut self) -> Builder {
+        self.virtual_clock = true;
+        self
+    }
+
+    /// How many ready tasks step 1 of a tick polls before checking timers and I/O (at least 1).
+    pub fn batch(mut self, batch: usize) -> Builder {
+        self.batch = batch.max(1);
+        self
+    }
+
+    /// Build the runtime. Fails only if the OS refuses an epoll instance or an eventfd.
+    pub fn build(self) -> io::Result<Runtime> {
+        let (reactor, doorbell) = Reactor::new()?;
+        let (ready_tx, ready_rx) = crossbeam_channel::unbounded();
+        let unparker = Arc::new(Unparker {
+            ready_tx,
+            parked: AtomicBool::new(false),
+            doorbell,
+            doorbell_rings: AtomicUsize::new(0),
+        });
+        let clock = if self.virtual_clock {
+            Clock::new_virtual()
+        } else {
+            Clock::new_real()
+        };
+        let core = Core {
+            tasks: RefCell::new(Slab::new()),
+            ready_rx,
+            unparker,
+            next_generation: Cell::new(1),
+            clock,
+            timers: RefCell::new(Wheel::new()),
+            reactor,
+            holds: Arc::new(AtomicUsize::new(0)),
+            main_waker: RefCell::new(None),
+            batch: self.batch,
+            stats: Stats::default(),
+        };
+        Ok(Runtime {
+            core: Rc::new(core),
+        })
+    }
+}
+
+// ───────────────────────────── Runtime ─────────────────────────────
+
+/// A single-threaded event loop: tasks, a ready queue, a reactor and a timer wheel.
+///
+/// asyncio: the event loop (`asyncio.run`, `loop.run_until_complete`); tokio: a
+/// `current_thread` runtime with a `LocalSet`.
+pub struct Runtime {
+    core: Rc<Core>,
+}
+
+/// What one call to [`Runtime::step`] did. Lets tests and classroom tools watch the loop turn
+/// by turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tick {
+    /// Tasks polled in step 1 (the main future counts when it was polled).
+    pub polled: usize,
+    /// Readiness events dispatched in step 3.
+    pub io_events: usize,
+    /// Timers that fired in step 4.
+    pub timers_fired: usize,
+    /// The clock after the tick.
+    pub now: Instant,
+    /// True if nothing can ever happen again: no task is ready and nothing holds a waker.
+    pub stalled: bool,
+}
+
+/// Whether the loop may sleep this tick, decided in step 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Park {
+    /// Look at I/O without sleeping.
+    DontSleep,
+    /// Sleep at most this long.
+    AtMost(Duration),
+    /// Sleep until an I/O event or a wake from another thread.
+    UntilWoken,
+    /// Nothing can ever wake anything: report instead of hanging.
+    Stalled,
+}
+
+impl Runtime {
+    /// A runtime with the real clock. Same as `Runtime::builder().build()`.
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// Start configuring a runtime.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// Run `future` to completion on this thread, driving every task it spawns, and return its
+    /// output. Tasks still pending when it completes are dropped (cancelled).
+    ///
+    /// asyncio: `loop.run_until_complete` / `asyncio.run`; tokio: `Runtime::block_on`.
+    ///
+    /// # Panics
+    /// If called while a glassloop runtime is already running on this thread (use `.await`
+    /// instead); if the main future panics (the panic is passed on); if the loop stalls: the
+    /// main future is waiting but no task is ready and no waker exists that could ever wake
+    /// one (the message lists the pending tasks).
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _enter = EnterGuard::enter(&self.core, "Runtime::block_on / glassloop::run");
+        // Whatever happens (even a panic), the tasks left over are dropped before we return.
+        let _shutdown = ShutdownGuard(&self.core);
+        let mut main = MainTask {
+            future: pin!(future),
+            output: None,
+        };
+        let waker = TaskWaker::new(TaskId::MAIN, self.core.unparker.clone());
+        *self.core.main_waker.borrow_mut() = Some(waker);
+        self.core.push_ready(TaskId::MAIN);
+        loop {
+            let tick = self.tick(&mut main);
+            if let Some(output) = main.output.take() {
+                return output;
+            }
+            if tick.stalled {
+                panic!("{}", self.stall_report());
+            }
+        }
+    }
+
+    /// Spawn a task on this runtime from outside it (before `block_on` or between `step`s).
+    ///
+    /// asyncio: `loop.create_task`; tokio: `Runtime::spawn`.
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        spawn_on(&self.core, None, Location::caller(), future)
+    }
+
+    /// Turn the loop once without a main future, and report what happened. Never sleeps
+    /// longer than until the next timer, and never sleeps at all when nothing could wake it.
+    /// This is how the invariant tests take one step at a time.
+    pub fn step(&self) -> Tick {
+        let _enter = EnterGuard::enter(&self.core, "Runtime::step");
+        self.tick(&mut NoMain)
+    }
+
+    /// The current time on this runtime's clock.
+    pub fn now(&self) -> Instant {
+        Instant::from_duration(self.core.clock.now())
+    }
+
+    /// True if this runtime uses the virtual clock.
+    pub fn is_virtual_clock(&self) -> bool {
+        self.core.clock.is_virtual()
+    }
+
+    /// How many tasks are alive (spawned and neither finished nor dropped).
+    pub fn live_tasks(&self) -> usize {
+        self.core.tasks.borrow().len()
+    }
+
+    /// How many times a cross-thread wake had to ring the reactor's doorbell to unpark the
+    /// loop (invariant 10's evidence).
+    pub fn doorbell_rings(&self) -> usize {
+        self.core.unparker.doorbell_rings.load(Ordering::Relaxed)
+    }
+
+    // ─────────────── the tick ───────────────
+
+    /// One turn of the loop. Its contract, step by step (the code below follows it):
+    ///
+    /// 1. **Run.** Count the ids in the ready queue *now* (at most the batch size) and poll that
+    ///    many, oldest first. Tasks woken during this pass, including a task that wakes itself,
+    ///    go to the back and wait for the next pass, so timers and I/O get a look in between
+    ///    (invariants 3 and 4). A stale id (finished or aborted task, reused slot) is skipped
+    ///    (invariant 7). If the main future completes, the tick ends at once.
+    /// 2. **Decide how long to sleep.** Zero if anything is ready. Otherwise, with the real
+    ///    clock, until the timer wheel's next expiration, or with no timers until woken. With
+    ///    the virtual clock, zero whenever a timer exists (time will jump in step 4); until
+    ///    woken if only I/O or a blocking job can make progress. If nothing at all holds a
+    ///    waker, the loop is stalled and says so instead of sleeping forever.
+    /// 3. **Park** in `mio::Poll::poll` for that long. Readiness events wake the tasks waiting on
+    ///    those sockets; a wake from another thread rings the doorbell and ends the sleep
+    ///    (invariant 10).
+    /// 4. **Fire timers.** With the virtual clock and nothing ready and no outside work in
+    ///    flight, first jump the clock to the wheel's next expiration. Then advance the wheel to
+    ///    the clock's now and wake every expired timer, in deadline order (invariant 5).
+    fn tick(&self, main: &mut dyn PollMain) -> Tick {
+        let core = &*self.core;
+        core.stats.ticks.set(core.stats.ticks.get() + 1);
+
+        // 1. Run.
+        let batch = core.ready_rx.len().min(core.batch);
+        let mut polled = 0;
+        for _ in 0..batch {
+            let Ok(id) = core.ready_rx.try_recv() else {
+                break;
+            };
+            if id == TaskId::MAIN {
+                polled += 1;
+                if self.poll_main(main) {
+                    return self.tick_report(polled, 0, 0, false);
+                }
+            } else if self.poll_task(id) {
+                polled += 1;
+            }
+        }
+
+        // 2. Decide how long to sleep.
+        let park = self.park_decision();
+        if park == Park::Stalled {
+            return self.tick_report(polled, 0, 0, true);
+        }
+
+        // 3. Park.
+        let io_events = self.park(park);
+
+        // 4. Fire timers.
+        let timers_fired = self.fire_timers();
+
+        self.tick_report(polled, io_events, timers_fired, false)
+    }
+
+    /// Poll the main future once. Returns true when it has completed.
+    fn poll_main(&self, main: &mut dyn PollMain) -> bool {
+        let Some(waker) = self.core.main_waker.borrow().clone() else {
+            return false; // `step` has no main future; a stray MAIN id is ignored
+        };
+        waker.scheduled.store(false, Ordering::SeqCst);
+        self.core.stats.polls.set(self.core.stats.polls.get() + 1);
+        let waker = waker_ref(&waker);
+        let mut cx = Context::from_waker(&waker);
+        main.poll_main(&mut cx)
+    }
+
+    /// Poll one spawned task once. Returns false if the id was stale (nothing polled).
+    /// A good breakpoint: `break glassloop::executor::Runtime::poll_task`.
+    fn poll_task(&self, id: TaskId) -> bool {
+        let core = &*self.core;
+        // Take the future out of the slab so that, while it runs, the task may spawn, abort
+        // or finish other tasks (all of which borrow the slab).
+        let (mut future, waker) = {
+            let mut tasks = core.tasks.borrow_mut();
+            let Some(task) = tasks.get_mut(id.slot) else {
+                return false; // freed since it was woken
+            };
+            if task.id != id {
+                return false; // the slot now holds a newer task: a stale waker (invariant 7)
+            }
+            let Some(future) = task.future.take() else {
+                unreachable!("task {id:?} is queued while it is being polled");
+            };
+            task.polls += 1;
+            (future, task.waker.clone())
+        };
+        // Clear the flag *before* polling: a wake that happens during this poll must queue
+        // the task again (invariant 4), and any number of wakes before the next poll add one
+        // entry (invariant 2).
+        waker.scheduled.store(false, Ordering::SeqCst);
+        core.stats.polls.set(core.stats.polls.get() + 1);
+
+        let poll = {
+            let waker = waker_ref(&waker);
+            let mut cx = Context::from_waker(&waker);
+            future.as_mut().poll(&mut cx)
+        };
+
+        let mut tasks = core.tasks.borrow_mut();
+        let still_ours = matches!(tasks.get(id.slot), Some(task) if task.id == id);
+        match poll {
+            Poll::Pending if still_ours => {
+                tasks[id.slot].future = Some(future);
+            }
+            Poll::Ready(()) if still_ours => {
+                let finished = tasks.remove(id.slot);
+                drop(tasks);
+                drop(finished); // invariant 7: gone from the slab, never polled again
+                drop(future);
+            }
+            _ => {
+                // The task aborted itself during the poll; its record is already gone.
+                drop(tasks);
+                drop(future);
+            }
+        }
+        true
+    }
+
+    /// Step 2: how long may the loop sleep?
+    fn park_decision(&self) -> Park {
+        let core = &*self.core;
+        if !core.ready_rx.is_empty() {
+            return Park::DontSleep;
+        }
+        let outside_work = core.holds.load(Ordering::SeqCst) > 0;
+        let next_timer = core.timers.borrow().next_expiration();
+        match next_timer {
+            Some(_) if core.clock.is_virtual() && !outside_work => Park::DontSleep,
+            Some(at_ms) => {
+                let deadline = Duration::from_millis(at_ms);
+                Park::AtMost(deadline.saturating_sub(core.clock.now()))
+            }
+            None if !outside_work && !core.reactor.has_waiters() && self.is_stalled() => {
+                Park::Stalled
+            }
+            None => Park::UntilWoken,
+        }
+    }
+
+    /// Step 3: sleep in the reactor. Returns how many I/O events were dispatched.
+    ///
+    /// The lost-wake-up race, and how it is avoided: another thread may wake a task just as
+    /// the loop decides to sleep. If the loop checked the queue, *then* the waker pushed its id,
+    /// *then* the loop slept, the wake would be lost until some unrelated event. So the loop
+    /// first sets `parked = true`, then checks the queue once more; a waker first pushes its id,
+    /// then reads `parked`. With sequentially consistent ordering on both sides, at least one
+    /// of them sees the other: either the loop sees the id and does not sleep, or the waker
+    /// sees `parked` and rings the doorbell, which makes `poll` return at once.
+    fn park(&self, park: Park) -> usize {
+        let core = &*self.core;
+        let timeout = match park {
+            Park::DontSleep | Park::Stalled => Some(Duration::ZERO),
+            Park::AtMost(duration) => Some(duration),
+            Park::UntilWoken => None,
+        };
+        if timeout == Some(Duration::ZERO) {
+            return core.reactor.poll_events(timeout);
+        }
+        core.unparker.parked.store(true, Ordering::SeqCst);
+        std::sync::atomic::fence(Ordering::SeqCst);
+        let timeout = if core.ready_rx.is_empty() {
+            timeout
+        } else {
+            Some(Duration::ZERO) // a wake slipped in between step 2 and now
+        };
+        let events = core.reactor.poll_events(timeout);
+        core.unparker.parked.store(false, Ordering::SeqCst);
+        events
+    }
+
+    /// Step 4: move time on and wake expired timers. Returns how many fired.
+    /// A good breakpoint: `break glassloop::executor::Runtime::fire_timers`.
+    fn fire_timers(&self) -> usize {
+        let core = &*self.core;
+        if core.clock.is_virtual()
+            && core.ready_rx.is_empty()
+            && core.holds.load(Ordering::SeqCst) == 0
+        {
+            // Nothing can happen before the next timer, so skip the wait: this is the whole
+            // trick of the virtual clock.
+            if let Some(at_ms) = core.timers.borrow().next_expiration() {
+                core.clock.advance_to(Duration::from_millis(at_ms));
+            }
+        }
+        let mut fired = Vec::new();
+        core.timers
+            .borrow_mut()
+            .advance(core.clock.now_ms(), &mut fired);
+        // Wake after the borrow ends: waking may drop the last waker, and tasks are not polled
+        // here, but keeping borrows short is the rule in this file.
+        let count = fired.len();
+        for waker in fired {
+            waker.wake();
+        }
+        count
+    }
+
+    /// True if no waker exists outside the runtime's own records: then no timer, socket,
+    /// channel or thread can ever wake a task, and waiting would hang forever. Exact, because
+    /// every `Waker` clone of a task holds one strong count on its `Arc<TaskWaker>`.
+    fn is_stalled(&self) -> bool {
+        let core = &*self.core;
+        let main_held = core
+            .main_waker
+            .borrow()
+            .as_ref()
+            .is_some_and(|waker| Arc::strong_count(waker) > 1);
+        let task_held = core
+            .tasks
+            .borrow()
+            .iter()
+            .any(|(_, task)| Arc::strong_count(&task.waker) > 1);
+        core.ready_rx.is_empty() && !main_held && !task_held
+    }
+
+    /// The message of a stall: what is pending and why nothing can wake it.
+    fn stall_report(&self) -> String {
+        let mut report = String::from(
+            "glassloop: the loop is stalled. The main future is waiting, but no task is ready, \
+             no timer is set, no socket is registered, and no waker is held anywhere (not by a \
+             channel, not by another thread), so nothing can ever wake it. Look for a future \
+             that returns Pending without storing its waker, or a channel whose sender is kept \
+             alive but never used.\nTasks still pending:",
+        );
+        let tasks = self.core.tasks.borrow();
+        if tasks.is_empty() {
+            report.push_str(" none besides the main future");
+        }
+        for (_, task) in tasks.iter() {
+            let _ = write!(
+                report,
+                "\n  task {} spawned at {}, polled {} time(s)",
+                task.label(),
+                task.spawned_at,
+                task.polls
+            );
+        }
+        report
+    }
+
+    fn tick_report(&self, polled: usize, io_events: usize, timers: usize, stalled: bool) -> Tick {
+        Tick {
+            polled,
+            io_events,
+            timers_fired: timers,
+            now: self.now(),
+            stalled,
+        }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        // Tasks spawned with `Runtime::spawn` but never run end here; their destructors may
+        // look for the runtime (to cancel a timer, say), so enter it if we can.
+        if in_runtime() {
+            self.core.drop_all_tasks();
+        } else {
+            let _enter = EnterGuard::enter(&self.core, "Runtime::drop");
+            self.core.drop_all_tasks();
+        }
+    }
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("virtual_clock", &self.core.clock.is_virtual())
+            .field("live_tasks", &self.live_tasks())
+            .field("now", &self.now())
+            .finish()
+    }
+}
+
+/// Drops the remaining tasks when `block_on` returns or unwinds (invariant 11).
+struct ShutdownGuard<'a>(&'a Core);
+
+impl Drop for ShutdownGuard<'_> {
+    fn drop(&mut self) {
+        self.0.drop_all_tasks();
+        self.0.main_waker.borrow_mut().take();
+    }
+}
+
+// ───────────────────────────── the main future ─────────────────────────────
+
+/// The future given to `block_on`, kept on `block_on`'s stack (so it need not be `'static`).
+trait PollMain {
+    /// Poll once; true when it has completed.
+    fn poll_main(&mut self, cx: &mut Context<'_>) -> bool;
+}
+
+struct MainTask<'a, F: Future> {
+    future: Pin<&'a mut F>,
+    output: Option<F::Output>,
+}
+
+impl<F: Future> PollMain for MainTask<'_, F> {
+    fn poll_main(&mut self, cx: &mut Context<'_>) -> bool {
+        match self.future.as_mut().poll(cx) {
+            Poll::Ready(output) => {
+                self.output = Some(output);
+                true
+            }
+            Poll::Pending => false,
+        }
+    }
+}
+
+/// `step` has no main future.
+struct NoMain;
+
+impl PollMain for NoMain {
+    fn poll_main(&mut self, _: &mut Context<'_>) -> bool {
+        false
+    }
+}
+
+// ───────────────────────────── run ─────────────────────────────
+
+/// Run `future` on a fresh runtime with the real clock and return its output: the one-line
+/// entry point.
+///
+/// asyncio: `asyncio.run(main())`; tokio: `#[tokio::main]`.
+///
+/// ```
+/// let greeting = glassloop::run(async { "hello from the loop" });
+/// assert_eq!(greeting, "hello from the loop");
+/// ```
+///
+/// # Panics
+/// Inside a running glassloop runtime (await the future instead); if the OS cannot create the
+/// reactor; as [`Runtime::block_on`].
+pub fn run<F: Future>(future: F) -> F::Output {
+    if in_runtime() {
+        panic!(
+            "glassloop::run was called while a glassloop runtime is already running on this \
+             thread. A loop cannot run inside itself: inside async code, `.await` the future \
+             (or `glassloop::spawn` it) instead of calling run."
+        );
+    }
+    let runtime = Runtime::new()
+        .unwrap_or_else(|err| panic!("glassloop::run could not create the reactor: {err}"));
+    runtime.block_on(future)
+}

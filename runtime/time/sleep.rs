@@ -1,0 +1,156 @@
+//! # sleep: a future that asks the wheel to wake it
+//!
+//! `sleep(d)` does no waiting of its own. Its first poll computes a deadline, puts
+//! `(deadline, waker)` into the runtime's timer wheel and returns `Pending`. When step 4 of a
+//! tick finds the deadline passed, the wheel hands back the waker, the waker queues the task,
+//! and the next poll sees `now >= deadline` and returns `Ready`.
+//!
+//! ```text
+//!   poll #1: now < deadline ─► wheel.insert(deadline_ms, waker) ─► Pending
+//!            ... the task is not polled at all while it sleeps ...
+//!   tick step 4: wheel.advance(now) ─► fired: [waker] ─► waker.wake() ─► ready queue
+//!   poll #2: now >= deadline ─► Ready(())
+//! ```
+//!
+//! Dropping a `Sleep` (because a `timeout` or `select` gave up on it, or its task was
+//! cancelled) cancels its wheel entry, so a dropped timer never wakes anything (invariant 6).
+//! If a `Sleep` is polled again by a different task (moved into another task), it swaps the
+//! stored waker, so the right task is woken.
+//!
+//! Very long sleeps are fine: beyond the wheel's six levels (~2.18 years) entries wait in an
+//! overflow list, and `Duration::MAX` saturates to "the end of time" rather than overflowing.
+//!
+//! asyncio: `await asyncio.sleep(d)` (which calls `loop.call_later(d, future.set_result)`);
+//! tokio: `tokio::time::sleep`.
+//!
+//! Read next: `timeout.rs`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use super::clock::duration_to_ms_ceil;
+use super::wheel::TimerKey;
+use super::Instant;
+use crate::executor::{with_current, Core};
+
+/// Wait until `duration` has passed on the runtime's clock.
+///
+/// ```
+/// use std::time::Duration;
+/// let rt = glassloop::Runtime::builder().virtual_clock().build().unwrap();
+/// rt.block_on(async {
+///     let start = glassloop::time::Instant::now();
+///     glassloop::time::sleep(Duration::from_secs(3)).await;
+///     assert_eq!(start.elapsed(), Duration::from_secs(3));
+/// });
+/// ```
+///
+/// asyncio: `asyncio.sleep(seconds)`; tokio: `tokio::time::sleep`.
+///
+/// # Panics
+/// Outside a running glassloop runtime.
+pub fn sleep(duration: Duration) -> Sleep {
+    let core = current_core("glassloop::time::sleep");
+    let deadline = Instant::from_duration(core.clock.now()) + duration;
+    Sleep::new(&core, deadline)
+}
+
+/// Wait until the runtime's clock reaches `deadline`.
+///
+/// asyncio: `loop.call_at`; tokio: `tokio::time::sleep_until`.
+///
+/// # Panics
+/// Outside a running glassloop runtime.
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    let core = current_core("glassloop::time::sleep_until");
+    Sleep::new(&core, deadline)
+}
+
+fn current_core(what: &str) -> Rc<Core> {
+    with_current(what, Rc::clone)
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`].
+#[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
+pub struct Sleep {
+    deadline: Instant,
+    /// The wheel entry, once the first poll has registered one.
+    key: Option<TimerKey>,
+    /// The runtime whose wheel holds the entry. Weak: a sleep must not keep a runtime alive.
+    core: Weak<Core>,
+}
+
+impl Sleep {
+    pub(crate) fn new(core: &Rc<Core>, deadline: Instant) -> Sleep {
+        Sleep {
+            deadline,
+            key: None,
+            core: Rc::downgrade(core),
+        }
+    }
+
+    /// When this sleep ends.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// True once the deadline has passed on the runtime's clock.
+    pub fn is_elapsed(&self) -> bool {
+        self.core
+            .upgrade()
+            .is_some_and(|core| core.clock.now_ms() >= self.deadline_ms())
+    }
+
+    /// Move the deadline (used by `interval`); the old wheel entry is cancelled.
+    pub fn reset(&mut self, deadline: Instant) {
+        self.cancel();
+        self.deadline = deadline;
+    }
+
+    /// The deadline in whole milliseconds, rounded up: the wheel's unit. Comparing in the
+    /// same unit as the wheel means a timer the wheel fired is always seen as elapsed.
+    fn deadline_ms(&self) -> u64 {
+        duration_to_ms_ceil(self.deadline.since_origin())
+    }
+
+    fn cancel(&mut self) {
+        if let (Some(key), Some(core)) = (self.key.take(), self.core.upgrade()) {
+            core.timers.borrow_mut().cancel(key);
+        }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(core) = self.core.upgrade() else {
+            panic!("a glassloop Sleep was polled after its runtime was dropped");
+        };
+        let deadline_ms = self.deadline_ms();
+        if core.clock.now_ms() >= deadline_ms {
+            self.cancel();
+            return Poll::Ready(());
+        }
+        let mut timers = core.timers.borrow_mut();
+        // Already registered: make sure the stored waker is this poll's waker.
+        if let Some(stored) = self.key.and_then(|key| timers.get_mut(key)) {
+            if !stored.will_wake(cx.waker()) {
+                *stored = cx.waker().clone();
+            }
+            return Poll::Pending;
+        }
+        self.key = Some(timers.insert(deadline_ms, cx.waker().clone()));
+        Poll::Pending
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        self.cancel(); // invariant 6: a dropped timer never wakes anything
+    }
+}

@@ -1,0 +1,131 @@
+//! # timeout: race a future against a sleep
+//!
+//! `timeout(d, fut)` is a future that owns two futures, yours and a [`Sleep`], and polls both:
+//! yours first (so work that is already done wins a tie), then the sleep. Whichever is ready
+//! first decides the result. When the sleep wins, your future is dropped: that drop *is* the
+//! cancellation, and its destructors run right there.
+//!
+//! ```text
+//!   poll ─► inner.poll() ── Ready(v) ─────────────► Ok(v)     (sleep dropped: timer cancelled)
+//!             │ Pending
+//!             └► sleep.poll() ── Ready ────────────► Err(Elapsed)  (inner dropped: cancelled)
+//!                  │ Pending ─► Pending (both wakers registered; either wakes the task)
+//! ```
+//!
+//! asyncio: `asyncio.wait_for(coro, timeout)` / `asyncio.timeout()`, which raise
+//! `TimeoutError`; tokio: `tokio::time::timeout`.
+//!
+//! Read next: `interval.rs`.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use super::sleep::{sleep, sleep_until, Sleep};
+use super::Instant;
+
+/// Run `future`, but give up after `duration`: `Ok(output)` or `Err(Elapsed)`.
+///
+/// ```
+/// use std::time::Duration;
+/// use glassloop::time::{sleep, timeout, Instant};
+///
+/// let rt = glassloop::Runtime::builder().virtual_clock().build().unwrap();
+/// rt.block_on(async {
+///     let start = Instant::now();
+///     let slow = sleep(Duration::from_secs(10));
+///     assert!(timeout(Duration::from_secs(5), slow).await.is_err());
+///     assert_eq!(start.elapsed(), Duration::from_secs(5));
+/// });
+/// ```
+///
+/// asyncio: `asyncio.wait_for`; tokio: `tokio::time::timeout`.
+///
+/// # Panics
+/// Outside a running glassloop runtime.
+pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
+    Timeout {
+        future: Box::pin(future),
+        sleep: sleep(duration),
+    }
+}
+
+/// Like [`timeout`], with an absolute deadline.
+///
+/// # Panics
+/// Outside a running glassloop runtime.
+pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
+    Timeout {
+        future: Box::pin(future),
+        sleep: sleep_until(deadline),
+    }
+}
+
+/// The future returned by [`timeout`].
+///
+/// Your future is boxed so `Timeout` is `Unpin` and can be polled without unsafe pin
+/// projection; one allocation per timeout, where tokio uses `pin-project`.
+#[must_use = "futures do nothing unless awaited"]
+pub struct Timeout<F: Future> {
+    future: Pin<Box<F>>,
+    sleep: Sleep,
+}
+
+impl<F: Future> Future for Timeout<F> {
+    type Output = Result<F::Output, Elapsed>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Poll::Ready(output) = self.future.as_mut().poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        let after = self.sleep.deadline();
+        match Pin::new(&mut self.sleep).poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(Elapsed { deadline: after })),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<F: Future> fmt::Debug for Timeout<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timeout")
+            .field("deadline", &self.sleep.deadline())
+            .finish()
+    }
+}
+
+/// The error of a [`timeout`] whose deadline passed first.
+///
+/// asyncio: `TimeoutError`; tokio: `tokio::time::error::Elapsed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Elapsed {
+    deadline: Instant,
+}
+
+impl Elapsed {
+    /// The deadline that passed.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+}
+
+impl fmt::Display for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "timed out: the deadline at {:?} after the runtime started passed before the \
+             operation finished",
+            self.deadline.since_origin()
+        )
+    }
+}
+
+impl std::error::Error for Elapsed {}
+
+impl From<Elapsed> for std::io::Error {
+    fn from(elapsed: Elapsed) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::TimedOut, elapsed)
+    }
+}
