@@ -1,0 +1,66 @@
+//! Bad input gets a clear answer: API misuse panics with a message that says what to do.
+
+#[test]
+#[should_panic(expected = "glassloop::spawn was called outside a glassloop runtime")]
+fn spawn_outside_a_runtime_says_to_wrap_the_program_in_run() {
+    glassloop::spawn(async {});
+}
+
+#[test]
+#[should_panic(expected = "glassloop::time::sleep was called outside a glassloop runtime")]
+fn sleep_outside_a_runtime_says_to_wrap_the_program_in_run() {
+    let _ = glassloop::time::sleep(std::time::Duration::from_secs(1));
+}
+
+#[test]
+#[should_panic(expected = "a glassloop runtime is already running on this thread")]
+fn run_inside_run_says_to_await_instead() {
+    glassloop::run(async { glassloop::run(async {}) });
+}
+
+#[test]
+#[should_panic(expected = "a glassloop runtime is already running on this thread")]
+fn block_on_inside_block_on_says_to_await_instead() {
+    let rt = glassloop::Runtime::new().unwrap();
+    let inner = glassloop::Runtime::new().unwrap();
+    rt.block_on(async move { inner.block_on(async {}) });
+}
+
+#[test]
+#[should_panic(expected = "the loop is stalled")]
+fn a_loop_that_can_never_wake_reports_a_stall_instead_of_hanging() {
+    glassloop::run(async {
+        let _forgotten = glassloop::task::Builder::new()
+            .name("waits-forever")
+            .spawn(std::future::pending::<()>());
+        std::future::pending::<()>().await
+    });
+}
+
+#[test]
+fn the_stall_report_names_the_pending_tasks_and_where_they_were_spawned() {
+    let err = std::panic::catch_unwind(|| {
+        glassloop::run(async {
+            let _forgotten = glassloop::task::Builder::new()
+                .name("waits-forever")
+                .spawn(std::future::pending::<()>());
+            std::future::pending::<()>().await
+        })
+    })
+    .unwrap_err();
+    let message = err.downcast_ref::<String>().unwrap();
+    assert!(
+        message.contains("task 'waits-forever' #1 spawned at tests/misuse.rs:"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_sleep_of_duration_max_saturates_instead_of_overflowing() {
+    let rt = glassloop::Runtime::builder()
+        .virtual_clock()
+        .build()
+        .unwrap();
+    rt.block_on(async { glassloop::time::sleep(std::time::Duration::MAX).await });
+    assert!(rt.now().since_origin() >= std::time::Duration::from_millis(u64::MAX));
+}
