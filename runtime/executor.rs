@@ -613,22 +613,27 @@ impl Runtime {
     /// A good breakpoint: `break glassloop::executor::Runtime::fire_timers`.
     fn fire_timers(&self) -> usize {
         let core = &*self.core;
-        if core.clock.is_virtual()
+        // Nothing can happen before the next timer, so skip the wait: this is the whole trick
+        // of the virtual clock. The wheel's next expiration may be a cascade (a timer moving
+        // down a level) rather than a deadline, so keep jumping until something fires.
+        let may_jump = core.clock.is_virtual()
             && core.ready_rx.is_empty()
-            && core.holds.load(Ordering::SeqCst) == 0
-        {
-            // Nothing can happen before the next timer, so skip the wait: this is the whole
-            // trick of the virtual clock.
-            if let Some(at_ms) = core.timers.borrow().next_expiration() {
-                core.clock.advance_to(Duration::from_millis(at_ms));
+            && core.holds.load(Ordering::SeqCst) == 0;
+        let mut fired = Vec::new();
+        loop {
+            let mut timers = core.timers.borrow_mut();
+            if may_jump {
+                if let Some(at_ms) = timers.next_expiration() {
+                    core.clock.advance_to(Duration::from_millis(at_ms));
+                }
+            }
+            timers.advance(core.clock.now_ms(), &mut fired);
+            if !may_jump || !fired.is_empty() || timers.is_empty() {
+                break;
             }
         }
-        let mut fired = Vec::new();
-        core.timers
-            .borrow_mut()
-            .advance(core.clock.now_ms(), &mut fired);
-        // Wake after the borrow ends: waking may drop the last waker, and tasks are not polled
-        // here, but keeping borrows short is the rule in this file.
+        // Wake after the borrow ends: waking never polls a task, but keeping borrows short is
+        // the rule in this file.
         let count = fired.len();
         for waker in fired {
             waker.wake();
