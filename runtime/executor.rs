@@ -468,9 +468,10 @@ impl Runtime {
                 break;
             };
             if id == TaskId::MAIN {
-                polled += 1;
-                if self.poll_main(main) {
-                    return self.tick_report(polled, 0, 0, false);
+                match self.poll_main(main) {
+                    Some(true) => return self.tick_report(polled + 1, 0, 0, false),
+                    Some(false) => polled += 1,
+                    None => {}
                 }
             } else if self.poll_task(id) {
                 polled += 1;
@@ -492,16 +493,15 @@ impl Runtime {
         self.tick_report(polled, io_events, timers_fired, false)
     }
 
-    /// Poll the main future once. Returns true when it has completed.
-    fn poll_main(&self, main: &mut dyn PollMain) -> bool {
-        let Some(waker) = self.core.main_waker.borrow().clone() else {
-            return false; // `step` has no main future; a stray MAIN id is ignored
-        };
+    /// Poll the main future once. Returns whether it has completed, or None if there is no
+    /// main future (`step` runs without one; a stray MAIN id is ignored).
+    fn poll_main(&self, main: &mut dyn PollMain) -> Option<bool> {
+        let waker = self.core.main_waker.borrow().clone()?;
         waker.scheduled.store(false, Ordering::SeqCst);
         self.core.stats.polls.set(self.core.stats.polls.get() + 1);
         let waker = waker_ref(&waker);
         let mut cx = Context::from_waker(&waker);
-        main.poll_main(&mut cx)
+        Some(main.poll_main(&mut cx))
     }
 
     /// Poll one spawned task once. Returns false if the id was stale (nothing polled).

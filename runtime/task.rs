@@ -302,6 +302,16 @@ impl<T> Drop for JoinHandle<T> {
         let mut cell = self.cell.borrow_mut();
         cell.detached = true;
         cell.awaiter = None;
+        // The task already panicked and its handle goes away unread: the last chance to say so.
+        if let Some(Err(err)) = &cell.result {
+            if err.is_panic() {
+                eprintln!(
+                    "glassloop: the panic of task {} was never retrieved: its JoinHandle was \
+                     dropped without being awaited ({err})",
+                    self.id
+                );
+            }
+        }
     }
 }
 
