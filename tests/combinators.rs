@@ -167,10 +167,7 @@ fn gather_of_results_collects_every_outcome_like_return_exceptions() {
             }
         };
         let all = gather([attempt(2, true), attempt(1, false), attempt(3, true)]).await;
-        assert_eq!(
-            all,
-            vec![Ok(2), Err("failed after 1 s".to_string()), Ok(3)]
-        );
+        assert_eq!(all, vec![Ok(2), Err("failed after 1 s".to_string()), Ok(3)]);
         assert_eq!(start.elapsed(), secs(3), "every child ran to its end");
     });
 }
@@ -241,7 +238,11 @@ fn a_panicking_child_unwinds_through_gather_to_the_awaiting_task_and_cancels_its
         let err = handle.await.unwrap_err();
         assert!(err.is_panic());
         assert_eq!(err.panic_message(), Some("child exploded"));
-        assert_eq!(sibling_dropped.get(), 1, "the sibling was dropped by the unwind");
+        assert_eq!(
+            sibling_dropped.get(),
+            1,
+            "the sibling was dropped by the unwind"
+        );
         assert_eq!(start.elapsed(), secs(1));
     });
 }
@@ -349,7 +350,11 @@ fn race_returns_the_winners_index_and_on_a_tie_the_lowest_index_wins() {
         let winner = race([runner(4), runner(2), runner(3), runner(2)]).await;
         assert_eq!(winner, (1, 2));
         assert_eq!(start.elapsed(), secs(2));
-        assert_eq!(dropped.get(), 4, "the winner ended, the three others were dropped");
+        assert_eq!(
+            dropped.get(),
+            4,
+            "the winner ended, the three others were dropped"
+        );
     });
 }
 
@@ -433,7 +438,11 @@ fn wait_first_exception_returns_when_a_task_panics() {
         });
         let handles = vec![spawn_sleeper(1), bomb, spawn_sleeper(5)];
         let outcome = wait(handles, ReturnWhen::FirstException).await;
-        assert_eq!(start.elapsed(), secs(2), "not at 1 s (a success), at the panic");
+        assert_eq!(
+            start.elapsed(),
+            secs(2),
+            "not at 1 s (a success), at the panic"
+        );
         assert_eq!(outcome.done.len(), 2);
         assert_eq!(*outcome.done[0].1.as_ref().unwrap(), 1);
         assert!(outcome.done[1].1.as_ref().unwrap_err().is_panic());
@@ -468,11 +477,7 @@ fn wait_all_completed_returns_when_every_task_has_ended() {
         )
         .await;
         assert_eq!(start.elapsed(), secs(2));
-        let values: Vec<u64> = outcome
-            .done
-            .into_iter()
-            .map(|(_, r)| r.unwrap())
-            .collect();
+        let values: Vec<u64> = outcome.done.into_iter().map(|(_, r)| r.unwrap()).collect();
         assert_eq!(values, vec![1, 2], "in the order they ended");
         assert!(outcome.pending.is_empty());
     });

@@ -71,7 +71,9 @@ impl ReadyList {
     fn lock(&self) -> MutexGuard<'_, ReadyInner> {
         // A poisoned lock means a panic happened while the list was held, which only our own
         // few lines could cause; the data is still a plain list, so keep using it.
-        self.inner.lock().unwrap_or_else(|poison| poison.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 }
 
