@@ -41,12 +41,10 @@ fn finally() -> (Finally, Rc<Cell<Option<Duration>>>) {
 }
 
 /// Holds `guard` across a sleep of `s` seconds; sets `finished` if it ever gets to the end.
-fn guarded_sleep(s: u64, guard: Finally, finished: Rc<Cell<bool>>) -> impl Future<Output = ()> {
-    async move {
-        let _guard = guard;
-        sleep(secs(s)).await;
-        finished.set(true);
-    }
+async fn guarded_sleep(s: u64, guard: Finally, finished: Rc<Cell<bool>>) {
+    let _guard = guard;
+    sleep(secs(s)).await;
+    finished.set(true);
 }
 
 #[test]

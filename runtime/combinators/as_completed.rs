@@ -72,6 +72,9 @@ pub struct AsCompleted<F: Future> {
 
 impl<F: Future> AsCompleted<F> {
     /// The next output to finish, or `None` when every future has been handed out.
+    // Named `next` on purpose: `while let Some(x) = it.next().await` is the plain form of
+    // async iteration. It is not `Iterator::next`, which could not wait.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Next<'_, F> {
         Next { inner: self }
     }
