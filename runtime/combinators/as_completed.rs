@@ -64,6 +64,8 @@ where
 }
 
 /// The iterator-like value returned by [`as_completed`]; call [`next`](AsCompleted::next).
+///
+/// asyncio: the iterator `asyncio.as_completed` returns; tokio: a `JoinSet` being drained.
 pub struct AsCompleted<F: Future> {
     children: Children<F>,
     /// Outputs that finished but were not handed out yet (several can finish in one poll).
@@ -111,7 +113,8 @@ impl<F: Future> std::fmt::Debug for AsCompleted<F> {
     }
 }
 
-/// The future returned by [`AsCompleted::next`].
+/// The future returned by [`AsCompleted::next`]: one step of `async for`, like tokio's
+/// `JoinSet::join_next` future.
 #[must_use = "futures do nothing unless awaited"]
 pub struct Next<'a, F: Future> {
     inner: &'a mut AsCompleted<F>,

@@ -79,7 +79,7 @@ where
     Gather { children, outputs }
 }
 
-/// The future returned by [`gather`].
+/// The future returned by [`gather`]: asyncio's gathering future, futures' `JoinAll`.
 #[must_use = "futures do nothing unless awaited"]
 pub struct Gather<F: Future> {
     children: Children<F>,

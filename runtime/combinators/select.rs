@@ -72,7 +72,8 @@ pub fn select<A: Future, B: Future>(a: A, b: B) -> Select<A, B> {
     }
 }
 
-/// The future returned by [`select`]. Both futures are boxed so `Select` is `Unpin`.
+/// The future returned by [`select`] (futures' `Select`). Both futures are boxed so `Select`
+/// is `Unpin`.
 #[must_use = "futures do nothing unless awaited"]
 pub struct Select<A: Future, B: Future> {
     a: Option<Pin<Box<A>>>,
@@ -130,7 +131,7 @@ where
     }
 }
 
-/// The future returned by [`race`].
+/// The future returned by [`race`] (futures' `SelectAll`, without the leftovers).
 #[must_use = "futures do nothing unless awaited"]
 pub struct Race<F: Future> {
     children: Children<F>,

@@ -56,6 +56,9 @@ use crate::executor::{with_current, Core};
 use crate::task::{spawn_on, JoinHandle, TaskId};
 
 /// Why a [`TaskGroup`] failed: the first child failure, which cancelled the others.
+///
+/// asyncio: the `ExceptionGroup` a `TaskGroup` raises (which holds every exception; this holds
+/// the first); tokio: the `JoinError` or value `JoinSet::join_next` gives.
 pub enum GroupError<E> {
     /// A child returned `Err(error)`.
     Failed {
@@ -299,6 +302,8 @@ impl<T, E> fmt::Debug for TaskGroup<T, E> {
 
 /// The future returned by [`TaskGroup::join_all`]. Dropping it cancels the children still
 /// running.
+///
+/// asyncio: leaving the `async with` block; tokio: `JoinSet::join_all`'s future.
 #[must_use = "futures do nothing unless awaited"]
 pub struct JoinAll<T, E> {
     shared: Rc<RefCell<Shared<E>>>,

@@ -62,7 +62,7 @@ where
     TryGather { children, values }
 }
 
-/// The future returned by [`try_gather`].
+/// The future returned by [`try_gather`]: futures' `TryJoinAll`.
 #[must_use = "futures do nothing unless awaited"]
 pub struct TryGather<F: Future<Output = Result<T, E>>, T, E> {
     children: Children<F>,

@@ -50,6 +50,8 @@ pub enum ReturnWhen {
 }
 
 /// What [`wait`] returns: the tasks that ended, with their results, and those still running.
+///
+/// asyncio: the `(done, pending)` pair of sets.
 #[derive(Debug)]
 pub struct WaitOutcome<T> {
     /// Tasks that ended, in the order `wait` saw them end, each with its result.
@@ -93,7 +95,7 @@ pub fn wait<T>(handles: Vec<JoinHandle<T>>, when: ReturnWhen) -> Wait<T> {
     }
 }
 
-/// The future returned by [`wait`].
+/// The future returned by [`wait`] (asyncio: the coroutine `asyncio.wait` returns).
 #[must_use = "futures do nothing unless awaited"]
 pub struct Wait<T> {
     /// The task id of each handle, by argument index (a finished handle's result no longer
