@@ -602,3 +602,58 @@ fn a_child_spawned_into_a_group_that_already_failed_is_cancelled_at_once() {
         assert!(!ran.get(), "the late child never ran");
     });
 }
+
+#[test]
+fn cancelling_the_owner_while_it_waits_in_join_all_cancels_the_groups_children() {
+    let rt = virtual_runtime();
+    rt.block_on(async {
+        let dropped = Rc::new(Cell::new(0));
+        let counter = dropped.clone();
+        let owner = glassloop::spawn(async move {
+            let mut group = TaskGroup::<(), ()>::new();
+            for _ in 0..2 {
+                let guard = DropGuard(counter.clone());
+                group.spawn(async move {
+                    let _guard = guard;
+                    sleep(secs(60)).await;
+                    Ok(())
+                });
+            }
+            group.join_all().await
+        });
+        sleep(secs(1)).await;
+        assert_eq!(rt.live_tasks(), 3, "the owner and its two children");
+        owner.abort();
+        assert_eq!(
+            dropped.get(),
+            2,
+            "both children were cancelled with their owner"
+        );
+        assert_eq!(rt.live_tasks(), 0);
+    });
+}
+
+#[test]
+fn dropping_as_completed_cancels_the_futures_not_yet_handed_out() {
+    let rt = virtual_runtime();
+    rt.block_on(async {
+        let dropped = Rc::new(Cell::new(0));
+        let child = |s: u64| {
+            let guard = DropGuard(dropped.clone());
+            async move {
+                let _guard = guard;
+                sleep(secs(s)).await;
+                s
+            }
+        };
+        let mut done = as_completed([child(3), child(1), child(2)]);
+        assert_eq!(done.next().await, Some((1, 1)));
+        assert_eq!(dropped.get(), 1, "only the finished one so far");
+        drop(done);
+        assert_eq!(
+            dropped.get(),
+            3,
+            "the two still running were dropped with it"
+        );
+    });
+}
