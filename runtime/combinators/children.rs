@@ -205,7 +205,9 @@ impl<F: Future> Children<F> {
         }
         let mut inner = self.list.lock();
         for &index in unpolled {
-            if !inner.queued[index] {
+            // Its `queued` flag is still true (it was never cleared, since the child was not
+            // polled), so wakes since then were absorbed: it must go back on the list itself.
+            if !inner.woken.contains(&index) {
                 inner.queued[index] = true;
                 inner.woken.push(index);
             }
@@ -244,5 +246,29 @@ impl<F: Future> Children<F> {
             .enumerate()
             .filter_map(|(index, slot)| slot.take().map(|child| (index, child)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn children_left_unpolled_after_a_break_are_polled_at_the_next_call() {
+        let waker = futures_task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut children = Children::new([1, 2, 3].map(std::future::ready));
+        let mut seen = Vec::new();
+        children.poll_woken(&mut cx, |index, _| {
+            seen.push(index);
+            ControlFlow::Break(())
+        });
+        assert_eq!(seen, vec![0]);
+        children.poll_woken(&mut cx, |index, _| {
+            seen.push(index);
+            ControlFlow::Continue(())
+        });
+        assert_eq!(seen, vec![0, 1, 2], "children 1 and 2 were not lost");
+        assert_eq!(children.remaining(), 0);
     }
 }
