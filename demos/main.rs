@@ -12,8 +12,15 @@ use std::time::Duration;
 
 use glassloop::Runtime;
 
+mod cancel;
+mod errors;
+mod gather;
 mod hello;
 mod sleep;
+mod sync_vs_async;
+mod tasks;
+mod timeout;
+mod wait_first;
 
 /// One lesson: its name on the command line, one line about it, and its entry point.
 struct Demo {
@@ -33,6 +40,41 @@ const DEMOS: &[Demo] = &[
         name: "sleep",
         about: "three tasks sleep 1 s, 4 s and 1 s at the same time: 4 s in all, not 6",
         main: sleep::main,
+    },
+    Demo {
+        name: "sync_vs_async",
+        about: "three one-second jobs: one after another 3 s, gathered 1 s, and the speedup",
+        main: sync_vs_async::main,
+    },
+    Demo {
+        name: "gather",
+        about: "fetch_data with delays 1, 4, 1: done in 4 s, results in argument order",
+        main: gather::main,
+    },
+    Demo {
+        name: "tasks",
+        about: "two tasks created, other work meanwhile, then each awaited (create_task)",
+        main: tasks::main,
+    },
+    Demo {
+        name: "wait_first",
+        about: "wait for the first of three downloads, cancel the rest, watch their cleanup",
+        main: wait_first::main,
+    },
+    Demo {
+        name: "timeout",
+        about: "a 10 s operation under a 5 s timeout is cancelled at exactly 5 s",
+        main: timeout::main,
+    },
+    Demo {
+        name: "cancel",
+        about: "a long task cancelled after 1 s: its cleanup runs, awaiting it says cancelled",
+        main: cancel::main,
+    },
+    Demo {
+        name: "errors",
+        about: "gather collects every Result, try_gather stops at the first; panics are caught",
+        main: errors::main,
     },
 ];
 

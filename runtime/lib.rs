@@ -38,6 +38,7 @@
 //! | 4 | `time/wheel.rs` | the hierarchical timing wheel |
 //! | 5 | `time/clock.rs`, `sleep.rs`, `timeout.rs`, `interval.rs` | real and virtual time |
 //! | 6 | `reactor.rs` | mio, tokens, readiness to wakers |
+//! | 9 | `combinators/` | gather, try_gather, select, race, wait, as_completed, TaskGroup |
 //!
 //! The course in `docs/` walks the same path with pictures; `docs/debugging.md` shows where
 //! to put breakpoints to watch it happen.
@@ -53,10 +54,14 @@
 //! | `await asyncio.sleep(s)` | `tokio::time::sleep` | [`time::sleep`] |
 //! | `asyncio.wait_for(c, t)` | `tokio::time::timeout` | [`time::timeout`] |
 //! | `loop.time()` | `tokio::time::Instant` | [`time::Instant`] |
+//! | `asyncio.gather(*cs)` | `join_all`, `join!` | [`combinators::gather`] |
+//! | `asyncio.wait`, `as_completed` | `JoinSet::join_next` | [`combinators::wait`], [`combinators::as_completed`] |
+//! | `asyncio.TaskGroup` | `JoinSet` | [`combinators::TaskGroup`] |
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod combinators;
 mod executor;
 pub(crate) mod reactor;
 pub mod task;

@@ -1,0 +1,405 @@
+//! # TaskGroup: structured concurrency, children that cannot outlive their owner
+//!
+//! A bare `spawn` starts a task that nobody is obliged to wait for: forget its handle and it
+//! runs on, detached, and if it fails nobody hears. A *task group* ties children to a scope:
+//!
+//! 1. `group.spawn(fut)` starts a child task (a real task: it runs while you do other work);
+//! 2. `group.join_all().await` leaves the scope: it waits for every child and returns their
+//!    values in spawn order;
+//! 3. the first child to fail (return `Err`, or panic) cancels all its siblings at once, and
+//!    its error is what `join_all` returns to the owner;
+//! 4. dropping the group, or a `join_all` that is itself cancelled, cancels the children still
+//!    running: no child outlives the scope that made it.
+//!
+//! ```text
+//!   owner ── spawn A ── spawn B ── spawn C ── join_all().await ───────────► Err(B's error)
+//!                │          │          │                        ▲
+//!   A  [─────────────✗ aborted (its Drop guards run)             │
+//!   B  [──────Err(e)] ─► group.fail(): record e, abort A and C ─┘ wakes the owner
+//!   C  [─────────────✗ aborted
+//! ```
+//!
+//! How a failure travels: each child runs inside a small wrapper (`Member`). The wrapper
+//! polls the child under `catch_unwind`; on `Err` or on a panic it records the failure in the
+//! group's shared state and aborts every sibling right away, from inside its own poll (abort
+//! drops a task's future at once). The aborted siblings' handles report cancellation, which
+//! wakes the owner if it is waiting in `join_all`. A panic is therefore *caught* by the group
+//! and reaches the owner as an error value, [`GroupError::Panicked`], carrying the payload:
+//! re-raise it with `std::panic::resume_unwind` if the owner should panic too. Because the
+//! group retrieves it, the loop's "panic nobody retrieved" report is not printed for it.
+//!
+//! ## Compared with asyncio, tokio and trio
+//!
+//! asyncio's `TaskGroup` is an `async with` block; when a child fails it also cancels the
+//! *body* of the block, and it raises an `ExceptionGroup` holding every child's exception.
+//! glassloop has no way to cancel the owner's own code from outside, so the owner learns of
+//! the failure when it reaches `join_all`; and only the first error is kept, since the others
+//! are usually "cancelled because of the first". asyncio waits for cancelled children to finish
+//! their `finally` blocks; in Rust cleanup is `Drop`, which runs synchronously inside `abort`,
+//! so there is nothing left to wait for. tokio's `JoinSet` aborts its tasks when dropped (point
+//! 4) but does not cancel siblings on failure; trio's nursery does both.
+//!
+//! Read next: `abort_on_drop.rs`.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::ops::ControlFlow;
+use std::panic::{AssertUnwindSafe, Location};
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
+use std::task::{Context, Poll};
+
+use super::children::Children;
+use crate::executor::{with_current, Core};
+use crate::task::{spawn_on, JoinHandle, TaskId};
+
+/// Why a [`TaskGroup`] failed: the first child failure, which cancelled the others.
+///
+/// asyncio: the `ExceptionGroup` a `TaskGroup` raises (which holds every exception; this holds
+/// the first); tokio: the `JoinError` or value `JoinSet::join_next` gives.
+pub enum GroupError<E> {
+    /// A child returned `Err(error)`.
+    Failed {
+        /// The child that failed.
+        task: TaskId,
+        /// What it returned.
+        error: E,
+    },
+    /// A child panicked. Re-raise with `std::panic::resume_unwind(payload)` if you want the
+    /// owner to panic too.
+    Panicked {
+        /// The child that panicked.
+        task: TaskId,
+        /// The panic payload.
+        payload: Box<dyn Any + Send + 'static>,
+    },
+    /// A child was cancelled by something other than the group (the loop shutting down).
+    Cancelled {
+        /// The child that was cancelled.
+        task: TaskId,
+    },
+}
+
+impl<E> GroupError<E> {
+    /// The child whose failure this is.
+    pub fn task(&self) -> TaskId {
+        match self {
+            GroupError::Failed { task, .. }
+            | GroupError::Panicked { task, .. }
+            | GroupError::Cancelled { task } => *task,
+        }
+    }
+
+    /// The panic message, if a child panicked with a string message.
+    pub fn panic_message(&self) -> Option<&str> {
+        match self {
+            GroupError::Panicked { payload, .. } => payload
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| payload.downcast_ref::<String>().map(String::as_str)),
+            _ => None,
+        }
+    }
+}
+
+impl<E: fmt::Debug> fmt::Debug for GroupError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GroupError::Failed { task, error } => write!(f, "Failed({task}, {error:?})"),
+            GroupError::Panicked { task, .. } => {
+                write!(f, "Panicked({task}, {:?})", self.panic_message())
+            }
+            GroupError::Cancelled { task } => write!(f, "Cancelled({task})"),
+        }
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for GroupError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GroupError::Failed { task, error } => {
+                write!(f, "task {task} in the group failed: {error}")
+            }
+            GroupError::Panicked { task, .. } => match self.panic_message() {
+                Some(message) => write!(f, "task {task} in the group panicked: {message}"),
+                None => write!(f, "task {task} in the group panicked"),
+            },
+            GroupError::Cancelled { task } => write!(f, "task {task} in the group was cancelled"),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> std::error::Error for GroupError<E> {}
+
+/// What the owner and every child wrapper share.
+struct Shared<E> {
+    /// The first failure; `join_all` hands it to the owner.
+    failure: Option<GroupError<E>>,
+    /// Every child's id, in spawn order (a child's wrapper finds itself by index).
+    members: Vec<TaskId>,
+    /// The runtime, to abort siblings. Weak: a group must not keep a runtime alive.
+    core: Weak<Core>,
+}
+
+impl<E> Shared<E> {
+    /// Record `failure` if it is the first, and abort every member except `me`.
+    fn fail(shared: &RefCell<Shared<E>>, me: usize, failure: GroupError<E>) {
+        let (siblings, core) = {
+            let mut state = shared.borrow_mut();
+            if state.failure.is_none() {
+                state.failure = Some(failure);
+            }
+            let siblings: Vec<TaskId> = state
+                .members
+                .iter()
+                .enumerate()
+                .filter(|&(index, _)| index != me)
+                .map(|(_, id)| *id)
+                .collect();
+            (siblings, state.core.upgrade())
+        };
+        // Abort outside the borrow: a sibling's destructors run inside `abort`.
+        if let Some(core) = core {
+            for id in siblings {
+                core.abort(id);
+            }
+        }
+    }
+}
+
+/// A scope for child tasks: wait for all, and the first failure cancels the rest.
+///
+/// Children return `Result<T, E>`; [`join_all`](TaskGroup::join_all) gives `Ok(Vec<T>)` in
+/// spawn order, or the first [`GroupError`]. Dropping the group cancels its children.
+///
+/// ```
+/// use std::time::Duration;
+/// use glassloop::combinators::TaskGroup;
+/// use glassloop::time::{sleep, Instant};
+///
+/// let rt = glassloop::Runtime::builder().virtual_clock().build().unwrap();
+/// rt.block_on(async {
+///     let start = Instant::now();
+///     let mut group = TaskGroup::new();
+///     group.spawn(async { sleep(Duration::from_secs(10)).await; Ok(1) });
+///     group.spawn(async { sleep(Duration::from_secs(2)).await; Err("disk full") });
+///     let err = group.join_all().await.unwrap_err();
+///     assert_eq!(err.to_string(), "task #2 in the group failed: disk full");
+///     assert_eq!(start.elapsed(), Duration::from_secs(2)); // the 10 s sibling was cancelled
+/// });
+/// ```
+///
+/// asyncio: `async with asyncio.TaskGroup() as tg: tg.create_task(...)`; tokio: `JoinSet`
+/// (which aborts on drop but does not cancel siblings on failure); trio: a nursery.
+pub struct TaskGroup<T, E> {
+    shared: Rc<RefCell<Shared<E>>>,
+    handles: Vec<JoinHandle<Option<T>>>,
+}
+
+impl<T: 'static, E: 'static> TaskGroup<T, E> {
+    /// An empty group on the current runtime.
+    ///
+    /// # Panics
+    /// Outside a running glassloop runtime.
+    pub fn new() -> TaskGroup<T, E> {
+        let core = with_current("glassloop::combinators::TaskGroup::new", Rc::downgrade);
+        TaskGroup {
+            shared: Rc::new(RefCell::new(Shared {
+                failure: None,
+                members: Vec::new(),
+                core,
+            })),
+            handles: Vec::new(),
+        }
+    }
+
+    /// Start `future` as a child task of the group and return its id. If the group has
+    /// already failed, the child is cancelled at once (as asyncio refuses new tasks in a
+    /// group that is shutting down).
+    ///
+    /// asyncio: `tg.create_task(coro)`; tokio: `JoinSet::spawn_local`.
+    ///
+    /// # Panics
+    /// Outside a running glassloop runtime.
+    #[track_caller]
+    pub fn spawn<F>(&mut self, future: F) -> TaskId
+    where
+        F: Future<Output = Result<T, E>> + 'static,
+    {
+        let spawned_at = Location::caller();
+        let member = Member {
+            future: Box::pin(future),
+            shared: self.shared.clone(),
+            index: self.handles.len(),
+        };
+        let handle = with_current("glassloop::combinators::TaskGroup::spawn", |core| {
+            spawn_on(core, None, spawned_at, member)
+        });
+        let id = handle.id();
+        let already_failed = {
+            let mut shared = self.shared.borrow_mut();
+            shared.members.push(id);
+            shared.failure.is_some()
+        };
+        if already_failed {
+            handle.abort();
+        }
+        self.handles.push(handle);
+        id
+    }
+
+    /// How many children were spawned into the group.
+    pub fn len(&self) -> usize {
+        self.handles.len()
+    }
+
+    /// True if no child was spawned.
+    pub fn is_empty(&self) -> bool {
+        self.handles.is_empty()
+    }
+
+    /// Leave the scope: wait for every child; `Ok` with their values in spawn order, or the
+    /// first failure as soon as it happens (the other children are cancelled by then).
+    ///
+    /// asyncio: the end of the `async with TaskGroup()` block; tokio: `JoinSet::join_all`.
+    pub fn join_all(mut self) -> JoinAll<T, E> {
+        let handles = std::mem::take(&mut self.handles);
+        let values = handles.iter().map(|_| None).collect();
+        JoinAll {
+            shared: self.shared.clone(),
+            children: Children::new(handles),
+            values,
+        }
+    }
+}
+
+impl<T: 'static, E: 'static> Default for TaskGroup<T, E> {
+    fn default() -> Self {
+        TaskGroup::new()
+    }
+}
+
+impl<T, E> Drop for TaskGroup<T, E> {
+    /// A group dropped before `join_all` (the owner was cancelled, or returned early) cancels
+    /// its children: nothing outlives the scope.
+    fn drop(&mut self) {
+        for handle in &self.handles {
+            handle.abort();
+        }
+    }
+}
+
+impl<T, E> fmt::Debug for TaskGroup<T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskGroup")
+            .field("children", &self.handles.len())
+            .field("failed", &self.shared.borrow().failure.is_some())
+            .finish()
+    }
+}
+
+/// The future returned by [`TaskGroup::join_all`]. Dropping it cancels the children still
+/// running.
+///
+/// asyncio: leaving the `async with` block; tokio: `JoinSet::join_all`'s future.
+#[must_use = "futures do nothing unless awaited"]
+pub struct JoinAll<T, E> {
+    shared: Rc<RefCell<Shared<E>>>,
+    children: Children<JoinHandle<Option<T>>>,
+    values: Vec<Option<T>>,
+}
+
+impl<T, E> Future for JoinAll<T, E> {
+    type Output = Result<Vec<T>, GroupError<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let values = &mut this.values;
+        let mut cancelled_from_outside = None;
+        let members = this.shared.borrow().members.clone();
+        this.children.poll_woken(cx, |index, result| {
+            match result {
+                Ok(Some(value)) => values[index] = Some(value),
+                Ok(None) => {} // this child failed; its failure is in `shared`
+                Err(err) if err.is_cancelled() => {
+                    cancelled_from_outside.get_or_insert(members[index]);
+                }
+                Err(err) => unreachable!("a group member catches its own panic, yet: {err}"),
+            }
+            ControlFlow::Continue(())
+        });
+        let failure = this.shared.borrow_mut().failure.take();
+        let failure =
+            failure.or_else(|| cancelled_from_outside.map(|task| GroupError::Cancelled { task }));
+        if let Some(failure) = failure {
+            abort_pending(&mut this.children);
+            return Poll::Ready(Err(failure));
+        }
+        if this.children.remaining() > 0 {
+            return Poll::Pending;
+        }
+        let values = std::mem::take(&mut this.values);
+        Poll::Ready(Ok(values
+            .into_iter()
+            .map(|value| value.expect("join_all: no failure, so every child gave a value"))
+            .collect()))
+    }
+}
+
+// The values are plain values, never pinned.
+impl<T, E> Unpin for JoinAll<T, E> {}
+
+impl<T, E> Drop for JoinAll<T, E> {
+    fn drop(&mut self) {
+        abort_pending(&mut self.children);
+    }
+}
+
+impl<T, E> fmt::Debug for JoinAll<T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinAll")
+            .field("remaining", &self.children.remaining())
+            .finish()
+    }
+}
+
+/// Abort every child whose handle the join has not yet seen finish.
+fn abort_pending<T>(children: &mut Children<JoinHandle<T>>) {
+    for (_, handle) in children.take_pending() {
+        handle.abort();
+    }
+}
+
+/// A child as the group runs it: the user's future, plus failure reporting.
+struct Member<F, E> {
+    future: Pin<Box<F>>,
+    shared: Rc<RefCell<Shared<E>>>,
+    /// This child's position in `shared.members`.
+    index: usize,
+}
+
+impl<F, T, E> Future for Member<F, E>
+where
+    F: Future<Output = Result<T, E>>,
+{
+    type Output = Option<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = &mut *self;
+        let polled = std::panic::catch_unwind(AssertUnwindSafe(|| this.future.as_mut().poll(cx)));
+        let id = || this.shared.borrow().members[this.index];
+        let failure = match polled {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(Ok(value))) => return Poll::Ready(Some(value)),
+            Ok(Poll::Ready(Err(error))) => GroupError::Failed { task: id(), error },
+            Err(payload) => GroupError::Panicked {
+                task: id(),
+                payload,
+            },
+        };
+        Shared::fail(&this.shared, this.index, failure);
+        Poll::Ready(None)
+    }
+}
