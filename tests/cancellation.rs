@@ -52,11 +52,12 @@ fn abort_drops_the_future_inside_abort_before_abort_returns() {
     let rt = virtual_runtime();
     let (guard, dropped_at) = finally();
     let finished = Rc::new(Cell::new(false));
+    // Spawned before block_on, so the first tick polls it before the main future: by the
+    // time the main future runs, the task is parked on its 60 s timer.
     let handle = rt.spawn(guarded_sleep(60, guard, finished.clone()));
-    rt.step(); // first poll: the task is now parked on its timer
-    assert_eq!(rt.live_tasks(), 1);
-    assert_eq!(dropped_at.get(), None);
     rt.block_on(async {
+        assert_eq!(rt.live_tasks(), 1);
+        assert_eq!(dropped_at.get(), None);
         let aborted_at = Instant::now().since_origin();
         handle.abort();
         // No tick has happened since abort() (time cannot have moved): the drop ran inside it.
