@@ -57,12 +57,18 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod blocking;
 mod executor;
+pub mod fs;
 pub(crate) mod reactor;
 pub mod task;
 pub mod time;
 mod waker;
 
+pub use blocking::{
+    block_on, spawn_blocking, BlockingPoolStats, DEFAULT_BLOCKING_KEEP_ALIVE,
+    DEFAULT_BLOCKING_SHUTDOWN_TIMEOUT, DEFAULT_MAX_BLOCKING_THREADS,
+};
 pub use executor::{run, Builder, Runtime, Tick, DEFAULT_BATCH};
 pub use task::{spawn, JoinError, JoinHandle, TaskId};
 
