@@ -16,7 +16,8 @@
 //!                     │ poll(cx)                                                      ▲  from any
 //!                     ▼                                                               │  thread
 //!                Future::poll ── stores cx.waker() in ──► timer wheel  (time/)   ─────┤
-//!                                                     ──► reactor: mio Poll      ─────┘
+//!                                                     ──► reactor: mio Poll      ─────┤
+//!                                                     ──► blocking pool (threads)─────┘
 //!                                                           └─ mio::Waker unparks the loop
 //! ```
 //!
@@ -38,6 +39,8 @@
 //! | 4 | `time/wheel.rs` | the hierarchical timing wheel |
 //! | 5 | `time/clock.rs`, `sleep.rs`, `timeout.rs`, `interval.rs` | real and virtual time |
 //! | 6 | `reactor.rs` | mio, tokens, readiness to wakers |
+//! | 8 | `blocking.rs`, `blocking/pool.rs` | `spawn_blocking`: a thread pool for calls that would block the loop; `block_on` |
+//! | 8 | `fs.rs` | files on the blocking pool, and why epoll cannot wait for them |
 //!
 //! The course in `docs/` walks the same path with pictures; `docs/debugging.md` shows where
 //! to put breakpoints to watch it happen.
@@ -53,6 +56,9 @@
 //! | `await asyncio.sleep(s)` | `tokio::time::sleep` | [`time::sleep`] |
 //! | `asyncio.wait_for(c, t)` | `tokio::time::timeout` | [`time::timeout`] |
 //! | `loop.time()` | `tokio::time::Instant` | [`time::Instant`] |
+//! | `await asyncio.to_thread(f)` | `task::spawn_blocking(f)` | [`spawn_blocking`] |
+//! | `asyncio.run(c)` in a worker thread (asyncer `runnify`) | `Runtime::block_on` | [`block_on`] |
+//! | aiofiles | `tokio::fs` | [`fs`] |
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

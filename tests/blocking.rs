@@ -365,7 +365,7 @@ fn block_on_inside_a_loop_says_to_await_instead() {
 #[test]
 #[should_panic(expected = "glassloop::spawn_blocking was called outside a glassloop runtime")]
 fn spawn_blocking_outside_a_runtime_says_to_wrap_the_program_in_run() {
-    let _ = spawn_blocking(|| ());
+    drop(spawn_blocking(|| ()));
 }
 
 #[test]
