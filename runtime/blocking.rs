@@ -32,8 +32,9 @@
 //! A job that has not started yet is never run: the pool thread finds it abandoned and drops
 //! it. A job that is already running cannot be stopped (a thread cannot be interrupted from
 //! outside in Rust, nor in Python: `Future.cancel()` fails on a running thread-pool job). The
-//! handle still reports cancelled at once; the job runs to its end on its thread and its result
-//! is thrown away. tokio documents the same.
+//! handle still reports cancelled at once, as for any aborted task; the job runs to its end on
+//! its thread and its result is thrown away. tokio cannot stop a running blocking job either,
+//! but there `abort` on it simply has no effect and the handle later gives the result.
 //!
 //! ## The virtual clock must wait for the job
 //!

@@ -376,3 +376,45 @@ fn spawn_blocking_is_also_reachable_as_task_spawn_blocking() {
         3
     );
 }
+
+#[test]
+fn no_job_is_lost_when_threads_exit_just_as_jobs_arrive() {
+    // A keep-alive of zero makes every idle thread give up at once, so submitting and exiting
+    // race all the time: each job must still run exactly once, within the limit.
+    let rt = Runtime::builder()
+        .max_blocking_threads(3)
+        .blocking_keep_alive(Duration::ZERO)
+        .build()
+        .unwrap();
+    let runs = Arc::new(AtomicUsize::new(0));
+    let total = rt.block_on({
+        let runs = runs.clone();
+        async move {
+            let mut total = 0;
+            for wave in 0..100u64 {
+                let handles: Vec<_> = (0..5u64)
+                    .map(|i| {
+                        let runs = runs.clone();
+                        spawn_blocking(move || {
+                            runs.fetch_add(1, Ordering::SeqCst);
+                            wave * 5 + i
+                        })
+                    })
+                    .collect();
+                for handle in handles {
+                    total += handle.await.unwrap();
+                }
+            }
+            total
+        }
+    });
+    assert_eq!(total, (0..500).sum::<u64>());
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        500,
+        "every job ran exactly once"
+    );
+    let stats = rt.blocking_pool_stats();
+    assert!(stats.peak_threads <= 3, "{stats:?}");
+    assert_eq!(stats.queued, 0, "{stats:?}");
+}
