@@ -315,6 +315,14 @@ impl Builder {
 impl Runtime {
     /// How the blocking pool is doing: threads alive, busy, jobs queued, and totals.
     ///
+    /// ```
+    /// let rt = glassloop::Runtime::builder().virtual_clock().build().unwrap();
+    /// assert_eq!(rt.blocking_pool_stats().threads, 0); // no thread before the first job
+    /// rt.block_on(async { glassloop::spawn_blocking(|| ()).await.unwrap() });
+    /// let stats = rt.blocking_pool_stats();
+    /// assert_eq!((stats.threads_started, stats.queued), (1, 0));
+    /// ```
+    ///
     /// tokio: `Handle::metrics().num_blocking_threads()` and friends.
     pub fn blocking_pool_stats(&self) -> BlockingPoolStats {
         self.core.blocking.stats()
