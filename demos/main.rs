@@ -8,12 +8,15 @@
 //! `glassloop_demos::hello::main` and step from there into the loop (see docs/debugging.md).
 
 use std::process::ExitCode;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use glassloop::Runtime;
 
+mod blocking_pool;
 mod cancel;
 mod errors;
+mod files;
 mod gather;
 mod hello;
 mod sleep;
@@ -76,7 +79,33 @@ const DEMOS: &[Demo] = &[
         about: "gather collects every Result, try_gather stops at the first; panics are caught",
         main: errors::main,
     },
+    Demo {
+        name: "blocking_pool",
+        about: "a blocking call on spawn_blocking leaves a ticker ticking; the same call inline stops it (--fast: under a second)",
+        main: blocking_pool::main,
+    },
+    Demo {
+        name: "files",
+        about: "write, read and count the lines of a file on the blocking pool while a ticker ticks",
+        main: files::main,
+    },
 ];
+
+/// Flags meant for the demos themselves, with what they do. A demo reads them with [`flag`].
+const DEMO_FLAGS: &[(&str, &str)] = &[(
+    "--fast",
+    "shorten a real-time demo (blocking_pool) to under a second",
+)];
+
+/// The demo flags given on the command line, set once in `main`.
+static GIVEN_FLAGS: OnceLock<Vec<String>> = OnceLock::new();
+
+/// True if the demo flag `name` (e.g. "--fast") was given on the command line.
+pub fn flag(name: &str) -> bool {
+    GIVEN_FLAGS
+        .get()
+        .is_some_and(|given| given.iter().any(|flag| flag == name))
+}
 
 /// The demos the tour runs when `cargo run` is given no name.
 const TOUR: &[&str] = &["hello", "sleep"];
@@ -84,9 +113,11 @@ const TOUR: &[&str] = &["hello", "sleep"];
 fn main() -> ExitCode {
     let mut virtual_clock = false;
     let mut names = Vec::new();
+    let mut given_flags = Vec::new();
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "--virtual-clock" => virtual_clock = true,
+            flag if DEMO_FLAGS.iter().any(|(known, _)| *known == flag) => given_flags.push(arg),
             "-h" | "--help" => {
                 print_list();
                 return ExitCode::SUCCESS;
@@ -94,6 +125,7 @@ fn main() -> ExitCode {
             _ => names.push(arg),
         }
     }
+    GIVEN_FLAGS.get_or_init(|| given_flags);
     let selected: Vec<&Demo> = match names.as_slice() {
         [] => {
             print_list();
@@ -137,6 +169,10 @@ fn print_list() {
     println!("glassloop demos (run one with `cargo run -- NAME`, add --virtual-clock for instant, exact time):");
     for demo in DEMOS {
         println!("  {:<14} {}", demo.name, demo.about);
+    }
+    println!("flags for the demos:");
+    for (flag, about) in DEMO_FLAGS {
+        println!("  {flag:<14} {about}");
     }
 }
 

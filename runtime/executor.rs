@@ -139,6 +139,8 @@ pub(crate) struct Core {
     /// Work in flight outside the loop that will wake a task when done (blocking jobs). While
     /// it is non-zero the virtual clock does not jump: it cannot know how long that work takes.
     pub(crate) holds: Arc<AtomicUsize>,
+    /// The threads that run `spawn_blocking` jobs (blocking.rs). Threads start on demand.
+    pub(crate) blocking: crate::blocking::Pool,
     /// The waker of the future given to `block_on`, while it runs.
     main_waker: RefCell<Option<Arc<TaskWaker>>>,
     /// Step 1 polls at most this many tasks per pass.
@@ -245,6 +247,8 @@ impl Core {
 pub struct Builder {
     virtual_clock: bool,
     batch: usize,
+    /// The blocking pool's settings; its `Builder` methods are in blocking.rs.
+    pub(crate) blocking: crate::blocking::PoolConfig,
 }
 
 impl Default for Builder {
@@ -252,6 +256,7 @@ impl Default for Builder {
         Builder {
             virtual_clock: false,
             batch: DEFAULT_BATCH,
+            blocking: crate::blocking::PoolConfig::default(),
         }
     }
 }
@@ -303,6 +308,7 @@ impl Builder {
             timers: RefCell::new(Wheel::new()),
             reactor,
             holds: Arc::new(AtomicUsize::new(0)),
+            blocking: crate::blocking::Pool::new(self.blocking),
             main_waker: RefCell::new(None),
             batch: self.batch,
             stats: Stats::default(),
@@ -320,7 +326,7 @@ impl Builder {
 /// asyncio: the event loop (`asyncio.run`, `loop.run_until_complete`); tokio: a
 /// `current_thread` runtime with a `LocalSet`.
 pub struct Runtime {
-    core: Rc<Core>,
+    pub(crate) core: Rc<Core>,
 }
 
 /// What one call to [`Runtime::step`] did. Lets tests and classroom tools watch the loop turn

@@ -16,7 +16,8 @@
 //!                     │ poll(cx)                                                      ▲  from any
 //!                     ▼                                                               │  thread
 //!                Future::poll ── stores cx.waker() in ──► timer wheel  (time/)   ─────┤
-//!                                                     ──► reactor: mio Poll      ─────┘
+//!                                                     ──► reactor: mio Poll      ─────┤
+//!                                                     ──► blocking pool (threads)─────┘
 //!                                                           └─ mio::Waker unparks the loop
 //! ```
 //!
@@ -38,6 +39,8 @@
 //! | 4 | `time/wheel.rs` | the hierarchical timing wheel |
 //! | 5 | `time/clock.rs`, `sleep.rs`, `timeout.rs`, `interval.rs` | real and virtual time |
 //! | 6 | `reactor.rs` | mio, tokens, readiness to wakers |
+//! | 8 | `blocking.rs`, `blocking/pool.rs` | `spawn_blocking`: a thread pool for calls that would block the loop; `block_on` |
+//! | 8 | `fs.rs` | files on the blocking pool, and why epoll cannot wait for them |
 //! | 9 | `combinators/` | gather, try_gather, select, race, wait, as_completed, TaskGroup |
 //!
 //! The course in `docs/` walks the same path with pictures; `docs/debugging.md` shows where
@@ -57,17 +60,26 @@
 //! | `asyncio.gather(*cs)` | `join_all`, `join!` | [`combinators::gather`] |
 //! | `asyncio.wait`, `as_completed` | `JoinSet::join_next` | [`combinators::wait`], [`combinators::as_completed`] |
 //! | `asyncio.TaskGroup` | `JoinSet` | [`combinators::TaskGroup`] |
+//! | `await asyncio.to_thread(f)` | `task::spawn_blocking(f)` | [`spawn_blocking`] |
+//! | `asyncio.run(c)` in a worker thread (asyncer `runnify`) | `Runtime::block_on` | [`block_on`] |
+//! | aiofiles | `tokio::fs` | [`fs`] |
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod blocking;
 pub mod combinators;
 mod executor;
+pub mod fs;
 pub(crate) mod reactor;
 pub mod task;
 pub mod time;
 mod waker;
 
+pub use blocking::{
+    block_on, spawn_blocking, BlockingPoolStats, DEFAULT_BLOCKING_KEEP_ALIVE,
+    DEFAULT_BLOCKING_SHUTDOWN_TIMEOUT, DEFAULT_MAX_BLOCKING_THREADS,
+};
 pub use executor::{run, Builder, Runtime, Tick, DEFAULT_BATCH};
 pub use task::{spawn, JoinError, JoinHandle, TaskId};
 

@@ -60,6 +60,7 @@ use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+pub use crate::blocking::spawn_blocking;
 use crate::executor::{with_current, Core};
 use crate::waker::TaskWaker;
 
