@@ -15,8 +15,10 @@
 //! print(asyncio.run(greet("world")))
 //! ```
 //!
-//! Step through it: `break glassloop_demos::hello::greet::{{closure}}` stops inside the
-//! coroutine body; `break glassloop::time::sleep::sleep` shows the timer being made.
+//! Step through it: `break glassloop_demos::hello::greet::{async_fn#0}` (gdb's name; lldb
+//! calls it `greet::{{closure}}`) stops inside the coroutine body, at each poll;
+//! `break glassloop::time::sleep::sleep` shows the timer being made. docs/debugging.md has
+//! the whole session.
 
 use std::time::Duration;
 
