@@ -454,8 +454,9 @@ impl Runtime {
     ///    those sockets; a wake from another thread rings the doorbell and ends the sleep
     ///    (invariant 10).
     /// 4. **Fire timers.** With the virtual clock and nothing ready and no outside work in
-    ///    flight, first jump the clock to the wheel's next expiration. Then advance the wheel to
-    ///    the clock's now and wake every expired timer, in deadline order (invariant 5).
+    ///    flight, first jump the clock to the next deadline (over the wheel's cascade points,
+    ///    which fire nothing). Then advance the wheel to the clock's now and wake every
+    ///    expired timer, in deadline order (invariant 5).
     fn tick(&self, main: &mut dyn PollMain) -> Tick {
         let core = &*self.core;
         core.stats.ticks.set(core.stats.ticks.get() + 1);
@@ -613,20 +614,28 @@ impl Runtime {
     /// A good breakpoint: `break glassloop::executor::Runtime::fire_timers`.
     fn fire_timers(&self) -> usize {
         let core = &*self.core;
-        if core.clock.is_virtual()
+        // Nothing can happen before the next timer, so skip the wait: this is the whole trick
+        // of the virtual clock.
+        let jump = core.clock.is_virtual()
             && core.ready_rx.is_empty()
-            && core.holds.load(Ordering::SeqCst) == 0
-        {
-            // Nothing can happen before the next timer, so skip the wait: this is the whole
-            // trick of the virtual clock.
-            if let Some(at_ms) = core.timers.borrow().next_expiration() {
-                core.clock.advance_to(Duration::from_millis(at_ms));
+            && core.holds.load(Ordering::SeqCst) == 0;
+        let mut fired = Vec::new();
+        loop {
+            if jump {
+                if let Some(at_ms) = core.timers.borrow().next_expiration() {
+                    core.clock.advance_to(Duration::from_millis(at_ms));
+                }
+            }
+            core.timers
+                .borrow_mut()
+                .advance(core.clock.now_ms(), &mut fired);
+            // The wheel's next event may be a cascade (entries moving down a level), which
+            // fires nothing. A jumping virtual clock goes on to the deadline itself, so
+            // virtual time only ever stops at an instant some timer asked for.
+            if !jump || !fired.is_empty() || core.timers.borrow().is_empty() {
+                break;
             }
         }
-        let mut fired = Vec::new();
-        core.timers
-            .borrow_mut()
-            .advance(core.clock.now_ms(), &mut fired);
         // Wake after the borrow ends: waking may drop the last waker, and tasks are not polled
         // here, but keeping borrows short is the rule in this file.
         let count = fired.len();

@@ -244,3 +244,18 @@ fn sub_millisecond_deadlines_round_up_never_early() {
     });
     assert_eq!(elapsed, Duration::ZERO);
 }
+
+#[test]
+fn the_virtual_clock_stops_only_at_deadlines() {
+    // 200 ms and 1 s lie beyond the timer wheel's first level, so the wheel has bookkeeping to
+    // do (cascades, at 192 ms and 960 ms) before either deadline. Virtual time must jump over
+    // those instants to the deadlines themselves: one tick, one jump, one timer fired.
+    let rt = virtual_runtime();
+    rt.spawn(async { sleep(ms(200)).await });
+    rt.spawn(async { sleep(secs(1)).await });
+    let report = |tick: glassloop::Tick| (tick.polled, tick.timers_fired, tick.now.since_origin());
+    assert_eq!(report(rt.step()), (2, 1, ms(200)));
+    assert_eq!(report(rt.step()), (1, 1, secs(1)));
+    assert_eq!(report(rt.step()), (1, 0, secs(1)));
+    assert_eq!(rt.live_tasks(), 0);
+}
