@@ -168,6 +168,7 @@ impl Core {
         self.next_generation.set(generation + 1);
         self.stats.spawned.set(self.stats.spawned.get() + 1);
         let mut tasks = self.tasks.borrow_mut();
+        // region: insert_task
         let entry = tasks.vacant_entry();
         let id = TaskId {
             slot: entry.key(),
@@ -185,6 +186,7 @@ impl Core {
         drop(tasks);
         // A new task starts out scheduled (its flag is already true): queue its first poll.
         self.push_ready(id);
+        // endregion: insert_task
         id
     }
 
@@ -462,6 +464,7 @@ impl Runtime {
         core.stats.ticks.set(core.stats.ticks.get() + 1);
 
         // 1. Run.
+        // region: step_1_run
         let batch = core.ready_rx.len().min(core.batch);
         let mut polled = 0;
         for _ in 0..batch {
@@ -477,6 +480,7 @@ impl Runtime {
                 polled += 1;
             }
         }
+        // endregion: step_1_run
 
         // 2. Decide how long to sleep.
         let park = self.park_decision();
@@ -525,6 +529,7 @@ impl Runtime {
             task.polls += 1;
             (future, task.waker.clone())
         };
+        // region: poll_task
         // Clear the flag *before* polling: a wake that happens during this poll must queue
         // the task again (invariant 4), and any number of wakes before the next poll add one
         // entry (invariant 2).
@@ -536,8 +541,10 @@ impl Runtime {
             let mut cx = Context::from_waker(&waker);
             future.as_mut().poll(&mut cx)
         };
+        // endregion: poll_task
 
         let mut tasks = core.tasks.borrow_mut();
+        // region: task_done
         let still_ours = matches!(tasks.get(id.slot), Some(task) if task.id == id);
         match poll {
             Poll::Pending if still_ours => {
@@ -555,6 +562,7 @@ impl Runtime {
                 drop(future);
             }
         }
+        // endregion: task_done
         true
     }
 
@@ -619,6 +627,7 @@ impl Runtime {
         let jump = core.clock.is_virtual()
             && core.ready_rx.is_empty()
             && core.holds.load(Ordering::SeqCst) == 0;
+        // region: fire_timers
         let mut fired = Vec::new();
         loop {
             if jump {
@@ -643,6 +652,7 @@ impl Runtime {
             waker.wake();
         }
         count
+        // endregion: fire_timers
     }
 
     /// True if no waker exists outside the runtime's own records: then no timer, socket,
