@@ -9,7 +9,7 @@ fn spawn_outside_a_runtime_says_to_wrap_the_program_in_run() {
 #[test]
 #[should_panic(expected = "glassloop::time::sleep was called outside a glassloop runtime")]
 fn sleep_outside_a_runtime_says_to_wrap_the_program_in_run() {
-    let _ = glassloop::time::sleep(std::time::Duration::from_secs(1));
+    drop(glassloop::time::sleep(std::time::Duration::from_secs(1)));
 }
 
 #[test]
