@@ -3,7 +3,7 @@
 //! `async fn` bodies compile to state machines that do nothing until someone polls them. A
 //! *task* is such a future handed to the loop: the loop keeps it, polls it whenever it is woken,
 //! and throws it away when it returns `Ready`. Everything the loop knows about a task is in one
-//! [`Task`] record:
+//! `Task` record:
 //!
 //! ```text
 //!   tasks: Slab<Task>                      TaskId { slot: 3, generation: 17 }
