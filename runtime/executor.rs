@@ -170,6 +170,7 @@ impl Core {
         self.next_generation.set(generation + 1);
         self.stats.spawned.set(self.stats.spawned.get() + 1);
         let mut tasks = self.tasks.borrow_mut();
+        // region: insert_task
         let entry = tasks.vacant_entry();
         let id = TaskId {
             slot: entry.key(),
@@ -187,6 +188,7 @@ impl Core {
         drop(tasks);
         // A new task starts out scheduled (its flag is already true): queue its first poll.
         self.push_ready(id);
+        // endregion: insert_task
         id
     }
 
@@ -460,13 +462,15 @@ impl Runtime {
     ///    those sockets; a wake from another thread rings the doorbell and ends the sleep
     ///    (invariant 10).
     /// 4. **Fire timers.** With the virtual clock and nothing ready and no outside work in
-    ///    flight, first jump the clock to the wheel's next expiration. Then advance the wheel to
-    ///    the clock's now and wake every expired timer, in deadline order (invariant 5).
+    ///    flight, first jump the clock to the next deadline (over the wheel's cascade points,
+    ///    which fire nothing). Then advance the wheel to the clock's now and wake every
+    ///    expired timer, in deadline order (invariant 5).
     fn tick(&self, main: &mut dyn PollMain) -> Tick {
         let core = &*self.core;
         core.stats.ticks.set(core.stats.ticks.get() + 1);
 
         // 1. Run.
+        // region: step_1_run
         let batch = core.ready_rx.len().min(core.batch);
         let mut polled = 0;
         for _ in 0..batch {
@@ -483,6 +487,7 @@ impl Runtime {
                 polled += 1;
             }
         }
+        // endregion: step_1_run
 
         // 2. Decide how long to sleep.
         let park = self.park_decision();
@@ -530,6 +535,7 @@ impl Runtime {
             task.polls += 1;
             (future, task.waker.clone())
         };
+        // region: poll_task
         // Clear the flag *before* polling: a wake that happens during this poll must queue
         // the task again (invariant 4), and any number of wakes before the next poll add one
         // entry (invariant 2).
@@ -541,8 +547,10 @@ impl Runtime {
             let mut cx = Context::from_waker(&waker);
             future.as_mut().poll(&mut cx)
         };
+        // endregion: poll_task
 
         let mut tasks = core.tasks.borrow_mut();
+        // region: task_done
         let still_ours = matches!(tasks.get(id.slot), Some(task) if task.id == id);
         match poll {
             Poll::Pending if still_ours => {
@@ -560,6 +568,7 @@ impl Runtime {
                 drop(future);
             }
         }
+        // endregion: task_done
         true
     }
 
@@ -620,31 +629,36 @@ impl Runtime {
     fn fire_timers(&self) -> usize {
         let core = &*self.core;
         // Nothing can happen before the next timer, so skip the wait: this is the whole trick
-        // of the virtual clock. The wheel's next expiration may be a cascade (a timer moving
-        // down a level) rather than a deadline, so keep jumping until something fires.
-        let may_jump = core.clock.is_virtual()
+        // of the virtual clock.
+        let jump = core.clock.is_virtual()
             && core.ready_rx.is_empty()
             && core.holds.load(Ordering::SeqCst) == 0;
+        // region: fire_timers
         let mut fired = Vec::new();
         loop {
-            let mut timers = core.timers.borrow_mut();
-            if may_jump {
-                if let Some(at_ms) = timers.next_expiration() {
+            if jump {
+                if let Some(at_ms) = core.timers.borrow().next_expiration() {
                     core.clock.advance_to(Duration::from_millis(at_ms));
                 }
             }
-            timers.advance(core.clock.now_ms(), &mut fired);
-            if !may_jump || !fired.is_empty() || timers.is_empty() {
+            core.timers
+                .borrow_mut()
+                .advance(core.clock.now_ms(), &mut fired);
+            // The wheel's next event may be a cascade (entries moving down a level), which
+            // fires nothing. A jumping virtual clock goes on to the deadline itself, so
+            // virtual time only ever stops at an instant some timer asked for.
+            if !jump || !fired.is_empty() || core.timers.borrow().is_empty() {
                 break;
             }
         }
-        // Wake after the borrow ends: waking never polls a task, but keeping borrows short is
-        // the rule in this file.
+        // Wake after the borrow ends: waking may drop the last waker, and tasks are not polled
+        // here, but keeping borrows short is the rule in this file.
         let count = fired.len();
         for waker in fired {
             waker.wake();
         }
         count
+        // endregion: fire_timers
     }
 
     /// True if no waker exists outside the runtime's own records: then no timer, socket,

@@ -200,6 +200,7 @@ impl<T> Future for TaskFuture<T> {
         };
         // A panic must not unwind through the loop (it would stop every other task), so the
         // poll runs under catch_unwind and a panic becomes the task's result.
+        // region: task_future_poll
         let polled = std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx)));
         let result = match polled {
             Ok(Poll::Pending) => return Poll::Pending,
@@ -210,6 +211,7 @@ impl<T> Future for TaskFuture<T> {
         self.future = None;
         self.finish(result);
         Poll::Ready(())
+        // endregion: task_future_poll
     }
 }
 

@@ -114,6 +114,7 @@ impl TaskWaker {
     /// break on to see who wakes a task: the backtrace above it names the timer, the socket or
     /// the channel.
     pub(crate) fn schedule(&self) {
+        // region: schedule
         self.wakes.fetch_add(1, Ordering::Relaxed);
         if self.scheduled.swap(true, Ordering::AcqRel) {
             return; // already queued: many wakes, one poll (invariant 2)
@@ -123,6 +124,7 @@ impl TaskWaker {
         if self.unparker.ready_tx.send(self.id).is_ok() {
             self.unparker.unpark_if_parked();
         }
+        // endregion: schedule
     }
 }
 

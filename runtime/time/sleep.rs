@@ -131,6 +131,7 @@ impl Future for Sleep {
         let Some(core) = self.core.upgrade() else {
             panic!("a glassloop Sleep was polled after its runtime was dropped");
         };
+        // region: sleep_poll
         let deadline_ms = self.deadline_ms();
         if core.clock.now_ms() >= deadline_ms {
             self.cancel();
@@ -145,6 +146,7 @@ impl Future for Sleep {
             return Poll::Pending;
         }
         self.key = Some(timers.insert(deadline_ms, cx.waker().clone()));
+        // endregion: sleep_poll
         Poll::Pending
     }
 }
