@@ -38,6 +38,7 @@
 //! | 4 | `time/wheel.rs` | the hierarchical timing wheel |
 //! | 5 | `time/clock.rs`, `sleep.rs`, `timeout.rs`, `interval.rs` | real and virtual time |
 //! | 6 | `reactor.rs` | mio, tokens, readiness to wakers |
+//! | 7 | `sync/` | Semaphore, Mutex, Event, Notify, oneshot and mpsc channels, on the same wakers |
 //!
 //! The course in `docs/` walks the same path with pictures; `docs/debugging.md` shows where
 //! to put breakpoints to watch it happen.
@@ -53,12 +54,16 @@
 //! | `await asyncio.sleep(s)` | `tokio::time::sleep` | [`time::sleep`] |
 //! | `asyncio.wait_for(c, t)` | `tokio::time::timeout` | [`time::timeout`] |
 //! | `loop.time()` | `tokio::time::Instant` | [`time::Instant`] |
+//! | `asyncio.Semaphore`, `asyncio.Lock` | `sync::Semaphore`, `sync::Mutex` | [`sync::Semaphore`], [`sync::Mutex`] |
+//! | `asyncio.Event` | `sync::Notify` | [`sync::Event`], [`sync::Notify`] |
+//! | `asyncio.Queue` | `sync::mpsc`, `sync::oneshot` | [`sync::mpsc`], [`sync::oneshot`] |
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod executor;
 pub(crate) mod reactor;
+pub mod sync;
 pub mod task;
 pub mod time;
 mod waker;
