@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use glassloop::Runtime;
 
+mod async_iter;
 mod hello;
+mod semaphore;
 mod sleep;
 
 /// One lesson: its name on the command line, one line about it, and its entry point.
@@ -33,6 +35,16 @@ const DEMOS: &[Demo] = &[
         name: "sleep",
         about: "three tasks sleep 1 s, 4 s and 1 s at the same time: 4 s in all, not 6",
         main: sleep::main,
+    },
+    Demo {
+        name: "semaphore",
+        about: "20 one-second requests, a Semaphore(5) lets 5 run at a time: 4 waves, 4 s",
+        main: semaphore::main,
+    },
+    Demo {
+        name: "async_iter",
+        about: "async for over an async range; async with: disconnect on success, error, cancel",
+        main: async_iter::main,
     },
 ];
 

@@ -116,11 +116,22 @@ fn a_cancelled_send_takes_no_slot_and_leaves_no_waiter() {
         let (tx, mut rx) = mpsc::channel(1);
         tx.send(1).await.unwrap();
         let gave_up = timeout(Duration::from_millis(500), tx.send(2)).await;
-        assert!(gave_up.is_err(), "the channel was full: the send should time out");
+        assert!(
+            gave_up.is_err(),
+            "the channel was full: the send should time out"
+        );
         assert_eq!(rx.recv().await, Some(1));
-        assert_eq!(tx.capacity(), 1, "the cancelled send must not hold the freed slot");
+        assert_eq!(
+            tx.capacity(),
+            1,
+            "the cancelled send must not hold the freed slot"
+        );
         tx.try_send(3).unwrap();
-        assert_eq!(rx.try_recv(), Ok(3), "the cancelled value 2 was never queued");
+        assert_eq!(
+            rx.try_recv(),
+            Ok(3),
+            "the cancelled value 2 was never queued"
+        );
     });
 }
 
@@ -133,7 +144,9 @@ fn try_send_says_full_or_closed_and_gives_the_value_back() {
     assert!(full.to_string().contains("the channel is full"), "{full}");
     rx.close();
     let closed = tx.try_send("third").unwrap_err();
-    assert!(closed.to_string().contains("receiver was dropped or closed"));
+    assert!(closed
+        .to_string()
+        .contains("receiver was dropped or closed"));
     assert_eq!(closed.into_inner(), "third");
 }
 
@@ -178,7 +191,11 @@ fn a_waiting_receiver_is_woken_once_when_the_last_sender_drops() {
         assert_eq!(polls.get(), 1);
         drop(tx);
         assert_eq!(receiver.await.unwrap(), None);
-        assert_eq!(polls.get(), 2, "woken once by the last drop, polled once, ended");
+        assert_eq!(
+            polls.get(),
+            2,
+            "woken once by the last drop, polled once, ended"
+        );
     });
 }
 
@@ -207,7 +224,8 @@ fn send_on_a_dropped_receiver_fails_with_the_value() {
         drop(rx);
         let err = tx.send(String::from("lost letter")).await.unwrap_err();
         assert!(
-            err.to_string().contains("the receiver was dropped or closed"),
+            err.to_string()
+                .contains("the receiver was dropped or closed"),
             "{err}"
         );
         assert_eq!(err.into_inner(), "lost letter");
@@ -238,7 +256,10 @@ fn a_sender_waiting_for_a_slot_fails_when_the_receiver_is_dropped() {
         blocked.await.unwrap()
     });
     assert_eq!(result, Err(1));
-    assert_eq!(at, 2000, "the waiting sender fails at the moment the receiver goes");
+    assert_eq!(
+        at, 2000,
+        "the waiting sender fails at the moment the receiver goes"
+    );
 }
 
 #[test]
@@ -255,7 +276,11 @@ fn dropping_the_receiver_drops_the_values_still_queued() {
     tx.send(Tracked(2, dropped.clone())).unwrap();
     assert!(dropped.borrow().is_empty());
     drop(rx);
-    assert_eq!(*dropped.borrow(), [1, 2], "dropped with the receiver, not with the sender");
+    assert_eq!(
+        *dropped.borrow(),
+        [1, 2],
+        "dropped with the receiver, not with the sender"
+    );
 }
 
 // ───────────────────────────── wake-ups ─────────────────────────────
@@ -291,7 +316,11 @@ fn a_dropped_recv_future_leaves_no_waker_behind() {
     drop(recv);
     tx.try_send(1).unwrap();
     assert_eq!(wakes(&count), 0, "the cancelled recv must not be woken");
-    assert_eq!(rx.try_recv(), Ok(1), "and the value waits for the next recv");
+    assert_eq!(
+        rx.try_recv(),
+        Ok(1),
+        "and the value waits for the next recv"
+    );
 }
 
 #[test]
@@ -330,7 +359,11 @@ fn a_oneshot_delivers_its_value_and_wakes_the_receiver_once() {
         .is_pending());
     assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
     tx.send("reply").unwrap();
-    assert_eq!(wakes(&count), 1, "send wakes; dropping the used sender does not again");
+    assert_eq!(
+        wakes(&count),
+        1,
+        "send wakes; dropping the used sender does not again"
+    );
     assert_eq!(
         Pin::new(&mut rx).poll(&mut Context::from_waker(&waker)),
         Poll::Ready(Ok("reply"))

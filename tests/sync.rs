@@ -156,10 +156,20 @@ fn a_cancelled_acquire_never_holds_a_permit() {
         let held = sem.acquire().await.unwrap();
         let gave_up = timeout(Duration::from_millis(500), sem.acquire()).await;
         assert!(gave_up.is_err(), "the acquire should have timed out");
-        assert_eq!(sem.waiting(), 0, "the cancelled acquire left its node queued");
+        assert_eq!(
+            sem.waiting(),
+            0,
+            "the cancelled acquire left its node queued"
+        );
         drop(held);
-        assert_eq!(sem.available_permits(), 1, "the permit went to a cancelled waiter");
-        let again = sem.try_acquire().expect("the released permit is free for anyone");
+        assert_eq!(
+            sem.available_permits(),
+            1,
+            "the permit went to a cancelled waiter"
+        );
+        let again = sem
+            .try_acquire()
+            .expect("the released permit is free for anyone");
         assert_eq!(again.num_permits(), 1);
     });
 }
@@ -176,7 +186,11 @@ fn a_permit_handed_to_a_waiter_that_is_then_dropped_passes_to_the_next() {
 
     drop(held); // handed to the first waiter, which is woken
     assert_eq!((first.wakes(), second.wakes()), (1, 0));
-    assert_eq!(sem.available_permits(), 0, "the permit is in transit to the first");
+    assert_eq!(
+        sem.available_permits(),
+        0,
+        "the permit is in transit to the first"
+    );
 
     drop(first_acquire); // cancelled before it could take it: the permit moves on
     assert_eq!((first.wakes(), second.wakes()), (1, 1));
@@ -184,7 +198,11 @@ fn a_permit_handed_to_a_waiter_that_is_then_dropped_passes_to_the_next() {
         Poll::Ready(Ok(permit)) => assert_eq!(permit.num_permits(), 1),
         other => panic!("the second waiter should hold the permit now, got {other:?}"),
     }
-    assert_eq!(sem.available_permits(), 1, "dropping its permit gives it back");
+    assert_eq!(
+        sem.available_permits(),
+        1,
+        "dropping its permit gives it back"
+    );
 }
 
 #[test]
@@ -224,7 +242,11 @@ fn a_cancelled_head_waiter_unblocks_the_smaller_waiters_behind_it() {
     assert!(big.poll(wants_two.as_mut()).is_pending());
     assert!(small.poll(wants_one.as_mut()).is_pending());
     drop(held);
-    assert_eq!(small.wakes(), 0, "one permit is free but the head wants two");
+    assert_eq!(
+        small.wakes(),
+        0,
+        "one permit is free but the head wants two"
+    );
     drop(wants_two);
     assert_eq!(small.wakes(), 1, "with the head gone, the next waiter fits");
     assert!(small.poll(wants_one.as_mut()).is_ready());
@@ -285,12 +307,19 @@ fn no_wake_up_is_lost_when_waiters_come_go_and_are_cancelled() {
         for handle in handles {
             handle.await.unwrap();
         }
-        assert_eq!(sem.available_permits(), 3, "a permit was lost or duplicated");
+        assert_eq!(
+            sem.available_permits(),
+            3,
+            "a permit was lost or duplicated"
+        );
         assert_eq!(sem.waiting(), 0, "a waiter was left in the queue");
         (finished.get(), timed_out.get())
     });
     assert_eq!(finished, 40);
-    assert!(timed_out > 0, "the experiment should include cancelled acquires");
+    assert!(
+        timed_out > 0,
+        "the experiment should include cancelled acquires"
+    );
 }
 
 #[test]
@@ -305,7 +334,10 @@ fn a_closed_semaphore_fails_its_waiters_and_later_acquires() {
         glassloop::task::yield_now().await;
         sem.close();
         let err = waiter.await.unwrap().unwrap_err();
-        assert!(err.to_string().contains("the semaphore was closed"), "{err}");
+        assert!(
+            err.to_string().contains("the semaphore was closed"),
+            "{err}"
+        );
         assert!(sem.acquire().await.is_err());
         assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::Closed);
     });
@@ -362,7 +394,9 @@ fn a_cancelled_lock_never_holds_the_mutex() {
     rt.block_on(async {
         let mutex = Mutex::new(());
         let held = mutex.lock().await;
-        assert!(timeout(Duration::from_millis(50), mutex.lock()).await.is_err());
+        assert!(timeout(Duration::from_millis(50), mutex.lock())
+            .await
+            .is_err());
         drop(held);
         assert!(!mutex.is_locked());
         assert!(mutex.try_lock().is_ok());
@@ -414,7 +448,10 @@ fn waiters_released_by_set_return_even_if_the_event_is_cleared_at_once() {
             glassloop::spawn(async move { event.wait().await })
         };
         glassloop::task::yield_now().await;
-        assert!(early.is_finished(), "set released it; clear must not strand it");
+        assert!(
+            early.is_finished(),
+            "set released it; clear must not strand it"
+        );
         assert!(!late.is_finished(), "it came after clear: it waits");
         assert!(!event.is_set());
         late.abort();
@@ -457,9 +494,13 @@ fn notify_one_with_nobody_waiting_stores_a_single_permit() {
     let counter = WakeCounter::new();
     notify.notify_one();
     notify.notify_one();
-    assert!(counter.poll(Box::pin(notify.notified()).as_mut()).is_ready());
+    assert!(counter
+        .poll(Box::pin(notify.notified()).as_mut())
+        .is_ready());
     assert!(
-        counter.poll(Box::pin(notify.notified()).as_mut()).is_pending(),
+        counter
+            .poll(Box::pin(notify.notified()).as_mut())
+            .is_pending(),
         "two notify_one calls store one permit, not two"
     );
 }

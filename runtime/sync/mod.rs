@@ -99,8 +99,7 @@ mod semaphore;
 pub(crate) mod waiters;
 
 pub use error::{
-    AcquireError, RecvError, SendError, TryAcquireError, TryLockError, TryRecvError,
-    TrySendError,
+    AcquireError, RecvError, SendError, TryAcquireError, TryLockError, TryRecvError, TrySendError,
 };
 pub use event::{Event, Wait};
 pub use mutex::{Mutex, MutexGuard};

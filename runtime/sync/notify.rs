@@ -168,8 +168,7 @@ impl Drop for Notified<'_> {
         let Some(key) = self.key.take() else {
             return;
         };
-        let (chosen_by_notify_one, was_queued) =
-            self.notify.state.borrow_mut().waiters.remove(key);
+        let (chosen_by_notify_one, was_queued) = self.notify.state.borrow_mut().waiters.remove(key);
         if chosen_by_notify_one && !was_queued {
             // A wake-up meant for one waiter, never used: give it to the next (or store it).
             self.notify.notify_one();
