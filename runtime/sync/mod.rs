@@ -104,4 +104,4 @@ pub use error::{
 pub use event::{Event, Wait};
 pub use mutex::{Mutex, MutexGuard};
 pub use notify::{Notified, Notify};
-pub use semaphore::{Acquire, Permit, Semaphore};
+pub use semaphore::{Acquire, OwnedPermit, Permit, Semaphore};

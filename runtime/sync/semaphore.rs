@@ -29,8 +29,9 @@
 //!
 //! ## Shortcuts, honestly
 //!
-//! asyncio's `Semaphore` is also FIFO (since 3.10 it no longer lets a newcomer take a permit
-//! from a waiter that was just woken). tokio's `Semaphore` is `Send + Sync`: its count is an
+//! asyncio's `Semaphore` is also FIFO: it keeps a deque of waiter futures, and since the 2022
+//! fixes (CPython gh-90155) a newcomer can no longer take a permit meant for a waiter that was
+//! just woken. tokio's `Semaphore` is `Send + Sync`: its count is an
 //! atomic and its queue sits behind a mutex, so every acquire pays an atomic operation and
 //! possibly a lock; here a `RefCell` suffices because only one thread ever touches it, and the
 //! type is deliberately neither `Send` nor `Sync`. tokio also returns the permits of a
@@ -42,6 +43,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::error::{AcquireError, TryAcquireError};
@@ -132,6 +134,8 @@ impl Semaphore {
     }
 
     /// Wait for `n` permits at once. They are given all together, in the caller's turn.
+    /// Asking for more permits than will ever exist waits forever (and holds up everyone
+    /// queued behind), so keep `n` at most the semaphore's size.
     ///
     /// asyncio: none (call `acquire` n times); tokio: `Semaphore::acquire_many`.
     pub fn acquire_many(&self, n: usize) -> Acquire<'_> {
@@ -140,6 +144,36 @@ impl Semaphore {
             wants: n,
             key: None,
         }
+    }
+
+    /// Wait for one permit that is not tied to a borrow of the semaphore: it holds an `Rc` to
+    /// it instead, so it can move into a task you spawn. The usual way to bound how many
+    /// spawned tasks run at once is to acquire in the spawning loop and hand the permit over.
+    ///
+    /// asyncio: `await sem.acquire()` then `sem.release()` inside the task; tokio:
+    /// `Semaphore::acquire_owned`.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use glassloop::sync::Semaphore;
+    ///
+    /// glassloop::Runtime::builder().virtual_clock().build().unwrap().block_on(async {
+    ///     let sem = Rc::new(Semaphore::new(2));
+    ///     let permit = sem.clone().acquire_owned().await.unwrap();
+    ///     let task = glassloop::spawn(async move {
+    ///         let _permit = permit; // released when this task ends
+    ///     });
+    ///     assert_eq!(sem.available_permits(), 1);
+    ///     task.await.unwrap();
+    ///     assert_eq!(sem.available_permits(), 2);
+    /// });
+    /// ```
+    pub async fn acquire_owned(self: Rc<Self>) -> Result<OwnedPermit, AcquireError> {
+        let permits = self.acquire().await?.keep();
+        Ok(OwnedPermit {
+            semaphore: self,
+            permits,
+        })
     }
 
     /// Take one permit if one is free *and nobody is queued*; never waits.
@@ -326,8 +360,13 @@ impl Permit<'_> {
     /// uses this to turn a permit into a slot of its buffer.
     ///
     /// tokio: `SemaphorePermit::forget`.
-    pub fn forget(mut self) {
-        self.permits = 0;
+    pub fn forget(self) {
+        self.keep();
+    }
+
+    /// Stop this guard from giving its permits back, and say how many it held.
+    fn keep(mut self) -> usize {
+        std::mem::take(&mut self.permits)
     }
 }
 
@@ -342,6 +381,39 @@ impl Drop for Permit<'_> {
 impl fmt::Debug for Permit<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Permit")
+            .field("permits", &self.permits)
+            .finish()
+    }
+}
+
+/// Permits taken with [`Semaphore::acquire_owned`]: like [`Permit`], but owning an `Rc` to the
+/// semaphore instead of borrowing it, so it can move into a spawned task.
+///
+/// tokio: `OwnedSemaphorePermit`.
+#[must_use = "a permit is released as soon as it is dropped; bind it: `let _permit = ...`"]
+pub struct OwnedPermit {
+    semaphore: Rc<Semaphore>,
+    permits: usize,
+}
+
+impl OwnedPermit {
+    /// How many permits this holds.
+    pub fn num_permits(&self) -> usize {
+        self.permits
+    }
+}
+
+impl Drop for OwnedPermit {
+    fn drop(&mut self) {
+        if self.permits > 0 {
+            self.semaphore.add_permits(self.permits);
+        }
+    }
+}
+
+impl fmt::Debug for OwnedPermit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedPermit")
             .field("permits", &self.permits)
             .finish()
     }
