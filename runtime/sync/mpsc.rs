@@ -320,6 +320,8 @@ impl<T> UnboundedSender<T> {
     }
 
     /// True once the receiver is gone or closed: every send would fail.
+    ///
+    /// tokio: `UnboundedSender::is_closed`.
     pub fn is_closed(&self) -> bool {
         self.tx.chan.is_closed()
     }
@@ -368,6 +370,8 @@ impl<T> Receiver<T> {
     }
 
     /// Poll for the next value (for hand-written futures and stream adapters).
+    ///
+    /// tokio: `Receiver::poll_recv`.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let value = {
             let mut state = self.chan.state.borrow_mut();
@@ -402,6 +406,8 @@ impl<T> Receiver<T> {
     }
 
     /// True if no value is queued.
+    ///
+    /// asyncio: `queue.empty()`; tokio: `Receiver::is_empty`.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

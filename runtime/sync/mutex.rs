@@ -107,11 +107,15 @@ impl<T> Mutex<T> {
     }
 
     /// Direct access without locking: `&mut self` proves nobody else can hold the lock.
+    ///
+    /// tokio: `Mutex::get_mut`.
     pub fn get_mut(&mut self) -> &mut T {
         self.value.get_mut()
     }
 
     /// The value, consuming the mutex.
+    ///
+    /// tokio: `Mutex::into_inner`.
     pub fn into_inner(self) -> T {
         self.value.into_inner()
     }

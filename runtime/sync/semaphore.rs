@@ -31,11 +31,14 @@
 //!
 //! asyncio's `Semaphore` is also FIFO: it keeps a deque of waiter futures, and since the 2022
 //! fixes (CPython gh-90155) a newcomer can no longer take a permit meant for a waiter that was
-//! just woken. tokio's `Semaphore` is `Send + Sync`: its count is an
-//! atomic and its queue sits behind a mutex, so every acquire pays an atomic operation and
-//! possibly a lock; here a `RefCell` suffices because only one thread ever touches it, and the
-//! type is deliberately neither `Send` nor `Sync`. tokio also returns the permits of a
-//! cancelled waiter that was partially served; we serve a waiter all at once or not at all.
+//! just woken.
+//!
+//! tokio's `Semaphore` is `Send + Sync`: its count is an atomic and its queue sits behind a
+//! mutex, so every acquire pays an atomic operation and possibly a lock. Here a `RefCell`
+//! suffices because only one thread ever touches it, and the type is deliberately neither
+//! `Send` nor `Sync`. tokio also hands permits to the head waiter a few at a time and returns
+//! them if that waiter is cancelled half-served; we keep them in the count until the head's
+//! whole request fits, and serve it all at once.
 //!
 //! Read next: `mutex.rs`, a semaphore with one permit guarding a value.
 
@@ -122,6 +125,8 @@ impl Semaphore {
     }
 
     /// How many acquires are queued, waiting for permits.
+    ///
+    /// asyncio: `len(sem._waiters)` (private); tokio: none.
     pub fn waiting(&self) -> usize {
         self.state.borrow().waiters.queued()
     }
@@ -184,6 +189,8 @@ impl Semaphore {
     }
 
     /// Take `n` permits if they are free and nobody is queued; never waits.
+    ///
+    /// tokio: `Semaphore::try_acquire_many`.
     pub fn try_acquire_many(&self, n: usize) -> Result<Permit<'_>, TryAcquireError> {
         let mut state = self.state.borrow_mut();
         if state.closed {
@@ -221,6 +228,8 @@ impl Semaphore {
     }
 
     /// True once [`close`](Semaphore::close) was called.
+    ///
+    /// tokio: `Semaphore::is_closed`.
     pub fn is_closed(&self) -> bool {
         self.state.borrow().closed
     }
