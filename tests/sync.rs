@@ -533,3 +533,114 @@ fn notify_waiters_wakes_everyone_waiting_and_stores_nothing() {
     assert!(b.poll(second.as_mut()).is_ready());
     assert!(late.poll(Box::pin(notify.notified()).as_mut()).is_pending());
 }
+
+// ───────────────────────────── a model test ─────────────────────────────
+
+mod model {
+    use super::*;
+    use glassloop::sync::{Acquire, Permit};
+    use proptest::prelude::*;
+
+    const PERMITS: usize = 4;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// Start an acquire of 1..=PERMITS permits and poll it once.
+        Acquire(usize),
+        /// Poll every pending acquire that has been woken.
+        PollWoken,
+        /// Drop the n-th pending acquire (cancel it), woken or not.
+        Cancel(usize),
+        /// Drop the n-th held permit.
+        Release(usize),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => (1..=PERMITS).prop_map(Op::Acquire),
+            2 => Just(Op::PollWoken),
+            1 => any::<usize>().prop_map(Op::Cancel),
+            2 => any::<usize>().prop_map(Op::Release),
+        ]
+    }
+
+    struct Pending<'a> {
+        wants: usize,
+        future: Pin<Box<Acquire<'a>>>,
+        counter: WakeCounter,
+    }
+
+    proptest! {
+        /// Under any mix of acquires, cancellations and releases: permits are conserved;
+        /// the waiters that have been woken are always the oldest ones (FIFO); nobody whose
+        /// turn it is sits unwoken while enough permits are free (no lost wake-up); a woken
+        /// waiter was woken once and is ready at its next poll; and at the end, with
+        /// everything dropped, every permit is back.
+        #[test]
+        fn semaphore_rules_hold_under_any_sequence_of_acquires_cancels_and_releases(
+            ops in proptest::collection::vec(op(), 0..120)
+        ) {
+            let sem = Semaphore::new(PERMITS);
+            let mut pending: Vec<Pending<'_>> = Vec::new();
+            let mut held: Vec<Permit<'_>> = Vec::new();
+            for op in ops {
+                match op {
+                    Op::Acquire(wants) => {
+                        let mut future = Box::pin(sem.acquire_many(wants));
+                        let counter = WakeCounter::new();
+                        match counter.poll(future.as_mut()) {
+                            Poll::Ready(permit) => held.push(permit.unwrap()),
+                            Poll::Pending => pending.push(Pending { wants, future, counter }),
+                        }
+                    }
+                    Op::PollWoken => {
+                        let mut still = Vec::new();
+                        for mut waiter in pending.drain(..) {
+                            if waiter.counter.wakes() == 0 {
+                                still.push(waiter);
+                                continue;
+                            }
+                            prop_assert_eq!(waiter.counter.wakes(), 1, "woken more than once");
+                            match waiter.counter.poll(waiter.future.as_mut()) {
+                                Poll::Ready(Ok(permit)) => held.push(permit),
+                                _ => prop_assert!(false, "a woken waiter was not ready"),
+                            }
+                        }
+                        pending = still;
+                    }
+                    Op::Cancel(n) if !pending.is_empty() => {
+                        let index = n % pending.len();
+                        drop(pending.remove(index));
+                    }
+                    Op::Release(n) if !held.is_empty() => {
+                        let index = n % held.len();
+                        drop(held.remove(index));
+                    }
+                    Op::Cancel(_) | Op::Release(_) => {}
+                }
+                let woken: Vec<bool> = pending.iter().map(|w| w.counter.wakes() > 0).collect();
+                let in_transit: usize = pending
+                    .iter()
+                    .filter(|w| w.counter.wakes() > 0)
+                    .map(|w| w.wants)
+                    .sum();
+                let holding: usize = held.iter().map(Permit::num_permits).sum();
+                prop_assert_eq!(sem.available_permits() + holding + in_transit, PERMITS);
+                prop_assert!(
+                    woken.windows(2).all(|pair| pair[0] || !pair[1]),
+                    "a waiter was woken before an older one: {:?}", woken
+                );
+                if let Some(first_unwoken) = pending.iter().find(|w| w.counter.wakes() == 0) {
+                    prop_assert!(
+                        first_unwoken.wants > sem.available_permits(),
+                        "its turn, enough permits free, yet not woken: a lost wake-up"
+                    );
+                }
+            }
+            drop(pending);
+            drop(held);
+            prop_assert_eq!(sem.available_permits(), PERMITS);
+            prop_assert_eq!(sem.waiting(), 0);
+        }
+    }
+}

@@ -207,6 +207,70 @@ pub(crate) fn wake_each(wakers: Vec<Waker>) {
 mod tests {
     use super::*;
     use futures_task::noop_waker;
+    use proptest::prelude::*;
+    use std::collections::VecDeque;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Push,
+        WakeFront,
+        /// Remove the n-th live node (modulo how many there are), queued or woken.
+        Remove(usize),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => Just(Op::Push),
+            2 => Just(Op::WakeFront),
+            2 => any::<usize>().prop_map(Op::Remove),
+        ]
+    }
+
+    proptest! {
+        /// The list behaves like the obvious model: a VecDeque of queued ids plus a set of
+        /// woken ids, under any sequence of pushes, wakes and removals from anywhere.
+        #[test]
+        fn the_waiter_list_matches_a_fifo_model(ops in proptest::collection::vec(op(), 0..200)) {
+            let waker = noop_waker();
+            let mut list = WaiterList::new();
+            let mut queued: VecDeque<(u32, WaiterKey)> = VecDeque::new();
+            let mut woken: Vec<(u32, WaiterKey)> = Vec::new();
+            let mut next_id = 0u32;
+            for op in ops {
+                match op {
+                    Op::Push => {
+                        let key = list.push_back(next_id, &waker);
+                        queued.push_back((next_id, key));
+                        next_id += 1;
+                    }
+                    Op::WakeFront => {
+                        let expected = queued.pop_front();
+                        let got = list.wake_front(|_| {});
+                        prop_assert_eq!(got.is_some(), expected.is_some());
+                        if let Some(entry) = expected {
+                            prop_assert!(!list.is_queued(entry.1));
+                            woken.push(entry);
+                        }
+                    }
+                    Op::Remove(n) => {
+                        let live = queued.len() + woken.len();
+                        if live == 0 {
+                            continue;
+                        }
+                        let n = n % live;
+                        let (entry, was_queued) = if n < queued.len() {
+                            (queued.remove(n).unwrap(), true)
+                        } else {
+                            (woken.remove(n - queued.len()), false)
+                        };
+                        prop_assert_eq!(list.remove(entry.1), (entry.0, was_queued));
+                    }
+                }
+                prop_assert_eq!(list.queued(), queued.len());
+                prop_assert_eq!(list.front(), queued.front().map(|entry| &entry.0));
+            }
+        }
+    }
 
     #[test]
     fn waiters_leave_in_arrival_order_and_can_leave_from_the_middle() {
