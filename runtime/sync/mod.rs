@@ -50,12 +50,21 @@
 //!
 //! ## Single-threaded on purpose
 //!
-//! Every type here is `!Send` and `!Sync` (they hold `RefCell`s and `Rc`s), and the compiler
-//! stops you from moving one to another thread. That is what lets them use plain `RefCell`s
-//! instead of atomics and locks. tokio's versions are `Send + Sync` because its tasks move
-//! between worker threads; they pay with atomic read-modify-write operations on every acquire
-//! and release, a mutex around each waiter list, and `unsafe` intrusive lists whose nodes live
-//! inside the waiting futures. asyncio's versions are single-threaded like ours.
+//! No type here is `Sync`: each keeps its state in a `RefCell`, which two threads may not
+//! touch at once, so the compiler refuses to share one between threads. Tasks share a
+//! semaphore or a mutex through an `Rc`, and the channel ends hold `Rc`s, and `Rc` is not even
+//! `Send`. That is what lets them use plain `RefCell`s instead of atomics and locks.
+//!
+//! ```compile_fail
+//! // Does not compile: `Rc<Semaphore>` cannot be sent to another thread.
+//! let sem = std::rc::Rc::new(glassloop::sync::Semaphore::new(1));
+//! std::thread::spawn(move || sem.available_permits());
+//! ```
+//!
+//! tokio's versions are `Send + Sync` because its tasks move between worker threads; they pay
+//! with atomic read-modify-write operations on every acquire and release, a mutex around each
+//! waiter list, and `unsafe` intrusive lists whose nodes live inside the waiting futures. asyncio's versions are single-threaded like ours (its docs say
+//! they are "not thread-safe").
 //!
 //! ## Async iteration
 //!

@@ -26,7 +26,7 @@
 //! asyncio's `Lock` is FIFO too and also has no owner check. tokio's `Mutex` is built the same
 //! way (a batch semaphore with one permit) but is `Send + Sync`, so its guard can move between
 //! worker threads; that costs atomics in the semaphore and an `UnsafeCell`. This one is
-//! neither `Send` nor `Sync`.
+//! not `Sync`, and its guard cannot leave the thread.
 //!
 //! Read next: `event.rs`.
 

@@ -35,8 +35,8 @@
 //!
 //! tokio's `Semaphore` is `Send + Sync`: its count is an atomic and its queue sits behind a
 //! mutex, so every acquire pays an atomic operation and possibly a lock. Here a `RefCell`
-//! suffices because only one thread ever touches it, and the type is deliberately neither
-//! `Send` nor `Sync`. tokio also hands permits to the head waiter a few at a time and returns
+//! suffices because only one thread ever touches it, and the type is deliberately not
+//! `Sync`. tokio also hands permits to the head waiter a few at a time and returns
 //! them if that waiter is cancelled half-served; we keep them in the count until the head's
 //! whole request fits, and serve it all at once.
 //!
@@ -73,7 +73,7 @@ struct State {
 /// A counter of permits with a fair (FIFO) queue of waiters.
 ///
 /// asyncio: `asyncio.Semaphore` (`async with sem:`); tokio: `tokio::sync::Semaphore`.
-/// Single-threaded: neither `Send` nor `Sync`; share it between tasks with an `Rc`.
+/// Single-threaded: not `Sync`; share it between tasks with an `Rc`.
 ///
 /// ```
 /// use std::rc::Rc;
