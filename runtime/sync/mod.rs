@@ -63,8 +63,8 @@
 //!
 //! tokio's versions are `Send + Sync` because its tasks move between worker threads; they pay
 //! with atomic read-modify-write operations on every acquire and release, a mutex around each
-//! waiter list, and `unsafe` intrusive lists whose nodes live inside the waiting futures. asyncio's versions are single-threaded like ours (its docs say
-//! they are "not thread-safe").
+//! waiter list, and `unsafe` intrusive lists whose nodes live inside the waiting futures.
+//! asyncio's versions are single-threaded like ours (its docs say they are "not thread-safe").
 //!
 //! ## Async iteration
 //!
