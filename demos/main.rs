@@ -13,12 +13,14 @@ use std::time::Duration;
 
 use glassloop::Runtime;
 
+mod async_iter;
 mod blocking_pool;
 mod cancel;
 mod errors;
 mod files;
 mod gather;
 mod hello;
+mod semaphore;
 mod sleep;
 mod sync_vs_async;
 mod tasks;
@@ -88,6 +90,16 @@ const DEMOS: &[Demo] = &[
         name: "files",
         about: "write, read and count the lines of a file on the blocking pool while a ticker ticks",
         main: files::main,
+    },
+    Demo {
+        name: "semaphore",
+        about: "20 one-second requests, a Semaphore(5) lets 5 run at a time: 4 waves, 4 s",
+        main: semaphore::main,
+    },
+    Demo {
+        name: "async_iter",
+        about: "async for over an async range; async with: disconnect on success, error, cancel",
+        main: async_iter::main,
     },
 ];
 

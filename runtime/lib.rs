@@ -42,6 +42,7 @@
 //! | 8 | `blocking.rs`, `blocking/pool.rs` | `spawn_blocking`: a thread pool for calls that would block the loop; `block_on` |
 //! | 8 | `fs.rs` | files on the blocking pool, and why epoll cannot wait for them |
 //! | 9 | `combinators/` | gather, try_gather, select, race, wait, as_completed, TaskGroup |
+//! | 10 | `sync/` | Semaphore, Mutex, Event, Notify, oneshot and mpsc channels, on the same wakers |
 //!
 //! The course in `docs/` walks the same path with pictures; `docs/debugging.md` shows where
 //! to put breakpoints to watch it happen.
@@ -63,6 +64,9 @@
 //! | `await asyncio.to_thread(f)` | `task::spawn_blocking(f)` | [`spawn_blocking`] |
 //! | `asyncio.run(c)` in a worker thread (asyncer `runnify`) | `Runtime::block_on` | [`block_on`] |
 //! | aiofiles | `tokio::fs` | [`fs`] |
+//! | `asyncio.Semaphore`, `asyncio.Lock` | `sync::Semaphore`, `sync::Mutex` | [`sync::Semaphore`], [`sync::Mutex`] |
+//! | `asyncio.Event` | `sync::Notify` | [`sync::Event`], [`sync::Notify`] |
+//! | `asyncio.Queue` | `sync::mpsc`, `sync::oneshot` | [`sync::mpsc`], [`sync::oneshot`] |
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -72,6 +76,7 @@ pub mod combinators;
 mod executor;
 pub mod fs;
 pub(crate) mod reactor;
+pub mod sync;
 pub mod task;
 pub mod time;
 mod waker;

@@ -17,7 +17,9 @@ fn named_tests(document: &str) -> Vec<(String, String)> {
                      `test: tests/FILE.rs::function_name`"
                 )
             });
-            (file.to_string(), name.to_string())
+            // A test inside a module is named `module::function`; its `fn` line has the last part.
+            let function = name.rsplit("::").next().unwrap_or(name);
+            (file.to_string(), function.to_string())
         })
         .collect()
 }
