@@ -54,6 +54,9 @@ use crossbeam_channel::Receiver;
 use futures_task::waker_ref;
 use slab::Slab;
 
+use crate::observe::detector::PollOutcome;
+use crate::observe::options::Options as ObserveOptions;
+use crate::observe::{EventKind, Observer};
 use crate::reactor::Reactor;
 use crate::task::{spawn_on, JoinHandle, Task, TaskId};
 use crate::time::clock::Clock;
@@ -140,11 +143,14 @@ pub(crate) struct Core {
     /// it is non-zero the virtual clock does not jump: it cannot know how long that work takes.
     pub(crate) holds: Arc<AtomicUsize>,
     /// The waker of the future given to `block_on`, while it runs.
-    main_waker: RefCell<Option<Arc<TaskWaker>>>,
+    pub(crate) main_waker: RefCell<Option<Arc<TaskWaker>>>,
     /// Step 1 polls at most this many tasks per pass.
     batch: usize,
     /// Counters for tests and reports.
     pub(crate) stats: Stats,
+    /// Debug mode, tracing and narration (observe/). `None` when all are off: then every
+    /// hook below is one untaken branch.
+    pub(crate) observer: Option<Box<Observer>>,
 }
 
 /// Counters kept by the loop, cheap enough to keep always.
@@ -183,6 +189,10 @@ impl Core {
             polls: 0,
         });
         drop(tasks);
+        if let Some(obs) = &self.observer {
+            let name = self.tasks.borrow()[id.slot].name.clone();
+            obs.task_spawned(self, id, name.as_deref(), spawned_at);
+        }
         // A new task starts out scheduled (its flag is already true): queue its first poll.
         self.push_ready(id);
         id
@@ -203,6 +213,9 @@ impl Core {
                 _ => None, // already finished or aborted
             }
         };
+        if let (Some(obs), true) = (&self.observer, removed.is_some()) {
+            obs.task_ended(self, id, EventKind::Cancelled);
+        }
         // Drop outside the borrow: the future's destructors may spawn, abort or cancel timers.
         // If the task is aborting itself, its future is out on the stack in `poll_task`, the
         // record's `future` is None, and `poll_task` drops the future when the poll returns.
@@ -216,6 +229,11 @@ impl Core {
             let drained: Vec<Task> = self.tasks.borrow_mut().drain().collect();
             if drained.is_empty() {
                 break;
+            }
+            if let Some(obs) = &self.observer {
+                for task in &drained {
+                    obs.task_ended(self, task.id, EventKind::Cancelled);
+                }
             }
             drop(drained);
         }
@@ -245,6 +263,8 @@ impl Core {
 pub struct Builder {
     virtual_clock: bool,
     batch: usize,
+    /// Debug mode, tracing, narration: set by the methods in observe/options.rs.
+    pub(crate) observe: ObserveOptions,
 }
 
 impl Default for Builder {
@@ -252,6 +272,7 @@ impl Default for Builder {
         Builder {
             virtual_clock: false,
             batch: DEFAULT_BATCH,
+            observe: ObserveOptions::default(),
         }
     }
 }
@@ -283,7 +304,9 @@ impl Builder {
     pub fn build(self) -> io::Result<Runtime> {
         let (reactor, doorbell) = Reactor::new()?;
         let (ready_tx, ready_rx) = crossbeam_channel::unbounded();
+        let observer = Observer::from_options(self.observe.with_env());
         let unparker = Arc::new(Unparker {
+            wake_log: observer.as_ref().and_then(|obs| obs.wake_log.clone()),
             ready_tx,
             parked: AtomicBool::new(false),
             doorbell,
@@ -306,6 +329,7 @@ impl Builder {
             main_waker: RefCell::new(None),
             batch: self.batch,
             stats: Stats::default(),
+            observer,
         };
         Ok(Runtime {
             core: Rc::new(core),
@@ -320,7 +344,7 @@ impl Builder {
 /// asyncio: the event loop (`asyncio.run`, `loop.run_until_complete`); tokio: a
 /// `current_thread` runtime with a `LocalSet`.
 pub struct Runtime {
-    core: Rc<Core>,
+    pub(crate) core: Rc<Core>,
 }
 
 /// What one call to [`Runtime::step`] did. Lets tests and classroom tools watch the loop turn
@@ -373,6 +397,7 @@ impl Runtime {
     /// instead); if the main future panics (the panic is passed on); if the loop stalls: the
     /// main future is waiting but no task is ready and no waker exists that could ever wake
     /// one (the message lists the pending tasks).
+    #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _enter = EnterGuard::enter(&self.core, "Runtime::block_on / glassloop::run");
         // Whatever happens (even a panic), the tasks left over are dropped before we return.
@@ -383,6 +408,9 @@ impl Runtime {
         };
         let waker = TaskWaker::new(TaskId::MAIN, self.core.unparker.clone());
         *self.core.main_waker.borrow_mut() = Some(waker);
+        if let Some(obs) = &self.core.observer {
+            obs.task_spawned(&self.core, TaskId::MAIN, None, Location::caller());
+        }
         self.core.push_ready(TaskId::MAIN);
         loop {
             let tick = self.tick(&mut main);
@@ -476,6 +504,9 @@ impl Runtime {
                 polled += 1;
             }
         }
+        if let Some(obs) = &core.observer {
+            obs.pass_ended(core, polled);
+        }
 
         // 2. Decide how long to sleep.
         let park = self.park_decision();
@@ -484,24 +515,53 @@ impl Runtime {
         }
 
         // 3. Park.
-        let io_events = self.park(park);
+        let io_events = match &core.observer {
+            None => self.park(park),
+            Some(obs) => self.park_observed(obs, park),
+        };
 
         // 4. Fire timers.
         let timers_fired = self.fire_timers();
+        if let Some(obs) = &core.observer {
+            obs.after_fire(core, timers_fired);
+        }
 
         self.tick_report(polled, io_events, timers_fired, false)
     }
 
     /// Poll the main future once. Returns true when it has completed.
     fn poll_main(&self, main: &mut dyn PollMain) -> bool {
-        let Some(waker) = self.core.main_waker.borrow().clone() else {
+        let core = &*self.core;
+        let Some(task_waker) = core.main_waker.borrow().clone() else {
             return false; // `step` has no main future; a stray MAIN id is ignored
         };
-        waker.scheduled.store(false, Ordering::SeqCst);
-        self.core.stats.polls.set(self.core.stats.polls.get() + 1);
-        let waker = waker_ref(&waker);
-        let mut cx = Context::from_waker(&waker);
-        main.poll_main(&mut cx)
+        task_waker.scheduled.store(false, Ordering::SeqCst);
+        core.stats.polls.set(core.stats.polls.get() + 1);
+        let watch = core
+            .observer
+            .as_ref()
+            .map(|obs| obs.poll_started(core, TaskId::MAIN));
+        let done = {
+            let waker = waker_ref(&task_waker);
+            let mut cx = Context::from_waker(&waker);
+            main.poll_main(&mut cx)
+        };
+        if let (Some(obs), Some(watch)) = (&core.observer, watch) {
+            let outcome = if done {
+                PollOutcome::Finished
+            } else {
+                PollOutcome::Pending
+            };
+            obs.poll_ended(
+                core,
+                TaskId::MAIN,
+                watch,
+                outcome,
+                &task_waker,
+                core.ready_rx.len(),
+            );
+        }
+        done
     }
 
     /// Poll one spawned task once. Returns false if the id was stale (nothing polled).
@@ -529,6 +589,7 @@ impl Runtime {
         // entry (invariant 2).
         waker.scheduled.store(false, Ordering::SeqCst);
         core.stats.polls.set(core.stats.polls.get() + 1);
+        let watch = core.observer.as_ref().map(|obs| obs.poll_started(core, id));
 
         let poll = {
             let waker = waker_ref(&waker);
@@ -538,20 +599,29 @@ impl Runtime {
 
         let mut tasks = core.tasks.borrow_mut();
         let still_ours = matches!(tasks.get(id.slot), Some(task) if task.id == id);
-        match poll {
+        let outcome = match poll {
             Poll::Pending if still_ours => {
                 tasks[id.slot].future = Some(future);
+                PollOutcome::Pending
             }
             Poll::Ready(()) if still_ours => {
                 let finished = tasks.remove(id.slot);
                 drop(tasks);
                 drop(finished); // invariant 7: gone from the slab, never polled again
                 drop(future);
+                PollOutcome::Finished
             }
             _ => {
                 // The task aborted itself during the poll; its record is already gone.
                 drop(tasks);
                 drop(future);
+                PollOutcome::AbortedItself
+            }
+        };
+        if let (Some(obs), Some(watch)) = (&core.observer, watch) {
+            obs.poll_ended(core, id, watch, outcome, &waker, core.ready_rx.len());
+            if outcome == PollOutcome::Finished {
+                obs.task_ended(core, id, EventKind::Finished);
             }
         }
         true
@@ -571,7 +641,13 @@ impl Runtime {
                 let deadline = Duration::from_millis(at_ms);
                 Park::AtMost(deadline.saturating_sub(core.clock.now()))
             }
-            None if !outside_work && !core.reactor.has_waiters() && self.is_stalled() => {
+            // Under the virtual clock, waiting for a waker held inside the loop (a channel) or
+            // by a thread that did not announce itself with `holds` would wait forever: no
+            // time passes. So there it is a stall even while wakers exist.
+            None if !outside_work
+                && !core.reactor.has_waiters()
+                && (core.clock.is_virtual() || self.is_stalled()) =>
+            {
                 Park::Stalled
             }
             None => Park::UntilWoken,
@@ -606,6 +682,31 @@ impl Runtime {
         };
         let events = core.reactor.poll_events(timeout);
         core.unparker.parked.store(false, Ordering::SeqCst);
+        events
+    }
+
+    /// Step 3 in debug mode, tracing or narration: the observer sees the park and may shorten
+    /// a forever-park to report a possible stall (observe/ticks.rs).
+    fn park_observed(&self, obs: &Observer, park: Park) -> usize {
+        let core = &*self.core;
+        let only_hidden_wakers = park == Park::UntilWoken
+            && core.holds.load(Ordering::SeqCst) == 0
+            && !core.reactor.has_waiters();
+        let timeout = match park {
+            Park::DontSleep | Park::Stalled => Some(Duration::ZERO),
+            Park::AtMost(duration) => Some(duration),
+            Park::UntilWoken => None,
+        };
+        let timeout = obs.before_park(core, timeout, only_hidden_wakers);
+        let probed = only_hidden_wakers && timeout.is_some();
+        let events = self.park(match timeout {
+            Some(Duration::ZERO) => Park::DontSleep,
+            Some(duration) => Park::AtMost(duration),
+            None => Park::UntilWoken,
+        });
+        obs.after_park(core, events, probed, core.ready_rx.is_empty(), || {
+            self.dump()
+        });
         events
     }
 
@@ -656,13 +757,24 @@ impl Runtime {
 
     /// The message of a stall: what is pending and why nothing can wake it.
     fn stall_report(&self) -> String {
-        let mut report = String::from(
-            "glassloop: the loop is stalled. The main future is waiting, but no task is ready, \
-             no timer is set, no socket is registered, and no waker is held anywhere (not by a \
-             channel, not by another thread), so nothing can ever wake it. Look for a future \
-             that returns Pending without storing its waker, or a channel whose sender is kept \
-             alive but never used.\nTasks still pending:",
-        );
+        let mut report = if self.is_stalled() {
+            String::from(
+                "glassloop: the loop is stalled. The main future is waiting, but no task is \
+                 ready, no timer is set, no socket is registered, and no waker is held anywhere \
+                 (not by a channel, not by another thread), so nothing can ever wake it. Look \
+                 for a future that returns Pending without storing its waker.\nTasks still \
+                 pending:",
+            )
+        } else {
+            String::from(
+                "glassloop: the loop is stalled (virtual clock). The main future is waiting, \
+                 but no task is ready, no timer is set, no socket is registered and no work \
+                 runs outside the loop, so no time can pass and nothing in the loop can happen. \
+                 Wakers are still held, by something inside the loop (a channel whose sender \
+                 nobody will use) or by a thread that did not announce its work with \
+                 `glassloop::OutsideWork`.\nTasks still pending:",
+            )
+        };
         let tasks = self.core.tasks.borrow();
         if tasks.is_empty() {
             report.push_str(" none besides the main future");
@@ -676,6 +788,9 @@ impl Runtime {
                 task.polls
             );
         }
+        drop(tasks);
+        report.push('\n');
+        report.push_str(&self.dump());
         report
     }
 
@@ -772,6 +887,7 @@ impl PollMain for NoMain {
 /// # Panics
 /// Inside a running glassloop runtime (await the future instead); if the OS cannot create the
 /// reactor; as [`Runtime::block_on`].
+#[track_caller]
 pub fn run<F: Future>(future: F) -> F::Output {
     if in_runtime() {
         panic!(

@@ -58,12 +58,16 @@
 #![deny(missing_docs)]
 
 mod executor;
+pub mod observe;
+mod outside;
 pub(crate) mod reactor;
 pub mod task;
 pub mod time;
 mod waker;
 
 pub use executor::{run, Builder, Runtime, Tick, DEFAULT_BATCH};
+pub use observe::dump;
+pub use outside::OutsideWork;
 pub use task::{spawn, JoinError, JoinHandle, TaskId};
 
 /// The course chapters' code blocks, compiled and run as doctests so they cannot drift.

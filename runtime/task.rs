@@ -61,6 +61,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use crate::executor::{with_current, Core};
+use crate::observe::{note_await, note_await_current};
 use crate::waker::TaskWaker;
 
 // ───────────────────────────── TaskId ─────────────────────────────
@@ -278,6 +279,7 @@ impl<T> JoinHandle<T> {
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
+    #[track_caller]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut cell = self.cell.borrow_mut();
         if let Some(result) = cell.result.take() {
@@ -292,6 +294,11 @@ impl<T> Future for JoinHandle<T> {
         match &cell.awaiter {
             Some(waker) if waker.will_wake(cx.waker()) => {}
             _ => cell.awaiter = Some(cx.waker().clone()),
+        }
+        drop(cell);
+        if let Some(core) = self.core.upgrade() {
+            // `#[track_caller]` on poll: the location of the `.await` on this handle.
+            note_await(&core, Location::caller());
         }
         Poll::Pending
     }
@@ -515,8 +522,12 @@ where
 /// turn in between (invariant 4).
 ///
 /// asyncio: `await asyncio.sleep(0)`; tokio: `tokio::task::yield_now()`.
+#[track_caller]
 pub fn yield_now() -> YieldNow {
-    YieldNow { yielded: false }
+    YieldNow {
+        yielded: false,
+        at: Location::caller(),
+    }
 }
 
 /// The future returned by [`yield_now`].
@@ -524,6 +535,8 @@ pub fn yield_now() -> YieldNow {
 #[must_use = "futures do nothing unless awaited"]
 pub struct YieldNow {
     yielded: bool,
+    /// Where `yield_now` was called: the await point for debug reports.
+    at: &'static Location<'static>,
 }
 
 impl Future for YieldNow {
@@ -534,6 +547,7 @@ impl Future for YieldNow {
         }
         self.yielded = true;
         cx.waker().wake_by_ref();
+        note_await_current(self.at);
         Poll::Pending
     }
 }

@@ -1,0 +1,110 @@
+//! # Watching the phases of a tick
+//!
+//! The executor calls these hooks between the numbered steps of `Runtime::tick`. They do
+//! three jobs: attribute recorded wakes to their cause (see `trace.rs`), narrate the tick
+//! when narration is on, and notice a *possible* stall under the real clock.
+//!
+//! ## Possible stalls
+//!
+//! The executor declares a stall only when it is sure: no waker exists outside its records
+//! (exact, by strong counts), or, under the virtual clock, nothing in the loop can happen and
+//! no outside work is announced. Under the real clock there is a grey zone: no task ready, no
+//! timer, no socket waiter, no outside work, yet somebody holds a waker. That somebody may be
+//! another thread that will call `wake` in a minute, or a channel sender held by a task that
+//! will never send. The loop cannot tell, so in debug mode it parks for one threshold first and,
+//! if nothing happened, prints the dump as a "possible stall" and goes on waiting.
+//!
+//! Read next: `timeline.rs`.
+
+use std::time::Duration;
+
+use super::detector::secs;
+use super::{EventKind, Observer, WakeCause};
+use crate::executor::Core;
+use crate::task::TaskId;
+
+impl Observer {
+    /// Record the wakes that happened since the last call, all with the cause of the phase.
+    pub(crate) fn collect_wakes(&self, core: &Core, cause: WakeCause) -> usize {
+        let Some(wake_log) = &self.wake_log else {
+            return 0;
+        };
+        let wakes = wake_log.drain(cause);
+        let count = wakes.len();
+        for (id, cause) in wakes {
+            self.record(core, id, EventKind::Wake(cause));
+        }
+        count
+    }
+
+    /// Hook, step 2: the loop is about to park with `timeout`. Returns the timeout to use: in
+    /// debug mode a forever-park with only hidden wakers becomes a park of one threshold, so
+    /// a possible stall can be reported (see the file header).
+    pub(crate) fn before_park(
+        &self,
+        core: &Core,
+        timeout: Option<Duration>,
+        only_hidden_wakers: bool,
+    ) -> Option<Duration> {
+        self.record(core, TaskId::MAIN, EventKind::Park { timeout });
+        if self.options.narrate {
+            let how = match timeout {
+                Some(Duration::ZERO) => "look at I/O without sleeping".to_string(),
+                Some(t) => format!("park for at most {}", secs(t)),
+                None => "park until woken".to_string(),
+            };
+            self.sink()
+                .write(&format!("[{}]   decide: {how}", secs(core.clock.now())));
+        }
+        if self.options.debug
+            && timeout.is_none()
+            && only_hidden_wakers
+            && !self.stall_reported.get()
+        {
+            return Some(self.options.threshold);
+        }
+        timeout
+    }
+
+    /// Hook, step 3: back from the reactor with `events` I/O events. `slept` is how long the
+    /// park took on the real clock. `quiet` is true when nothing is ready now.
+    pub(crate) fn after_park(
+        &self,
+        core: &Core,
+        events: usize,
+        probed_stall: bool,
+        quiet: bool,
+        dump: impl FnOnce() -> String,
+    ) {
+        self.record(core, TaskId::MAIN, EventKind::Unpark { events });
+        let woken = self.collect_wakes(core, WakeCause::Io);
+        if self.options.narrate && (events > 0 || woken > 0) {
+            self.sink().write(&format!(
+                "[{}]   park: {events} I/O event(s), {woken} task(s) woken",
+                secs(core.clock.now())
+            ));
+        }
+        if probed_stall && quiet && events == 0 {
+            self.stall_reported.set(true);
+            self.sink().write(&format!(
+                "glassloop: possible stall: for {} no task was ready, no timer is set, no \
+                 socket is waited on and no work runs outside the loop. Only wakers held \
+                 somewhere can still wake a task: another thread may, or a channel whose \
+                 sender nobody will use. The loop keeps waiting.\n{}",
+                secs(self.options.threshold),
+                dump()
+            ));
+        }
+    }
+
+    /// Hook, step 4: `fired` timers fired.
+    pub(crate) fn after_fire(&self, core: &Core, fired: usize) {
+        let woken = self.collect_wakes(core, WakeCause::Timer);
+        if self.options.narrate && fired > 0 {
+            self.sink().write(&format!(
+                "[{}]   fire: {fired} timer(s) fired, {woken} task(s) woken",
+                secs(core.clock.now())
+            ));
+        }
+    }
+}
