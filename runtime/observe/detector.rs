@@ -71,6 +71,18 @@ pub(crate) struct PassTally {
     any_slow: bool,
 }
 
+/// Drops the notes of tasks that ended in a pass once the pass's report is written.
+struct ForgetEnded<'a>(&'a Observer, Vec<TaskId>);
+
+impl Drop for ForgetEnded<'_> {
+    fn drop(&mut self) {
+        let mut tasks = self.0.tasks.borrow_mut();
+        for id in &self.1 {
+            tasks.remove(id);
+        }
+    }
+}
+
 /// Seconds with three decimals, as every report prints time.
 pub(crate) fn secs(d: Duration) -> String {
     format!("{:.3} s", d.as_secs_f64())
@@ -146,6 +158,8 @@ impl Observer {
             ));
         }
         let tally = std::mem::take(&mut *self.pass.borrow_mut());
+        let ended = std::mem::take(&mut *self.ended.borrow_mut());
+        let _forget = ForgetEnded(self, ended);
         if !self.options.debug || tally.any_slow || tally.total <= self.options.threshold {
             return;
         }

@@ -50,30 +50,40 @@ pub(crate) fn render(core: &Core, main: Option<&Arc<TaskWaker>>) -> String {
         secs(core.clock.now()),
         tasks.len(),
     );
+    // The executor keeps one Arc per task, plus one on its stack while it polls the task;
+    // every other strong count is a Waker somebody holds.
     if let Some(waker) = main {
-        // The executor keeps one Arc in `main_waker`; every other strong count is a Waker.
+        // The main future lives on `block_on`'s stack, so only the observer knows whether it
+        // is being polled right now.
+        let polling = core
+            .observer
+            .as_ref()
+            .is_some_and(|obs| obs.polling.get() == Some(TaskId::MAIN));
+        let spawned_at = core.observer.as_ref().and_then(|obs| {
+            obs.tasks.borrow().get(&TaskId::MAIN).map(|notes| notes.spawned_at)
+        });
         describe(
             &mut out,
             core,
             TaskId::MAIN,
             "main future #0".to_string(),
+            spawned_at,
+            state_of(waker, !polling),
             None,
-            state_of(waker, true),
-            None,
-            Arc::strong_count(waker) - 1,
+            Arc::strong_count(waker) - 1 - usize::from(polling),
         );
     }
     for (_, task) in tasks.iter() {
-        let state = state_of(&task.waker, task.future.is_some());
+        let polling = task.future.is_none();
         describe(
             &mut out,
             core,
             task.id,
             format!("task {}", task.label()),
             Some(task.spawned_at),
-            state,
+            state_of(&task.waker, !polling),
             Some(task.polls),
-            Arc::strong_count(&task.waker) - 1,
+            Arc::strong_count(&task.waker) - 1 - usize::from(polling),
         );
     }
     out

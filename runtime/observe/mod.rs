@@ -96,6 +96,8 @@ pub(crate) struct Observer {
     pub(crate) timers: RefCell<HashMap<TimerKey, TimerNote>>,
     /// The detector's running totals for the current pass of step 1.
     pub(crate) pass: RefCell<detector::PassTally>,
+    /// Tasks that ended during this pass; their notes are dropped when the pass ends.
+    pub(crate) ended: RefCell<Vec<TaskId>>,
     /// True once a possible stall was reported, until the next poll.
     pub(crate) stall_reported: Cell<bool>,
     /// The state shared with the watchdog thread.
@@ -129,6 +131,7 @@ impl Observer {
             reached: Cell::new(None),
             timers: RefCell::new(HashMap::new()),
             pass: RefCell::new(detector::PassTally::default()),
+            ended: RefCell::new(Vec::new()),
             stall_reported: Cell::new(false),
             shared,
             watchdog,
@@ -159,6 +162,7 @@ impl Observer {
         spawned_at: &'static Location<'static>,
     ) {
         let label = match name {
+            _ if id == TaskId::MAIN => "main future #0".to_string(),
             Some(name) => format!("'{name}' {id}"),
             None => format!("{id}"),
         };
@@ -168,7 +172,7 @@ impl Observer {
         }
         if let Some(log) = &self.log {
             let row = match id == TaskId::MAIN {
-                true => "main future #0".to_string(),
+                true => label.clone(),
                 false => format!("task {label}"),
             };
             log.labels.borrow_mut().insert(id, row);
@@ -186,7 +190,8 @@ impl Observer {
 
     /// Hook: a task ended (finished, cancelled or dropped with the loop).
     pub(crate) fn task_ended(&self, core: &Core, id: TaskId, how: EventKind) {
-        self.tasks.borrow_mut().remove(&id);
+        // The notes stay until the pass ends, so a busy-pass report can still name the task.
+        self.ended.borrow_mut().push(id);
         if self.watchdog.is_some() {
             self.shared.remove_label(id.number());
         }
