@@ -4,16 +4,26 @@
 //! `cargo run -- all` runs every demo. Add `--virtual-clock` to run on the virtual clock, where
 //! sleeps take no real time and every printed time is exact (the tests do this).
 //!
+//! Debug mode is on for every demo (slow polls, lost wakers and stalls are reported on stderr).
+//! `--timeline` prints the scheduler's timeline after each demo, `--trace FILE` writes it as
+//! Chrome trace JSON (open it in https://ui.perfetto.dev), `--fast` shortens the real-time
+//! demos (`blocking`) to about a second.
+//!
 //! Each demo is a plain function `main(&Runtime)` in its own file, so a debugger can break on
 //! `glassloop_demos::hello::main` and step from there into the loop (see docs/debugging.md).
 
 use std::process::ExitCode;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use glassloop::Runtime;
 
+mod blocking;
 mod hello;
+mod lost_waker;
 mod sleep;
+mod stall;
+mod trace;
 
 /// One lesson: its name on the command line, one line about it, and its entry point.
 struct Demo {
@@ -34,7 +44,45 @@ const DEMOS: &[Demo] = &[
         about: "three tasks sleep 1 s, 4 s and 1 s at the same time: 4 s in all, not 6",
         main: sleep::main,
     },
+    Demo {
+        name: "blocking",
+        about: "a task calls std::thread::sleep: the detector names it; then the fix (real time)",
+        main: blocking::main,
+    },
+    Demo {
+        name: "trace",
+        about: "a small program narrated tick by tick, then drawn as a timeline",
+        main: trace::main,
+    },
+    Demo {
+        name: "stall",
+        about: "a task waits on a channel nobody will send on: the stall error and the task dump",
+        main: stall::main,
+    },
+    Demo {
+        name: "lost_waker",
+        about: "a future returns Pending without keeping its waker: reported at once",
+        main: lost_waker::main,
+    },
 ];
+
+/// Command-line options the demos read (set once in `main`).
+#[derive(Debug, Default)]
+pub struct Flags {
+    /// `--fast`: real-time demos run at a tenth of their durations.
+    pub fast: bool,
+    /// `--timeline`: print the timeline after each demo.
+    pub timeline: bool,
+    /// `--trace FILE`: write Chrome trace JSON after each demo.
+    pub trace: Option<String>,
+}
+
+static FLAGS: OnceLock<Flags> = OnceLock::new();
+
+/// The command-line options.
+pub fn flags() -> &'static Flags {
+    FLAGS.get_or_init(Flags::default)
+}
 
 /// The demos the tour runs when `cargo run` is given no name.
 const TOUR: &[&str] = &["hello", "sleep"];
@@ -42,9 +90,20 @@ const TOUR: &[&str] = &["hello", "sleep"];
 fn main() -> ExitCode {
     let mut virtual_clock = false;
     let mut names = Vec::new();
-    for arg in std::env::args().skip(1) {
+    let mut options = Flags::default();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "--virtual-clock" => virtual_clock = true,
+            "--fast" => options.fast = true,
+            "--timeline" => options.timeline = true,
+            "--trace" => match args.next() {
+                Some(file) => options.trace = Some(file),
+                None => {
+                    eprintln!("--trace needs a file name: --trace trace.json");
+                    return ExitCode::from(2);
+                }
+            },
             "-h" | "--help" => {
                 print_list();
                 return ExitCode::SUCCESS;
@@ -52,6 +111,7 @@ fn main() -> ExitCode {
             _ => names.push(arg),
         }
     }
+    let _ = FLAGS.set(options);
     let selected: Vec<&Demo> = match names.as_slice() {
         [] => {
             print_list();
@@ -83,6 +143,16 @@ fn main() -> ExitCode {
         }
         let runtime = build_runtime(virtual_clock);
         (demo.main)(&runtime);
+        if flags().timeline {
+            println!("{}", runtime.timeline());
+        }
+        if let Some(file) = &flags().trace {
+            if let Err(err) = runtime.write_chrome_trace(file) {
+                eprintln!("could not write the trace to {file}: {err}");
+                return ExitCode::FAILURE;
+            }
+            println!("wrote the Chrome trace of '{}' to {file}", demo.name);
+        }
     }
     ExitCode::SUCCESS
 }
@@ -99,7 +169,12 @@ fn print_list() {
 }
 
 fn build_runtime(virtual_clock: bool) -> Runtime {
-    let builder = Runtime::builder();
+    let builder = Runtime::builder().debug();
+    let builder = if flags().timeline || flags().trace.is_some() {
+        builder.trace()
+    } else {
+        builder
+    };
     let builder = if virtual_clock {
         builder.virtual_clock()
     } else {

@@ -540,7 +540,7 @@ impl Runtime {
         let watch = core
             .observer
             .as_ref()
-            .map(|obs| obs.poll_started(core, TaskId::MAIN));
+            .map(|obs| obs.poll_started(core, TaskId::MAIN, core.ready_rx.len()));
         let done = {
             let waker = waker_ref(&task_waker);
             let mut cx = Context::from_waker(&waker);
@@ -552,14 +552,7 @@ impl Runtime {
             } else {
                 PollOutcome::Pending
             };
-            obs.poll_ended(
-                core,
-                TaskId::MAIN,
-                watch,
-                outcome,
-                &task_waker,
-                core.ready_rx.len(),
-            );
+            obs.poll_ended(core, TaskId::MAIN, watch, outcome, &task_waker);
         }
         done
     }
@@ -589,7 +582,10 @@ impl Runtime {
         // entry (invariant 2).
         waker.scheduled.store(false, Ordering::SeqCst);
         core.stats.polls.set(core.stats.polls.get() + 1);
-        let watch = core.observer.as_ref().map(|obs| obs.poll_started(core, id));
+        let watch = core
+            .observer
+            .as_ref()
+            .map(|obs| obs.poll_started(core, id, core.ready_rx.len()));
 
         let poll = {
             let waker = waker_ref(&waker);
@@ -619,7 +615,7 @@ impl Runtime {
             }
         };
         if let (Some(obs), Some(watch)) = (&core.observer, watch) {
-            obs.poll_ended(core, id, watch, outcome, &waker, core.ready_rx.len());
+            obs.poll_ended(core, id, watch, outcome, &waker);
             if outcome == PollOutcome::Finished {
                 obs.task_ended(core, id, EventKind::Finished);
             }

@@ -50,7 +50,10 @@ fn a_poll_longer_than_the_threshold_is_reported_exactly_once() {
     });
     let text = reports.contents();
     assert_eq!(count(&text, "glassloop: slow poll"), 1, "{text}");
-    assert!(text.contains("task 'blocker' #1 held the loop for"), "{text}");
+    assert!(
+        text.contains("task 'blocker' #1 held the loop for"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -102,6 +105,7 @@ fn the_slow_poll_report_names_the_task_where_it_was_spawned_and_resumed_and_the_
         format!("spawned at   {here}:{spawned_line}:"),
         format!("resumed from {here}:{resumed_line}:"),
         "then         finished".to_string(),
+        "meanwhile    0 ready task(s) waited, 1 timer(s) came due and are late:".to_string(),
         "timer of task 'ticker' #1".to_string(),
         "late by".to_string(),
         "The loop cannot see which call blocked".to_string(),
@@ -124,7 +128,10 @@ fn strict_mode_turns_a_slow_poll_into_a_panic_with_the_report() {
     }))
     .unwrap_err();
     let message = err.downcast_ref::<String>().unwrap();
-    assert!(message.contains("slow poll: task main future #0"), "{message}");
+    assert!(
+        message.contains("slow poll: task main future #0"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -181,7 +188,10 @@ fn a_pass_of_short_polls_that_add_up_is_reported_naming_the_heaviest_task() {
     assert_eq!(count(&text, "glassloop: busy pass: 5 poll(s)"), 1, "{text}");
     let first = text.lines().nth(1).unwrap();
     assert!(first.starts_with("  'heavy' #1 0.0"), "{text}");
-    assert!(text.lines().nth(1).unwrap().ends_with("in 1 poll(s)"), "{text}");
+    assert!(
+        text.lines().nth(1).unwrap().ends_with("in 1 poll(s)"),
+        "{text}"
+    );
 }
 
 // ─────────────── lost wakers ───────────────
@@ -202,16 +212,17 @@ fn a_task_that_returns_pending_without_keeping_its_waker_is_reported_at_once() {
     let rt = debug_runtime(&reports, ms(500));
     let spawned_line = line!() + 4;
     let seen = rt.block_on(async {
-        let lost = TaskBuilder::new()
-            .name("forgetful")
-            .spawn(ForgetsItsWaker);
+        let lost = TaskBuilder::new().name("forgetful").spawn(ForgetsItsWaker);
         yield_now().await; // the forgetful task runs once in this pass
         let seen = reports.contents();
         lost.abort();
         seen
     });
     assert_eq!(count(&seen, "glassloop: lost waker"), 1, "{seen}");
-    assert!(seen.contains("task 'forgetful' #1 returned Pending"), "{seen}");
+    assert!(
+        seen.contains("task 'forgetful' #1 returned Pending"),
+        "{seen}"
+    );
     assert!(
         seen.contains(&format!("spawned at {}:{spawned_line}:", file!())),
         "{seen}"
@@ -271,7 +282,10 @@ fn the_dump_lists_every_task_with_its_state_polls_and_await_point() {
         queued.abort();
         dump
     });
-    assert!(dump.starts_with("glassloop task dump at 0.000 s: 2 task(s)"), "{dump}");
+    assert!(
+        dump.starts_with("glassloop task dump at 0.000 s: 2 task(s)"),
+        "{dump}"
+    );
     assert!(dump.contains("main future #0: polling"), "{dump}");
     assert!(
         dump.contains("task 'sleeper' #1: waiting, polled 1 time(s), 1 waker(s) held"),
@@ -323,8 +337,14 @@ fn under_the_virtual_clock_waiting_on_a_channel_nobody_sends_on_is_a_stall_with_
     }))
     .unwrap_err();
     let message = err.downcast_ref::<String>().unwrap();
-    assert!(message.contains("the loop is stalled (virtual clock)"), "{message}");
-    assert!(message.contains("glassloop task dump at 0.000 s"), "{message}");
+    assert!(
+        message.contains("the loop is stalled (virtual clock)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("glassloop task dump at 0.000 s"),
+        "{message}"
+    );
     assert!(
         message.contains("task 'consumer' #1: waiting, polled 1 time(s), 1 waker(s) held"),
         "{message}"
@@ -373,7 +393,10 @@ fn under_the_real_clock_a_wait_only_hidden_wakers_can_end_is_reported_as_a_possi
             let waker = rx.recv().unwrap();
             let deadline = std::time::Instant::now() + Duration::from_secs(10);
             while !watcher.contents().contains("possible stall") {
-                assert!(std::time::Instant::now() < deadline, "no possible-stall report");
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "no possible-stall report"
+                );
                 std::thread::sleep(ms(2));
             }
             waker.wake();
@@ -418,7 +441,10 @@ fn with_debug_mode_off_nothing_is_timed_recorded_or_reported() {
     rt.spawn(std::future::pending::<()>());
     rt.step();
     let dump = rt.dump();
-    assert!(dump.contains("not recorded: switch on debug mode"), "{dump}");
+    assert!(
+        dump.contains("not recorded: switch on debug mode"),
+        "{dump}"
+    );
 }
 
 // ─────────────── the event log ───────────────
@@ -497,8 +523,12 @@ fn a_wake_from_another_thread_is_recorded_as_such() {
 fn the_timeline_draws_one_row_per_task_with_time_across() {
     let rt = Runtime::builder().virtual_clock().trace().build().unwrap();
     rt.block_on(async {
-        let a = TaskBuilder::new().name("A").spawn(sleep(Duration::from_secs(1)));
-        let b = TaskBuilder::new().name("B").spawn(sleep(Duration::from_secs(4)));
+        let a = TaskBuilder::new()
+            .name("A")
+            .spawn(sleep(Duration::from_secs(1)));
+        let b = TaskBuilder::new()
+            .name("B")
+            .spawn(sleep(Duration::from_secs(4)));
         a.await.unwrap();
         b.await.unwrap();
     });
@@ -524,9 +554,15 @@ fn the_chrome_trace_names_each_task_track_and_pairs_every_poll() {
     let json = rt.chrome_trace();
     assert!(json.starts_with("{\"traceEvents\":["), "{json}");
     assert!(json.ends_with("]}"), "{json}");
-    assert!(json.contains("\"args\":{\"name\":\"task 'say \\\"hi\\\"' #1\"}"), "{json}");
+    assert!(
+        json.contains("\"args\":{\"name\":\"task 'say \\\"hi\\\"' #1\"}"),
+        "{json}"
+    );
     assert_eq!(count(&json, "\"ph\":\"B\""), count(&json, "\"ph\":\"E\""));
-    assert!(json.contains("\"name\":\"wake: timer\",\"ph\":\"i\",\"ts\":3000,"), "{json}");
+    assert!(
+        json.contains("\"name\":\"wake: timer\",\"ph\":\"i\",\"ts\":3000,"),
+        "{json}"
+    );
 }
 
 #[test]

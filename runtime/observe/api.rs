@@ -87,7 +87,8 @@ impl Runtime {
 }
 
 fn render_dump(core: &Core) -> String {
-    let main = core.main_waker.borrow().clone();
+    // Borrowed, not cloned: a clone would count as one more waker held.
+    let main = core.main_waker.borrow();
     super::dump::render(core, main.as_ref())
 }
 

@@ -49,6 +49,8 @@ use crate::waker::TaskWaker;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PollWatch {
     started: std::time::Instant,
+    /// Tasks already in the ready queue when the poll started: they wait until it ends.
+    ready: usize,
     resumed_from: Option<&'static Location<'static>>,
 }
 
@@ -89,8 +91,8 @@ pub(crate) fn secs(d: Duration) -> String {
 }
 
 impl Observer {
-    /// Hook: the executor is about to poll task `id`.
-    pub(crate) fn poll_started(&self, core: &Core, id: TaskId) -> PollWatch {
+    /// Hook: the executor is about to poll task `id`; `ready` tasks are queued behind it.
+    pub(crate) fn poll_started(&self, core: &Core, id: TaskId, ready: usize) -> PollWatch {
         let resumed_from = self.tasks.borrow().get(&id).and_then(|n| n.parked_at);
         self.polling.set(Some(id));
         self.reached.set(None);
@@ -100,12 +102,13 @@ impl Observer {
         self.shared.poll_started(started, id.number(), resumed_from);
         PollWatch {
             started,
+            ready,
             resumed_from,
         }
     }
 
     /// Hook: the poll of task `id` returned. `waker` is the task's waker (the executor holds
-    /// two strong counts on it); `ready` is how many tasks are in the ready queue now.
+    /// two strong counts on it).
     pub(crate) fn poll_ended(
         &self,
         core: &Core,
@@ -113,7 +116,6 @@ impl Observer {
         watch: PollWatch,
         outcome: PollOutcome,
         waker: &Arc<TaskWaker>,
-        ready: usize,
     ) {
         let held = watch.started.elapsed();
         self.shared.poll_ended();
@@ -137,7 +139,7 @@ impl Observer {
             pass.any_slow |= slow;
         }
         if slow {
-            let report = self.slow_poll_report(core, id, &watch, held, outcome, reached, ready);
+            let report = self.slow_poll_report(core, id, &watch, held, outcome, reached);
             self.report(&report);
         }
         let lost = outcome == PollOutcome::Pending
@@ -196,7 +198,6 @@ impl Observer {
         self.report(&report);
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn slow_poll_report(
         &self,
         core: &Core,
@@ -205,7 +206,6 @@ impl Observer {
         held: Duration,
         outcome: PollOutcome,
         reached: Option<&'static Location<'static>>,
-        ready: usize,
     ) -> String {
         let tasks = self.tasks.borrow();
         let notes = tasks.get(&id);
@@ -234,7 +234,11 @@ impl Observer {
             _ => report.push_str("\n  then         finished"),
         }
         drop(tasks);
-        let _ = write!(report, "\n  meanwhile    {ready} ready task(s) waited",);
+        let _ = write!(
+            report,
+            "\n  meanwhile    {} ready task(s) waited",
+            watch.ready
+        );
         let late = self.late_timers(core);
         if late.is_empty() {
             report.push_str(", no timer came due.");

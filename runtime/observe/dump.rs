@@ -60,7 +60,10 @@ pub(crate) fn render(core: &Core, main: Option<&Arc<TaskWaker>>) -> String {
             .as_ref()
             .is_some_and(|obs| obs.polling.get() == Some(TaskId::MAIN));
         let spawned_at = core.observer.as_ref().and_then(|obs| {
-            obs.tasks.borrow().get(&TaskId::MAIN).map(|notes| notes.spawned_at)
+            obs.tasks
+                .borrow()
+                .get(&TaskId::MAIN)
+                .map(|notes| notes.spawned_at)
         });
         describe(
             &mut out,

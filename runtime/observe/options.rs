@@ -131,6 +131,13 @@ impl Builder {
         self
     }
 
+    /// Send debug reports and narration to standard output, where they interleave with the
+    /// program's own `println!`s (the demos use this).
+    pub fn debug_reports_to_stdout(mut self) -> Builder {
+        self.observe.sink = Sink::Stdout;
+        self
+    }
+
     /// Record the scheduler's event log, for [`Runtime::timeline`](crate::Runtime::timeline)
     /// and [`Runtime::chrome_trace`](crate::Runtime::chrome_trace).
     ///

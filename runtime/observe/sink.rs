@@ -77,6 +77,8 @@ pub(crate) enum Sink {
     /// Standard error, the default.
     #[default]
     Stderr,
+    /// Standard output, so narration interleaves with a program's own prints.
+    Stdout,
     /// A buffer a test reads.
     Buffer(Reports),
 }
@@ -91,6 +93,13 @@ impl Sink {
                 let _ = err.write_all(block.as_bytes());
                 if !block.ends_with('\n') {
                     let _ = err.write_all(b"\n");
+                }
+            }
+            Sink::Stdout => {
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(block.as_bytes());
+                if !block.ends_with('\n') {
+                    let _ = out.write_all(b"\n");
                 }
             }
             Sink::Buffer(reports) => reports.push(block),

@@ -48,10 +48,15 @@ impl Observer {
     ) -> Option<Duration> {
         self.record(core, TaskId::MAIN, EventKind::Park { timeout });
         if self.options.narrate {
-            let how = match timeout {
-                Some(Duration::ZERO) => "look at I/O without sleeping".to_string(),
-                Some(t) => format!("park for at most {}", secs(t)),
-                None => "park until woken".to_string(),
+            let next_event = core.timers.borrow().next_expiration();
+            let how = match (timeout, next_event) {
+                (Some(Duration::ZERO), Some(at_ms)) if core.clock.is_virtual() => format!(
+                    "don't sleep: the virtual clock jumps to the wheel's next event, {}",
+                    secs(Duration::from_millis(at_ms))
+                ),
+                (Some(Duration::ZERO), _) => "don't sleep, tasks are ready".to_string(),
+                (Some(t), _) => format!("park for at most {}", secs(t)),
+                (None, _) => "park until woken".to_string(),
             };
             self.sink()
                 .write(&format!("[{}]   decide: {how}", secs(core.clock.now())));
