@@ -175,7 +175,7 @@ impl Observer {
                 None => by_task.push((*id, *held, 1)),
             }
         }
-        by_task.sort_by(|a, b| b.1.cmp(&a.1));
+        by_task.sort_by_key(|entry| std::cmp::Reverse(entry.1));
         let mut report = format!(
             "glassloop: busy pass: {} poll(s), each under the {} threshold, together held the \
              loop for {}. The tasks that took most of it:",

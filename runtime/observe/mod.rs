@@ -24,7 +24,7 @@
 //! from the sleep at src/main.rs:12 and next parked at src/main.rs:15" points at the two lines
 //! between which the blocking call must be. Leaf futures (the ones that really return
 //! `Pending`: sleep, timeout, interval, yield_now, JoinHandle) know where they are awaited
-//! thanks to `#[track_caller]`, and hand that location to [`note_await`] when they return
+//! thanks to `#[track_caller]`, and hand that location to `note_await` when they return
 //! `Pending`. Sockets and channels call the same function.
 //!
 //! tokio records similar locations for tokio-console through `tracing` spans; asyncio keeps a
