@@ -210,7 +210,7 @@ impl Future for ForgetsItsWaker {
 fn a_task_that_returns_pending_without_keeping_its_waker_is_reported_at_once() {
     let reports = Reports::new();
     let rt = debug_runtime(&reports, ms(500));
-    let spawned_line = line!() + 4;
+    let spawned_line = line!() + 2;
     let seen = rt.block_on(async {
         let lost = TaskBuilder::new().name("forgetful").spawn(ForgetsItsWaker);
         yield_now().await; // the forgetful task runs once in this pass
