@@ -102,7 +102,7 @@ pub fn main(runtime: &Runtime) {
         total
     });
     println!(
-        "part 1 took {} (6 s of blocking, then the fetches: they could not even start)",
+        "part 1 took {} (the whole block, then the fetches, which could not start before it ended)",
         secs(total)
     );
 

@@ -38,6 +38,7 @@
 //! | 4 | `time/wheel.rs` | the hierarchical timing wheel |
 //! | 5 | `time/clock.rs`, `sleep.rs`, `timeout.rs`, `interval.rs` | real and virtual time |
 //! | 6 | `reactor.rs` | mio, tokens, readiness to wakers |
+//! | 11 | `observe/` | debug mode: slow polls, watchdog, dump, stalls, lost wakers, trace |
 //!
 //! The course in `docs/` walks the same path with pictures; `docs/debugging.md` shows where
 //! to put breakpoints to watch it happen.
@@ -77,4 +78,10 @@ pub mod course {
     pub struct Chapter01;
     #[doc = include_str!("../docs/02-timer-wheel.md")]
     pub struct Chapter02;
+    #[doc = include_str!("../docs/debug-mode.md")]
+    pub struct DebugMode;
+    #[doc = include_str!("../docs/dump-and-stalls.md")]
+    pub struct DumpAndStalls;
+    #[doc = include_str!("../docs/timeline.md")]
+    pub struct Timeline;
 }
