@@ -152,3 +152,39 @@ fn demo_lost_waker_reports_the_forgetful_task_at_once_and_the_fix_runs() {
          "
     );
 }
+
+/// The ```text blocks of a chapter.
+fn text_blocks(chapter: &str) -> Vec<String> {
+    let path = format!("{}/docs/{chapter}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    text.split("```text\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_chapters_quote_what_the_virtual_clock_demos_really_print() {
+    let stall = run_demo_virtual("stall");
+    let lost = run_demo_virtual("lost_waker");
+    let trace = run_demo_virtual("trace");
+    let mut checked = 0;
+    for (chapter, demo_outputs) in [
+        ("dump-and-stalls.md", [&stall, &lost]),
+        ("timeline.md", [&trace, &trace]),
+    ] {
+        for block in text_blocks(chapter) {
+            let from_a_demo = block.starts_with("glassloop: ")
+                || block.starts_with("timeline ")
+                || block.starts_with("[0.000 s]");
+            if from_a_demo {
+                assert!(
+                    demo_outputs.iter().any(|out| out.contains(&block)),
+                    "docs/{chapter} quotes output no demo prints:\n{block}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 4);
+}
