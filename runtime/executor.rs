@@ -56,6 +56,7 @@ use slab::Slab;
 
 use crate::observe::detector::PollOutcome;
 use crate::observe::options::Options as ObserveOptions;
+use crate::observe::schedule::{Reorder, Schedule};
 use crate::observe::{EventKind, Observer};
 use crate::reactor::Reactor;
 use crate::task::{spawn_on, JoinHandle, Task, TaskId};
@@ -151,6 +152,8 @@ pub(crate) struct Core {
     /// Debug mode, tracing and narration (observe/). `None` when all are off: then every
     /// hook below is one untaken branch.
     pub(crate) observer: Option<Box<Observer>>,
+    /// A non-FIFO order for step 1 (observe/schedule.rs); `None` for FIFO.
+    reorder: Option<Reorder>,
 }
 
 /// Counters kept by the loop, cheap enough to keep always.
@@ -304,6 +307,7 @@ impl Builder {
     pub fn build(self) -> io::Result<Runtime> {
         let (reactor, doorbell) = Reactor::new()?;
         let (ready_tx, ready_rx) = crossbeam_channel::unbounded();
+        let reorder = Reorder::new(Schedule::from_env().unwrap_or(self.observe.schedule));
         let observer = Observer::from_options(self.observe.with_env());
         let unparker = Arc::new(Unparker {
             wake_log: observer.as_ref().and_then(|obs| obs.wake_log.clone()),
@@ -330,6 +334,7 @@ impl Builder {
             batch: self.batch,
             stats: Stats::default(),
             observer,
+            reorder,
         };
         Ok(Runtime {
             core: Rc::new(core),
@@ -490,9 +495,18 @@ impl Runtime {
 
         // 1. Run.
         let batch = core.ready_rx.len().min(core.batch);
+        // Seeded scheduling (observe/schedule.rs) takes the batch and reorders it; FIFO pops.
+        let reordered = core
+            .reorder
+            .as_ref()
+            .map(|r| r.take_batch(&core.ready_rx, batch));
         let mut polled = 0;
-        for _ in 0..batch {
-            let Ok(id) = core.ready_rx.try_recv() else {
+        for i in 0..batch {
+            let next = match &reordered {
+                None => core.ready_rx.try_recv().ok(),
+                Some(ids) => ids.get(i).copied(),
+            };
+            let Some(id) = next else {
                 break;
             };
             if id == TaskId::MAIN {

@@ -37,6 +37,7 @@ pub mod chrome;
 pub(crate) mod detector;
 pub(crate) mod dump;
 pub(crate) mod options;
+pub(crate) mod schedule;
 pub(crate) mod sink;
 pub(crate) mod ticks;
 pub mod timeline;
@@ -54,6 +55,7 @@ use crate::time::wheel::TimerKey;
 
 pub use api::dump;
 pub use options::{DEBUG_ENV, DEFAULT_SLOW_POLL};
+pub use schedule::{Schedule, SCHEDULE_ENV};
 pub use sink::Reports;
 pub use trace::{Event, EventKind, WakeCause};
 

@@ -13,6 +13,7 @@
 
 use std::time::Duration;
 
+use super::schedule::Schedule;
 use super::sink::{Reports, Sink};
 use crate::executor::Builder;
 
@@ -40,6 +41,8 @@ pub(crate) struct Options {
     pub(crate) narrate: bool,
     /// Where reports go.
     pub(crate) sink: Sink,
+    /// The order of step 1 (not an observer option: it works with everything off).
+    pub(crate) schedule: Schedule,
 }
 
 impl Default for Options {
@@ -52,6 +55,7 @@ impl Default for Options {
             trace: false,
             narrate: false,
             sink: Sink::Stderr,
+            schedule: Schedule::Fifo,
         }
     }
 }
@@ -128,6 +132,16 @@ impl Builder {
     /// Send debug reports to `reports` instead of standard error.
     pub fn debug_reports_to(mut self, reports: Reports) -> Builder {
         self.observe.sink = Sink::Buffer(reports);
+        self
+    }
+
+    /// The order in which each pass polls its ready tasks: FIFO (the default), LIFO, or
+    /// random with a seed. `GLASSLOOP_SCHEDULE` overrides it (see
+    /// [`SCHEDULE_ENV`](crate::observe::SCHEDULE_ENV)).
+    ///
+    /// asyncio, tokio: no equivalent (both are FIFO, tokio with a LIFO slot).
+    pub fn schedule(mut self, schedule: Schedule) -> Builder {
+        self.observe.schedule = schedule;
         self
     }
 
