@@ -54,12 +54,15 @@ fn measure(make: &dyn Fn() -> Builder, work: fn(&Runtime) -> u64) -> f64 {
     best.as_secs_f64() * 1000.0
 }
 
+/// How one mode builds its runtimes.
+type MakeRuntime = Box<dyn Fn() -> Builder>;
+
 fn quiet() -> Builder {
     Runtime::builder().debug_reports_to(glassloop::observe::Reports::new())
 }
 
 fn main() {
-    let modes: Vec<(&str, Box<dyn Fn() -> Builder>)> = vec![
+    let modes: Vec<(&str, MakeRuntime)> = vec![
         ("off (default)", Box::new(Runtime::builder)),
         // Spawning 100k tasks in one poll is itself a slow poll: keep its report off the screen.
         (
