@@ -7,7 +7,7 @@
 //! Debug mode is on for every demo (slow polls, lost wakers and stalls are reported on stderr).
 //! `--timeline` prints the scheduler's timeline after each demo, `--trace FILE` writes it as
 //! Chrome trace JSON (open it in https://ui.perfetto.dev), `--fast` shortens the real-time
-//! demos (`blocking`) to about a second.
+//! demos (`blocking`) to about a second, `--step` pauses before every tick (Enter to go on).
 //!
 //! Each demo is a plain function `main(&Runtime)` in its own file, so a debugger can break on
 //! `glassloop_demos::hello::main` and step from there into the loop (see docs/debugging.md).
@@ -75,6 +75,8 @@ pub struct Flags {
     pub timeline: bool,
     /// `--trace FILE`: write Chrome trace JSON after each demo.
     pub trace: Option<String>,
+    /// `--step`: pause before every tick of the demo's runtime.
+    pub step: bool,
 }
 
 static FLAGS: OnceLock<Flags> = OnceLock::new();
@@ -97,6 +99,7 @@ fn main() -> ExitCode {
             "--virtual-clock" => virtual_clock = true,
             "--fast" => options.fast = true,
             "--timeline" => options.timeline = true,
+            "--step" => options.step = true,
             "--trace" => match args.next() {
                 Some(file) => options.trace = Some(file),
                 None => {
@@ -172,6 +175,11 @@ fn build_runtime(virtual_clock: bool) -> Runtime {
     let builder = Runtime::builder().debug();
     let builder = if flags().timeline || flags().trace.is_some() {
         builder.trace()
+    } else {
+        builder
+    };
+    let builder = if flags().step {
+        builder.step_mode()
     } else {
         builder
     };

@@ -207,6 +207,16 @@ impl Core {
         let _ = self.unparker.ready_tx.send(id);
     }
 
+    /// The ids in the ready queue, oldest first, leaving the queue as it was. Step mode and
+    /// `Runtime::describe_loop` only: a channel cannot be peeked, so this drains and re-sends.
+    pub(crate) fn peek_ready(&self) -> Vec<TaskId> {
+        let ids: Vec<TaskId> = self.ready_rx.try_iter().collect();
+        for id in &ids {
+            self.push_ready(*id);
+        }
+        ids
+    }
+
     /// Remove task `id` and drop its future. Used by `JoinHandle::abort`.
     pub(crate) fn abort(&self, id: TaskId) {
         let removed = {
@@ -491,6 +501,9 @@ impl Runtime {
     ///    the clock's now and wake every expired timer, in deadline order (invariant 5).
     fn tick(&self, main: &mut dyn PollMain) -> Tick {
         let core = &*self.core;
+        if let Some(obs) = core.observer.as_ref().filter(|obs| obs.options.step) {
+            obs.pause_for_step(core, &core.peek_ready());
+        }
         core.stats.ticks.set(core.stats.ticks.get() + 1);
 
         // 1. Run.

@@ -188,3 +188,36 @@ fn the_chapters_quote_what_the_virtual_clock_demos_really_print() {
     }
     assert_eq!(checked, 4);
 }
+
+#[test]
+fn step_mode_pauses_before_each_tick_until_enter_and_c_runs_to_the_end() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_glassloop-demos"))
+        .args(["--virtual-clock", "--step", "sleep"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Enter twice (two ticks, one at a time), then run to the end.
+    child.stdin.take().unwrap().write_all(b"\n\nc\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let err = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(err.matches("[Enter: run this tick").count(), 3, "{err}");
+    assert!(
+        err.starts_with("── tick 1 at 0.000 s ──\nready queue (1): main future #0\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("── tick 2 at 0.000 s ──\nready queue (3): task #1, task #2, task #3"),
+        "{err}"
+    );
+    assert!(
+        err.contains("── tick 3 at 0.960 s ──\nready queue (0): empty\ntimers (3):\n  task #1 due at 1.000 s, wheel level 0 slot 40 (set at demos/sleep.rs:"),
+        "{err}"
+    );
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert!(out.ends_with("all done after 4.000 s (one after another it would take 6 s)\n"));
+}

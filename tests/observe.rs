@@ -571,3 +571,33 @@ fn asking_for_a_timeline_without_tracing_says_how_to_switch_it_on() {
     let rt = Runtime::builder().virtual_clock().build().unwrap();
     let _ = rt.timeline();
 }
+
+// ─────────────── step mode ───────────────
+
+#[test]
+fn describe_loop_shows_the_ready_queue_and_each_timer_with_its_wheel_position() {
+    let rt = Runtime::builder()
+        .virtual_clock()
+        .step_mode()
+        .build()
+        .unwrap();
+    let set_line = line!() + 2;
+    rt.spawn(async {
+        sleep(Duration::from_millis(200)).await;
+    });
+    rt.spawn(async {});
+    assert_eq!(
+        rt.describe_loop(),
+        "── tick 1 at 0.000 s ──\nready queue (2): task #1, task #2\ntimers (0): none\nI/O waiters: none"
+    );
+    rt.step(); // #1 sets its timer, #2 finishes; the virtual clock jumps to the first cascade
+               // 200 ms sat on level 1 (slot 200 / 64 = 3); at 192 ms its slot is cascaded to level 0,
+               // slot 200 % 64 = 8.
+    assert_eq!(
+        rt.describe_loop(),
+        format!(
+            "── tick 2 at 0.192 s ──\nready queue (0): empty\ntimers (1):\n  task #1 due at 0.200 s, wheel level 0 slot 8 (set at {}:{set_line}:9)\nI/O waiters: none",
+            file!()
+        )
+    );
+}

@@ -28,6 +28,23 @@ impl Runtime {
         render_dump(&self.core)
     }
 
+    /// What the next tick will work with: the ready queue, the timers with their wheel level
+    /// and slot, and the I/O waiters; what step mode prints before each tick.
+    ///
+    /// # Panics
+    /// If the runtime was built with everything in `observe/` off: timers are named from the
+    /// observer's notes. Build it with `debug()`, `trace()` or `step_mode()`.
+    pub fn describe_loop(&self) -> String {
+        let core = &*self.core;
+        let Some(obs) = core.observer.as_ref() else {
+            panic!(
+                "Runtime::describe_loop needs the observer: build the runtime with \
+                 `Runtime::builder().debug()` (or `.step_mode()`, or `.trace()`)"
+            );
+        };
+        obs.describe_loop(core, &core.peek_ready())
+    }
+
     /// The recorded event log (empty unless built with [`Builder::trace`](crate::Builder::trace)).
     pub fn trace_events(&self) -> Vec<Event> {
         match self.core.observer.as_ref().and_then(|obs| obs.log.as_ref()) {

@@ -39,6 +39,7 @@ pub(crate) mod dump;
 pub(crate) mod options;
 pub(crate) mod schedule;
 pub(crate) mod sink;
+pub(crate) mod step;
 pub(crate) mod ticks;
 pub mod timeline;
 pub(crate) mod trace;
@@ -108,6 +109,8 @@ pub(crate) struct Observer {
     watchdog: Option<watchdog::Watchdog>,
     /// The event log, when tracing is on.
     pub(crate) log: Option<trace::Log>,
+    /// Step mode's state.
+    pub(crate) stepper: step::Stepper,
     /// Wakes recorded by wakers, shared with the `Unparker` (tracing or narration only).
     pub(crate) wake_log: Option<Arc<trace::WakeLog>>,
 }
@@ -138,6 +141,7 @@ impl Observer {
             shared,
             watchdog,
             log,
+            stepper: step::Stepper::default(),
             wake_log,
         }))
     }

@@ -39,6 +39,8 @@ pub(crate) struct Options {
     pub(crate) trace: bool,
     /// Print each tick's phases as they run.
     pub(crate) narrate: bool,
+    /// Pause before every tick (step mode).
+    pub(crate) step: bool,
     /// Where reports go.
     pub(crate) sink: Sink,
     /// The order of step 1 (not an observer option: it works with everything off).
@@ -54,6 +56,7 @@ impl Default for Options {
             watchdog: true,
             trace: false,
             narrate: false,
+            step: false,
             sink: Sink::Stderr,
             schedule: Schedule::Fifo,
         }
@@ -76,7 +79,7 @@ impl Options {
 
     /// Is any part of the observer wanted?
     pub(crate) fn any(&self) -> bool {
-        self.debug || self.trace || self.narrate
+        self.debug || self.trace || self.narrate || self.step
     }
 }
 
@@ -142,6 +145,16 @@ impl Builder {
     /// asyncio, tokio: no equivalent (both are FIFO, tokio with a LIFO slot).
     pub fn schedule(mut self, schedule: Schedule) -> Builder {
         self.observe.schedule = schedule;
+        self
+    }
+
+    /// Step mode, for classrooms: before every tick, print the ready queue, the timers (with
+    /// their wheel level and slot) and the I/O waiters, and wait for Enter on standard input
+    /// (`c` + Enter, or the end of input, runs to the end).
+    ///
+    /// asyncio, tokio: no equivalent; a debugger breakpoint on `Runtime::tick` is the nearest.
+    pub fn step_mode(mut self) -> Builder {
+        self.observe.step = true;
         self
     }
 
