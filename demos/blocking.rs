@@ -18,7 +18,8 @@
 //! loop is frozen, the watchdog's). The fix runs the blocking call on a thread of its own;
 //! the task waits for it through a hand-written future and a cross-thread waker, and
 //! `OutsideWork` tells the loop that work is in flight. (`spawn_blocking` packages exactly
-//! this.) This demo needs the real clock; `--fast` divides every duration by ten.
+//! this.) This demo needs the real clock; `--fast` divides every duration by ten, and asked
+//! for the virtual clock it runs on the real one at `--fast` speed.
 //!
 //! asyncio: the same program with `time.sleep` in a coroutine, and the fix with
 //! `await loop.run_in_executor(None, resize)`; tokio: `tokio::task::spawn_blocking`.
@@ -35,9 +36,13 @@ use glassloop::{JoinHandle, OutsideWork, Runtime};
 
 use crate::secs;
 
+/// Set when the demo was asked for the virtual clock: it then runs at `--fast` speed.
+static FAST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// A demo second: one second, or a tenth of one with `--fast`.
 fn scaled(seconds: u64) -> Duration {
-    let second = if crate::flags().fast {
+    let fast = crate::flags().fast || FAST.load(std::sync::atomic::Ordering::Relaxed);
+    let second = if fast {
         Duration::from_millis(100)
     } else {
         Duration::from_secs(1)
@@ -82,7 +87,8 @@ async fn gather(resize: JoinHandle<()>, start: Instant) -> Duration {
 pub fn main(runtime: &Runtime) {
     let own;
     let runtime = if runtime.is_virtual_clock() {
-        println!("(this demo blocks for real, so it runs on the real clock)");
+        println!("(this demo blocks for real, so it runs on the real clock, at --fast speed)");
+        FAST.store(true, std::sync::atomic::Ordering::Relaxed);
         own = Runtime::builder().debug().build().expect("a runtime");
         &own
     } else {
