@@ -499,6 +499,10 @@ impl Runtime {
     /// 4. **Fire timers.** With the virtual clock and nothing ready and no outside work in
     ///    flight, first jump the clock to the wheel's next expiration. Then advance the wheel to
     ///    the clock's now and wake every expired timer, in deadline order (invariant 5).
+    ///
+    /// In debug mode, tracing, narration or step mode, hooks into `observe/` watch these steps
+    /// (time each poll, note wakes, print the phases, pause before the tick) without changing
+    /// what they do; switched off, each hook is one untaken branch.
     fn tick(&self, main: &mut dyn PollMain) -> Tick {
         let core = &*self.core;
         if let Some(obs) = core.observer.as_ref().filter(|obs| obs.options.step) {

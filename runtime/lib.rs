@@ -54,6 +54,8 @@
 //! | `await asyncio.sleep(s)` | `tokio::time::sleep` | [`time::sleep`] |
 //! | `asyncio.wait_for(c, t)` | `tokio::time::timeout` | [`time::timeout`] |
 //! | `loop.time()` | `tokio::time::Instant` | [`time::Instant`] |
+//! | `loop.set_debug(True)` | tokio-console | [`Builder::debug`] |
+//! | `asyncio.all_tasks()` | `Handle::dump()` (unstable) | [`dump()`] |
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -221,3 +221,37 @@ fn step_mode_pauses_before_each_tick_until_enter_and_c_runs_to_the_end() {
     let out = String::from_utf8(output.stdout).unwrap();
     assert!(out.ends_with("all done after 4.000 s (one after another it would take 6 s)\n"));
 }
+
+#[test]
+fn timeline_and_trace_flags_draw_the_demo_and_write_perfetto_json() {
+    let file = std::env::temp_dir().join(format!("glassloop-trace-{}.json", std::process::id()));
+    let file_arg = file.to_str().unwrap();
+    let (out, _) = run_with_stderr(&[
+        "--virtual-clock",
+        "--timeline",
+        "--trace",
+        file_arg,
+        "sleep",
+    ]);
+    assert!(
+        out.contains(
+            "timeline 0.000 s .. 4.000 s, one column = 0.103 s   (# running, r ready, . waiting)\n\
+             main future #0  #........#.............................#\n\
+             task #1         #........#\n\
+             task #2         #......................................#\n\
+             task #3         #........#\n"
+        ),
+        "{out}"
+    );
+    assert!(out.ends_with(&format!(
+        "wrote the Chrome trace of 'sleep' to {file_arg}\n"
+    )));
+    let json = std::fs::read_to_string(&file).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    assert!(json.starts_with("{\"traceEvents\":[") && json.ends_with("]}"));
+    assert_eq!(
+        json.matches("\"name\":\"wake: timer\"").count(),
+        3,
+        "{json}"
+    );
+}

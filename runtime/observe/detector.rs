@@ -265,7 +265,7 @@ impl Observer {
         notes.retain(|key, _| wheel.deadline(*key).is_some());
         let mut late: Vec<&super::TimerNote> =
             notes.values().filter(|n| n.deadline_ms < now_ms).collect();
-        late.sort_by_key(|n| n.deadline_ms);
+        late.sort_by_key(|n| (n.deadline_ms, n.task));
         late.iter()
             .map(|note| {
                 let due = Duration::from_millis(note.deadline_ms);

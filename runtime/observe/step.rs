@@ -58,7 +58,7 @@ impl Observer {
         let mut notes = self.timers.borrow_mut();
         notes.retain(|key, _| wheel.deadline(*key).is_some());
         let mut timers: Vec<_> = notes.iter().collect();
-        timers.sort_by_key(|(_, note)| note.deadline_ms);
+        timers.sort_by_key(|(_, note)| (note.deadline_ms, note.task));
         let _ = write!(out, "\ntimers ({}):", wheel.len());
         if wheel.is_empty() {
             out.push_str(" none");
