@@ -22,6 +22,8 @@ fn track(id: TaskId) -> u64 {
 
 /// Render `events` as Chrome trace-event JSON, naming each task's track with `label`.
 ///
+/// asyncio: none; tokio: `tracing-chrome`, a subscriber crate, writes the same format.
+///
 /// ```
 /// let rt = glassloop::Runtime::builder().virtual_clock().trace().build().unwrap();
 /// rt.block_on(async { glassloop::task::yield_now().await });
@@ -96,7 +98,11 @@ fn cause_name(cause: WakeCause) -> String {
     }
 }
 
-/// Escape a string for a JSON string literal.
+/// Escape a string for a JSON string literal (quotes, backslashes, control characters).
+///
+/// ```
+/// assert_eq!(glassloop::observe::chrome::escape("say \"hi\"\n"), "say \\\"hi\\\"\\u000a");
+/// ```
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

@@ -33,6 +33,9 @@ use crate::task::TaskId;
 
 /// The order in which step 1 polls a pass's ready tasks.
 ///
+/// asyncio: always FIFO (no switch); tokio: FIFO with a LIFO slot, no switch (loom, a separate
+/// tool, explores thread interleavings instead).
+///
 /// ```
 /// use glassloop::observe::Schedule;
 /// let rt = glassloop::Runtime::builder()

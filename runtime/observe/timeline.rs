@@ -51,6 +51,9 @@ impl State {
 
 /// Render `events` as a text timeline, naming each task with `label`.
 ///
+/// asyncio, tokio: no built-in equivalent (tokio-console shows per-task busy and idle times,
+/// not a chart).
+///
 /// ```
 /// use glassloop::observe::timeline;
 /// let rt = glassloop::Runtime::builder().virtual_clock().trace().build().unwrap();

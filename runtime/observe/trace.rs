@@ -49,6 +49,9 @@ pub enum WakeCause {
 }
 
 /// What happened, in an [`Event`].
+///
+/// asyncio: none; tokio: the span and event names of its `tracing` instrumentation
+/// (`runtime.spawn`, `runtime.resource.poll_op`, waker events).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
     /// The task was spawned (and queued for its first poll).
@@ -81,6 +84,9 @@ pub enum EventKind {
 }
 
 /// One entry of the event log.
+///
+/// asyncio: none built in; tokio: a `tracing` event from the runtime's instrumentation (with
+/// `tokio_unstable`), as tokio-console consumes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Event {
     /// When, on the runtime's clock (since it started).
