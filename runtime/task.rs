@@ -204,7 +204,10 @@ impl<T> Future for TaskFuture<T> {
         let result = match polled {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(value)) => Ok(value),
-            Err(payload) => Err(JoinError::panic(self.label.clone(), payload)),
+            Err(payload) => {
+                crate::observe::note_panic();
+                Err(JoinError::panic(self.label.clone(), payload))
+            }
         };
         // Drop the finished future now: its captured values are released as soon as it ends.
         self.future = None;

@@ -601,3 +601,35 @@ fn describe_loop_shows_the_ready_queue_and_each_timer_with_its_wheel_position() 
         )
     );
 }
+
+#[test]
+fn the_event_log_tells_finished_cancelled_and_panicked_tasks_apart() {
+    let rt = Runtime::builder().virtual_clock().trace().build().unwrap();
+    rt.block_on(async {
+        let fine = glassloop::spawn(async {});
+        let boom = glassloop::spawn(async { panic!("on purpose") });
+        let stuck = glassloop::spawn(std::future::pending::<()>());
+        fine.await.unwrap();
+        assert!(boom.await.unwrap_err().is_panic());
+        stuck.abort();
+    });
+    let endings: Vec<(u64, EventKind)> = rt
+        .trace_events()
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::Finished | EventKind::Panicked | EventKind::Cancelled
+            )
+        })
+        .map(|e| (e.task.number(), e.kind))
+        .collect();
+    assert_eq!(
+        endings,
+        vec![
+            (1, EventKind::Finished),
+            (2, EventKind::Panicked),
+            (3, EventKind::Cancelled)
+        ]
+    );
+}

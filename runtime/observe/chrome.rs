@@ -74,6 +74,7 @@ pub fn render(events: &[Event], label: impl Fn(TaskId) -> String) -> String {
             EventKind::Unpark { events } => ("i", format!("unpark, {events} I/O event(s)")),
             EventKind::Finished => ("i", "finished".to_string()),
             EventKind::Cancelled => ("i", "cancelled".to_string()),
+            EventKind::Panicked => ("i", "panicked".to_string()),
         };
         let mut entry = format!(
             "{{\"name\":\"{}\",\"ph\":\"{phase}\",\"ts\":{ts},\"pid\":1,\"tid\":{tid}",

@@ -101,6 +101,8 @@ pub(crate) struct Observer {
     pub(crate) pass: RefCell<detector::PassTally>,
     /// Tasks that ended during this pass; their notes are dropped when the pass ends.
     pub(crate) ended: RefCell<Vec<TaskId>>,
+    /// Set by `note_panic` when the task being polled panicked; read when it ends.
+    pub(crate) panicked: Cell<bool>,
     /// True once a possible stall was reported, until the next poll.
     pub(crate) stall_reported: Cell<bool>,
     /// The state shared with the watchdog thread.
@@ -137,6 +139,7 @@ impl Observer {
             timers: RefCell::new(HashMap::new()),
             pass: RefCell::new(detector::PassTally::default()),
             ended: RefCell::new(Vec::new()),
+            panicked: Cell::new(false),
             stall_reported: Cell::new(false),
             shared,
             watchdog,
@@ -196,6 +199,10 @@ impl Observer {
 
     /// Hook: a task ended (finished, cancelled or dropped with the loop).
     pub(crate) fn task_ended(&self, core: &Core, id: TaskId, how: EventKind) {
+        let how = match how {
+            EventKind::Finished if self.panicked.take() => EventKind::Panicked,
+            other => other,
+        };
         // The notes stay until the pass ends, so a busy-pass report can still name the task.
         self.ended.borrow_mut().push(id);
         if self.watchdog.is_some() {
@@ -234,6 +241,18 @@ pub(crate) fn note_await(core: &Core, at: &'static Location<'static>) {
 pub(crate) fn note_await_current(at: &'static Location<'static>) {
     if crate::executor::in_runtime() {
         crate::executor::with_current("yield_now", |core| note_await(core, at));
+    }
+}
+
+/// Note that the task being polled panicked (its `TaskFuture` caught the panic). A cold path,
+/// so finding the runtime through the thread-local is fine.
+pub(crate) fn note_panic() {
+    if crate::executor::in_runtime() {
+        crate::executor::with_current("a panicking task", |core| {
+            if let Some(obs) = &core.observer {
+                obs.panicked.set(true);
+            }
+        });
     }
 }
 

@@ -80,7 +80,7 @@ pub fn render(events: &[Event], label: impl Fn(TaskId) -> String) -> String {
             EventKind::Spawn | EventKind::Wake(_) => State::Ready,
             EventKind::PollStart => State::Running,
             EventKind::PollEnd => State::Waiting,
-            EventKind::Finished | EventKind::Cancelled => State::Gone,
+            EventKind::Finished | EventKind::Panicked | EventKind::Cancelled => State::Gone,
             EventKind::TimerSet { .. } | EventKind::Park { .. } | EventKind::Unpark { .. } => {
                 continue
             }

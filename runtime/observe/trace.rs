@@ -79,6 +79,8 @@ pub enum EventKind {
     },
     /// The task returned `Ready`.
     Finished,
+    /// The task's future panicked; the panic went to its `JoinHandle`.
+    Panicked,
     /// The task was dropped before it finished (aborted, or the loop ended).
     Cancelled,
 }
