@@ -484,7 +484,8 @@ impl Runtime {
     /// One turn of the loop. Its contract, step by step (the code below follows it):
     ///
     /// 1. **Run.** Count the ids in the ready queue *now* (at most the batch size) and poll that
-    ///    many, oldest first. Tasks woken during this pass, including a task that wakes itself,
+    ///    many, oldest first (or LIFO, or shuffled by a seed: observe/schedule.rs). Tasks woken
+    ///    during this pass, including a task that wakes itself,
     ///    go to the back and wait for the next pass, so timers and I/O get a look in between
     ///    (invariants 3 and 4). A stale id (finished or aborted task, reused slot) is skipped
     ///    (invariant 7). If the main future completes, the tick ends at once.
@@ -492,7 +493,9 @@ impl Runtime {
     ///    clock, until the timer wheel's next expiration, or with no timers until woken. With
     ///    the virtual clock, zero whenever a timer exists (time will jump in step 4); until
     ///    woken if only I/O or a blocking job can make progress. If nothing at all holds a
-    ///    waker, the loop is stalled and says so instead of sleeping forever.
+    ///    waker, the loop is stalled and says so instead of sleeping forever; with the virtual
+    ///    clock it is stalled as soon as no timer, socket or outside work is left, because
+    ///    wakers held inside the loop (a channel nobody sends on) cannot make time pass.
     /// 3. **Park** in `mio::Poll::poll` for that long. Readiness events wake the tasks waiting on
     ///    those sockets; a wake from another thread rings the doorbell and ends the sleep
     ///    (invariant 10).
