@@ -633,3 +633,44 @@ fn the_event_log_tells_finished_cancelled_and_panicked_tasks_apart() {
         ]
     );
 }
+
+#[test]
+fn narration_says_how_long_the_loop_parked_and_what_woke_it() {
+    let reports = Reports::new();
+    let rt = Runtime::builder()
+        .narrate()
+        .debug_reports_to(reports.clone())
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        sleep(ms(30)).await; // the park ends when the timeout runs out
+        let (tx, rx) = std::sync::mpsc::channel::<Waker>();
+        let thread = std::thread::spawn(move || {
+            let waker = rx.recv().unwrap();
+            std::thread::sleep(ms(30)); // so that the loop is surely parked
+            waker.wake();
+        });
+        let mut sent = false;
+        poll_fn(|cx| {
+            if sent {
+                return Poll::Ready(());
+            }
+            sent = true;
+            tx.send(cx.waker().clone()).unwrap();
+            Poll::Pending
+        })
+        .await;
+        thread.join().unwrap();
+    });
+    let text = reports.contents();
+    assert!(text.contains("decide: park for at most 0.0"), "{text}");
+    assert!(
+        text.contains("woke because the timeout ran out: a timer is due"),
+        "{text}"
+    );
+    assert!(text.contains("decide: park until woken"), "{text}");
+    assert!(
+        text.contains("woke because another thread woke 1 task(s)"),
+        "{text}"
+    );
+}

@@ -111,6 +111,8 @@ pub(crate) struct Observer {
     watchdog: Option<watchdog::Watchdog>,
     /// The event log, when tracing is on.
     pub(crate) log: Option<trace::Log>,
+    /// When the current park began (narration only).
+    pub(crate) park_started: Cell<Option<std::time::Instant>>,
     /// Step mode's state.
     pub(crate) stepper: step::Stepper,
     /// Wakes recorded by wakers, shared with the `Unparker` (tracing or narration only).
@@ -144,6 +146,7 @@ impl Observer {
             shared,
             watchdog,
             log,
+            park_started: Cell::new(None),
             stepper: step::Stepper::default(),
             wake_log,
         }))

@@ -25,16 +25,21 @@ use crate::task::TaskId;
 
 impl Observer {
     /// Record the wakes that happened since the last call, all with the cause of the phase.
-    pub(crate) fn collect_wakes(&self, core: &Core, cause: WakeCause) -> usize {
+    /// Returns how many, and how many of those came from other threads.
+    pub(crate) fn collect_wakes(&self, core: &Core, cause: WakeCause) -> (usize, usize) {
         let Some(wake_log) = &self.wake_log else {
-            return 0;
+            return (0, 0);
         };
         let wakes = wake_log.drain(cause);
         let count = wakes.len();
+        let from_threads = wakes
+            .iter()
+            .filter(|(_, cause)| *cause == WakeCause::Thread)
+            .count();
         for (id, cause) in wakes {
             self.record(core, id, EventKind::Wake(cause));
         }
-        count
+        (count, from_threads)
     }
 
     /// Hook, step 2: the loop is about to park with `timeout`. Returns the timeout to use: in
@@ -48,6 +53,7 @@ impl Observer {
     ) -> Option<Duration> {
         self.record(core, TaskId::MAIN, EventKind::Park { timeout });
         if self.options.narrate {
+            self.park_started.set(Some(std::time::Instant::now()));
             let next_event = core.timers.borrow().next_expiration();
             let how = match (timeout, next_event) {
                 (Some(Duration::ZERO), Some(at_ms)) if core.clock.is_virtual() => format!(
@@ -71,8 +77,8 @@ impl Observer {
         timeout
     }
 
-    /// Hook, step 3: back from the reactor with `events` I/O events. `slept` is how long the
-    /// park took on the real clock. `quiet` is true when nothing is ready now.
+    /// Hook, step 3: back from the reactor with `events` I/O events. `quiet` is true when
+    /// nothing is ready now; `probed_stall` when `before_park` shortened a forever-park.
     pub(crate) fn after_park(
         &self,
         core: &Core,
@@ -82,11 +88,20 @@ impl Observer {
         dump: impl FnOnce() -> String,
     ) {
         self.record(core, TaskId::MAIN, EventKind::Unpark { events });
-        let woken = self.collect_wakes(core, WakeCause::Io);
-        if self.options.narrate && (events > 0 || woken > 0) {
+        let (woken, from_threads) = self.collect_wakes(core, WakeCause::Io);
+        let slept = self.park_started.take().map(|at| at.elapsed());
+        if let Some(slept) = slept.filter(|slept| *slept >= Duration::from_millis(1)) {
+            let why = if events > 0 {
+                format!("{events} I/O event(s) woke {woken} task(s)")
+            } else if from_threads > 0 {
+                format!("another thread woke {from_threads} task(s)")
+            } else {
+                "the timeout ran out: a timer is due".to_string()
+            };
             self.sink().write(&format!(
-                "[{}]   park: {events} I/O event(s), {woken} task(s) woken",
-                secs(core.clock.now())
+                "[{}]   park: slept {}, woke because {why}",
+                secs(core.clock.now()),
+                secs(slept)
             ));
         }
         if probed_stall && quiet && events == 0 {
@@ -104,7 +119,7 @@ impl Observer {
 
     /// Hook, step 4: `fired` timers fired.
     pub(crate) fn after_fire(&self, core: &Core, fired: usize) {
-        let woken = self.collect_wakes(core, WakeCause::Timer);
+        let (woken, _) = self.collect_wakes(core, WakeCause::Timer);
         if self.options.narrate && fired > 0 {
             self.sink().write(&format!(
                 "[{}]   fire: {fired} timer(s) fired, {woken} task(s) woken",
