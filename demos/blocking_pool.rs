@@ -30,7 +30,7 @@ use std::time::Duration;
 use glassloop::time::{interval_at, sleep, Instant};
 use glassloop::Runtime;
 
-use crate::{flag, secs};
+use crate::secs;
 
 /// How long the call sleeps, how much it computes, and how often the ticker ticks.
 #[derive(Clone, Copy)]
@@ -86,7 +86,7 @@ async fn ticker(period: Duration, log: Rc<TickerLog>) {
 
 /// Run the demo.
 pub fn main(runtime: &Runtime) {
-    let scale = if flag("--fast") { FAST } else { NORMAL };
+    let scale = if crate::flags().fast { FAST } else { NORMAL };
     println!(
         "a blocking call sleeps {}, then does {} rounds of arithmetic",
         secs(scale.sleep),

@@ -4,6 +4,11 @@
 //! `cargo run -- all` runs every demo. Add `--virtual-clock` to run on the virtual clock, where
 //! sleeps take no real time and every printed time is exact (the tests do this).
 //!
+//! Debug mode is on for every demo (slow polls, lost wakers and stalls are reported on stderr).
+//! `--timeline` prints the scheduler's timeline after each demo, `--trace FILE` writes it as
+//! Chrome trace JSON (open it in https://ui.perfetto.dev), `--fast` shortens the real-time
+//! demos (`blocking`, `blocking_pool`) to about a second, `--step` pauses before every tick (Enter to go on).
+//!
 //! Each demo is a plain function `main(&Runtime)` in its own file, so a debugger can break on
 //! `glassloop_demos::hello::main` and step from there into the loop (see docs/debugging.md).
 
@@ -14,17 +19,21 @@ use std::time::Duration;
 use glassloop::Runtime;
 
 mod async_iter;
+mod blocking;
 mod blocking_pool;
 mod cancel;
 mod errors;
 mod files;
 mod gather;
 mod hello;
+mod lost_waker;
 mod semaphore;
 mod sleep;
+mod stall;
 mod sync_vs_async;
 mod tasks;
 mod timeout;
+mod trace;
 mod wait_first;
 
 /// One lesson: its name on the command line, one line about it, and its entry point.
@@ -101,22 +110,46 @@ const DEMOS: &[Demo] = &[
         about: "async for over an async range; async with: disconnect on success, error, cancel",
         main: async_iter::main,
     },
+    Demo {
+        name: "blocking",
+        about: "a task calls std::thread::sleep: the detector names it; then the fix (real time)",
+        main: blocking::main,
+    },
+    Demo {
+        name: "trace",
+        about: "a small program narrated tick by tick, then drawn as a timeline",
+        main: trace::main,
+    },
+    Demo {
+        name: "stall",
+        about: "a task waits on a channel nobody will send on: the stall error and the task dump",
+        main: stall::main,
+    },
+    Demo {
+        name: "lost_waker",
+        about: "a future returns Pending without keeping its waker: reported at once",
+        main: lost_waker::main,
+    },
 ];
 
-/// Flags meant for the demos themselves, with what they do. A demo reads them with [`flag`].
-const DEMO_FLAGS: &[(&str, &str)] = &[(
-    "--fast",
-    "shorten a real-time demo (blocking_pool) to under a second",
-)];
+/// Command-line options the demos read (set once in `main`).
+#[derive(Debug, Default)]
+pub struct Flags {
+    /// `--fast`: real-time demos run at a tenth of their durations.
+    pub fast: bool,
+    /// `--timeline`: print the timeline after each demo.
+    pub timeline: bool,
+    /// `--trace FILE`: write Chrome trace JSON after each demo.
+    pub trace: Option<String>,
+    /// `--step`: pause before every tick of the demo's runtime.
+    pub step: bool,
+}
 
-/// The demo flags given on the command line, set once in `main`.
-static GIVEN_FLAGS: OnceLock<Vec<String>> = OnceLock::new();
+static FLAGS: OnceLock<Flags> = OnceLock::new();
 
-/// True if the demo flag `name` (e.g. "--fast") was given on the command line.
-pub fn flag(name: &str) -> bool {
-    GIVEN_FLAGS
-        .get()
-        .is_some_and(|given| given.iter().any(|flag| flag == name))
+/// The command-line options.
+pub fn flags() -> &'static Flags {
+    FLAGS.get_or_init(Flags::default)
 }
 
 /// The demos the tour runs when `cargo run` is given no name.
@@ -125,11 +158,21 @@ const TOUR: &[&str] = &["hello", "sleep"];
 fn main() -> ExitCode {
     let mut virtual_clock = false;
     let mut names = Vec::new();
-    let mut given_flags = Vec::new();
-    for arg in std::env::args().skip(1) {
+    let mut options = Flags::default();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "--virtual-clock" => virtual_clock = true,
-            flag if DEMO_FLAGS.iter().any(|(known, _)| *known == flag) => given_flags.push(arg),
+            "--fast" => options.fast = true,
+            "--timeline" => options.timeline = true,
+            "--step" => options.step = true,
+            "--trace" => match args.next() {
+                Some(file) => options.trace = Some(file),
+                None => {
+                    eprintln!("--trace needs a file name: --trace trace.json");
+                    return ExitCode::from(2);
+                }
+            },
             "-h" | "--help" => {
                 print_list();
                 return ExitCode::SUCCESS;
@@ -137,7 +180,7 @@ fn main() -> ExitCode {
             _ => names.push(arg),
         }
     }
-    GIVEN_FLAGS.get_or_init(|| given_flags);
+    let _ = FLAGS.set(options);
     let selected: Vec<&Demo> = match names.as_slice() {
         [] => {
             print_list();
@@ -169,6 +212,16 @@ fn main() -> ExitCode {
         }
         let runtime = build_runtime(virtual_clock);
         (demo.main)(&runtime);
+        if flags().timeline {
+            println!("{}", runtime.timeline());
+        }
+        if let Some(file) = &flags().trace {
+            if let Err(err) = runtime.write_chrome_trace(file) {
+                eprintln!("could not write the trace to {file}: {err}");
+                return ExitCode::FAILURE;
+            }
+            println!("wrote the Chrome trace of '{}' to {file}", demo.name);
+        }
     }
     ExitCode::SUCCESS
 }
@@ -188,8 +241,42 @@ fn print_list() {
     }
 }
 
+/// The flags `main` understands besides demo names, for `--help`.
+const DEMO_FLAGS: &[(&str, &str)] = &[
+    (
+        "--virtual-clock",
+        "time jumps instead of passing: instant runs, exact times",
+    ),
+    (
+        "--fast",
+        "shorten the real-time demos (blocking, blocking_pool) to about a second",
+    ),
+    (
+        "--timeline",
+        "print the scheduler's timeline after each demo",
+    ),
+    (
+        "--trace FILE",
+        "write the timeline as Chrome trace JSON (open it in Perfetto)",
+    ),
+    (
+        "--step",
+        "pause before every tick of the loop (Enter to go on)",
+    ),
+];
+
 fn build_runtime(virtual_clock: bool) -> Runtime {
-    let builder = Runtime::builder();
+    let builder = Runtime::builder().debug();
+    let builder = if flags().timeline || flags().trace.is_some() {
+        builder.trace()
+    } else {
+        builder
+    };
+    let builder = if flags().step {
+        builder.step_mode()
+    } else {
+        builder
+    };
     let builder = if virtual_clock {
         builder.virtual_clock()
     } else {

@@ -54,6 +54,10 @@ use crossbeam_channel::Receiver;
 use futures_task::waker_ref;
 use slab::Slab;
 
+use crate::observe::detector::PollOutcome;
+use crate::observe::options::Options as ObserveOptions;
+use crate::observe::schedule::{Reorder, Schedule};
+use crate::observe::{EventKind, Observer};
 use crate::reactor::Reactor;
 use crate::task::{spawn_on, JoinHandle, Task, TaskId};
 use crate::time::clock::Clock;
@@ -142,11 +146,16 @@ pub(crate) struct Core {
     /// The threads that run `spawn_blocking` jobs (blocking.rs). Threads start on demand.
     pub(crate) blocking: crate::blocking::Pool,
     /// The waker of the future given to `block_on`, while it runs.
-    main_waker: RefCell<Option<Arc<TaskWaker>>>,
+    pub(crate) main_waker: RefCell<Option<Arc<TaskWaker>>>,
     /// Step 1 polls at most this many tasks per pass.
     batch: usize,
     /// Counters for tests and reports.
     pub(crate) stats: Stats,
+    /// Debug mode, tracing and narration (observe/). `None` when all are off: then every
+    /// hook below is one untaken branch.
+    pub(crate) observer: Option<Box<Observer>>,
+    /// A non-FIFO order for step 1 (observe/schedule.rs); `None` for FIFO.
+    reorder: Option<Reorder>,
 }
 
 /// Counters kept by the loop, cheap enough to keep always.
@@ -186,6 +195,10 @@ impl Core {
             polls: 0,
         });
         drop(tasks);
+        if let Some(obs) = &self.observer {
+            let name = self.tasks.borrow()[id.slot].name.clone();
+            obs.task_spawned(self, id, name.as_deref(), spawned_at);
+        }
         // A new task starts out scheduled (its flag is already true): queue its first poll.
         self.push_ready(id);
         // endregion: insert_task
@@ -198,6 +211,21 @@ impl Core {
         let _ = self.unparker.ready_tx.send(id);
     }
 
+    /// How many ids wait in the ready queue.
+    pub(crate) fn ready_len(&self) -> usize {
+        self.ready_rx.len()
+    }
+
+    /// The ids in the ready queue, oldest first, leaving the queue as it was. Step mode and
+    /// `Runtime::describe_loop` only: a channel cannot be peeked, so this drains and re-sends.
+    pub(crate) fn peek_ready(&self) -> Vec<TaskId> {
+        let ids: Vec<TaskId> = self.ready_rx.try_iter().collect();
+        for id in &ids {
+            self.push_ready(*id);
+        }
+        ids
+    }
+
     /// Remove task `id` and drop its future. Used by `JoinHandle::abort`.
     pub(crate) fn abort(&self, id: TaskId) {
         let removed = {
@@ -207,6 +235,9 @@ impl Core {
                 _ => None, // already finished or aborted
             }
         };
+        if let (Some(obs), true) = (&self.observer, removed.is_some()) {
+            obs.task_ended(self, id, EventKind::Cancelled);
+        }
         // Drop outside the borrow: the future's destructors may spawn, abort or cancel timers.
         // If the task is aborting itself, its future is out on the stack in `poll_task`, the
         // record's `future` is None, and `poll_task` drops the future when the poll returns.
@@ -220,6 +251,11 @@ impl Core {
             let drained: Vec<Task> = self.tasks.borrow_mut().drain().collect();
             if drained.is_empty() {
                 break;
+            }
+            if let Some(obs) = &self.observer {
+                for task in &drained {
+                    obs.task_ended(self, task.id, EventKind::Cancelled);
+                }
             }
             drop(drained);
         }
@@ -251,6 +287,8 @@ pub struct Builder {
     batch: usize,
     /// The blocking pool's settings; its `Builder` methods are in blocking.rs.
     pub(crate) blocking: crate::blocking::PoolConfig,
+    /// Debug mode, tracing, narration: set by the methods in observe/options.rs.
+    pub(crate) observe: ObserveOptions,
 }
 
 impl Default for Builder {
@@ -259,6 +297,7 @@ impl Default for Builder {
             virtual_clock: false,
             batch: DEFAULT_BATCH,
             blocking: crate::blocking::PoolConfig::default(),
+            observe: ObserveOptions::default(),
         }
     }
 }
@@ -290,7 +329,10 @@ impl Builder {
     pub fn build(self) -> io::Result<Runtime> {
         let (reactor, doorbell) = Reactor::new()?;
         let (ready_tx, ready_rx) = crossbeam_channel::unbounded();
+        let reorder = Reorder::new(Schedule::from_env().unwrap_or(self.observe.schedule));
+        let observer = Observer::from_options(self.observe.with_env());
         let unparker = Arc::new(Unparker {
+            wake_log: observer.as_ref().and_then(|obs| obs.wake_log.clone()),
             ready_tx,
             parked: AtomicBool::new(false),
             doorbell,
@@ -314,6 +356,8 @@ impl Builder {
             main_waker: RefCell::new(None),
             batch: self.batch,
             stats: Stats::default(),
+            observer,
+            reorder,
         };
         Ok(Runtime {
             core: Rc::new(core),
@@ -381,6 +425,7 @@ impl Runtime {
     /// instead); if the main future panics (the panic is passed on); if the loop stalls: the
     /// main future is waiting but no task is ready and no waker exists that could ever wake
     /// one (the message lists the pending tasks).
+    #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _enter = EnterGuard::enter(&self.core, "Runtime::block_on / glassloop::run");
         // Whatever happens (even a panic), the tasks left over are dropped before we return.
@@ -391,6 +436,9 @@ impl Runtime {
         };
         let waker = TaskWaker::new(TaskId::MAIN, self.core.unparker.clone());
         *self.core.main_waker.borrow_mut() = Some(waker);
+        if let Some(obs) = &self.core.observer {
+            obs.task_spawned(&self.core, TaskId::MAIN, None, Location::caller());
+        }
         self.core.push_ready(TaskId::MAIN);
         loop {
             let tick = self.tick(&mut main);
@@ -449,7 +497,8 @@ impl Runtime {
     /// One turn of the loop. Its contract, step by step (the code below follows it):
     ///
     /// 1. **Run.** Count the ids in the ready queue *now* (at most the batch size) and poll that
-    ///    many, oldest first. Tasks woken during this pass, including a task that wakes itself,
+    ///    many, oldest first (or LIFO, or shuffled by a seed: observe/schedule.rs). Tasks woken
+    ///    during this pass, including a task that wakes itself,
     ///    go to the back and wait for the next pass, so timers and I/O get a look in between
     ///    (invariants 3 and 4). A stale id (finished or aborted task, reused slot) is skipped
     ///    (invariant 7). If the main future completes, the tick ends at once.
@@ -457,7 +506,9 @@ impl Runtime {
     ///    clock, until the timer wheel's next expiration, or with no timers until woken. With
     ///    the virtual clock, zero whenever a timer exists (time will jump in step 4); until
     ///    woken if only I/O or a blocking job can make progress. If nothing at all holds a
-    ///    waker, the loop is stalled and says so instead of sleeping forever.
+    ///    waker, the loop is stalled and says so instead of sleeping forever; with the virtual
+    ///    clock it is stalled as soon as no timer, socket or outside work is left, because
+    ///    wakers held inside the loop (a channel nobody sends on) cannot make time pass.
     /// 3. **Park** in `mio::Poll::poll` for that long. Readiness events wake the tasks waiting on
     ///    those sockets; a wake from another thread rings the doorbell and ends the sleep
     ///    (invariant 10).
@@ -465,16 +516,32 @@ impl Runtime {
     ///    flight, first jump the clock to the next deadline (over the wheel's cascade points,
     ///    which fire nothing). Then advance the wheel to the clock's now and wake every
     ///    expired timer, in deadline order (invariant 5).
+    ///
+    /// In debug mode, tracing, narration or step mode, hooks into `observe/` watch these steps
+    /// (time each poll, note wakes, print the phases, pause before the tick) without changing
+    /// what they do; switched off, each hook is one untaken branch.
     fn tick(&self, main: &mut dyn PollMain) -> Tick {
         let core = &*self.core;
+        if let Some(obs) = core.observer.as_ref().filter(|obs| obs.options.step) {
+            obs.pause_for_step(core, &core.peek_ready());
+        }
         core.stats.ticks.set(core.stats.ticks.get() + 1);
 
         // 1. Run.
         // region: step_1_run
         let batch = core.ready_rx.len().min(core.batch);
+        // Seeded scheduling (observe/schedule.rs) takes the batch and reorders it; FIFO pops.
+        let reordered = core
+            .reorder
+            .as_ref()
+            .map(|r| r.take_batch(&core.ready_rx, batch));
         let mut polled = 0;
-        for _ in 0..batch {
-            let Ok(id) = core.ready_rx.try_recv() else {
+        for i in 0..batch {
+            let next = match &reordered {
+                None => core.ready_rx.try_recv().ok(),
+                Some(ids) => ids.get(i).copied(),
+            };
+            let Some(id) = next else {
                 break;
             };
             if id == TaskId::MAIN {
@@ -488,6 +555,9 @@ impl Runtime {
             }
         }
         // endregion: step_1_run
+        if let Some(obs) = &core.observer {
+            obs.pass_ended(core, polled);
+        }
 
         // 2. Decide how long to sleep.
         let park = self.park_decision();
@@ -496,10 +566,16 @@ impl Runtime {
         }
 
         // 3. Park.
-        let io_events = self.park(park);
+        let io_events = match &core.observer {
+            None => self.park(park),
+            Some(obs) => self.park_observed(obs, park),
+        };
 
         // 4. Fire timers.
         let timers_fired = self.fire_timers();
+        if let Some(obs) = &core.observer {
+            obs.after_fire(core, timers_fired);
+        }
 
         self.tick_report(polled, io_events, timers_fired, false)
     }
@@ -507,12 +583,28 @@ impl Runtime {
     /// Poll the main future once. Returns whether it has completed, or None if there is no
     /// main future (`step` runs without one; a stray MAIN id is ignored).
     fn poll_main(&self, main: &mut dyn PollMain) -> Option<bool> {
-        let waker = self.core.main_waker.borrow().clone()?;
-        waker.scheduled.store(false, Ordering::SeqCst);
-        self.core.stats.polls.set(self.core.stats.polls.get() + 1);
-        let waker = waker_ref(&waker);
-        let mut cx = Context::from_waker(&waker);
-        Some(main.poll_main(&mut cx))
+        let core = &*self.core;
+        let task_waker = core.main_waker.borrow().clone()?;
+        task_waker.scheduled.store(false, Ordering::SeqCst);
+        core.stats.polls.set(core.stats.polls.get() + 1);
+        let watch = core
+            .observer
+            .as_ref()
+            .map(|obs| obs.poll_started(core, TaskId::MAIN, core.ready_rx.len()));
+        let done = {
+            let waker = waker_ref(&task_waker);
+            let mut cx = Context::from_waker(&waker);
+            main.poll_main(&mut cx)
+        };
+        if let (Some(obs), Some(watch)) = (&core.observer, watch) {
+            let outcome = if done {
+                PollOutcome::Finished
+            } else {
+                PollOutcome::Pending
+            };
+            obs.poll_ended(core, TaskId::MAIN, watch, outcome, &task_waker);
+        }
+        Some(done)
     }
 
     /// Poll one spawned task once. Returns false if the id was stale (nothing polled).
@@ -541,6 +633,10 @@ impl Runtime {
         // entry (invariant 2).
         waker.scheduled.store(false, Ordering::SeqCst);
         core.stats.polls.set(core.stats.polls.get() + 1);
+        let watch = core
+            .observer
+            .as_ref()
+            .map(|obs| obs.poll_started(core, id, core.ready_rx.len()));
 
         let poll = {
             let waker = waker_ref(&waker);
@@ -552,20 +648,29 @@ impl Runtime {
         let mut tasks = core.tasks.borrow_mut();
         // region: task_done
         let still_ours = matches!(tasks.get(id.slot), Some(task) if task.id == id);
-        match poll {
+        let outcome = match poll {
             Poll::Pending if still_ours => {
                 tasks[id.slot].future = Some(future);
+                PollOutcome::Pending
             }
             Poll::Ready(()) if still_ours => {
                 let finished = tasks.remove(id.slot);
                 drop(tasks);
                 drop(finished); // invariant 7: gone from the slab, never polled again
                 drop(future);
+                PollOutcome::Finished
             }
             _ => {
                 // The task aborted itself during the poll; its record is already gone.
                 drop(tasks);
                 drop(future);
+                PollOutcome::AbortedItself
+            }
+        };
+        if let (Some(obs), Some(watch)) = (&core.observer, watch) {
+            obs.poll_ended(core, id, watch, outcome, &waker);
+            if outcome == PollOutcome::Finished {
+                obs.task_ended(core, id, EventKind::Finished);
             }
         }
         // endregion: task_done
@@ -586,7 +691,13 @@ impl Runtime {
                 let deadline = Duration::from_millis(at_ms);
                 Park::AtMost(deadline.saturating_sub(core.clock.now()))
             }
-            None if !outside_work && !core.reactor.has_waiters() && self.is_stalled() => {
+            // Under the virtual clock, waiting for a waker held inside the loop (a channel) or
+            // by a thread that did not announce itself with `holds` would wait forever: no
+            // time passes. So there it is a stall even while wakers exist.
+            None if !outside_work
+                && !core.reactor.has_waiters()
+                && (core.clock.is_virtual() || self.is_stalled()) =>
+            {
                 Park::Stalled
             }
             None => Park::UntilWoken,
@@ -621,6 +732,31 @@ impl Runtime {
         };
         let events = core.reactor.poll_events(timeout);
         core.unparker.parked.store(false, Ordering::SeqCst);
+        events
+    }
+
+    /// Step 3 in debug mode, tracing or narration: the observer sees the park and may shorten
+    /// a forever-park to report a possible stall (observe/ticks.rs).
+    fn park_observed(&self, obs: &Observer, park: Park) -> usize {
+        let core = &*self.core;
+        let only_hidden_wakers = park == Park::UntilWoken
+            && core.holds.load(Ordering::SeqCst) == 0
+            && !core.reactor.has_waiters();
+        let timeout = match park {
+            Park::DontSleep | Park::Stalled => Some(Duration::ZERO),
+            Park::AtMost(duration) => Some(duration),
+            Park::UntilWoken => None,
+        };
+        let timeout = obs.before_park(core, timeout, only_hidden_wakers);
+        let probed = only_hidden_wakers && timeout.is_some();
+        let events = self.park(match timeout {
+            Some(Duration::ZERO) => Park::DontSleep,
+            Some(duration) => Park::AtMost(duration),
+            None => Park::UntilWoken,
+        });
+        obs.after_park(core, events, probed, core.ready_rx.is_empty(), || {
+            self.dump()
+        });
         events
     }
 
@@ -681,13 +817,24 @@ impl Runtime {
 
     /// The message of a stall: what is pending and why nothing can wake it.
     fn stall_report(&self) -> String {
-        let mut report = String::from(
-            "glassloop: the loop is stalled. The main future is waiting, but no task is ready, \
-             no timer is set, no socket is registered, and no waker is held anywhere (not by a \
-             channel, not by another thread), so nothing can ever wake it. Look for a future \
-             that returns Pending without storing its waker, or a channel whose sender is kept \
-             alive but never used.\nTasks still pending:",
-        );
+        let mut report = if self.is_stalled() {
+            String::from(
+                "glassloop: the loop is stalled. The main future is waiting, but no task is \
+                 ready, no timer is set, no socket is registered, and no waker is held anywhere \
+                 (not by a channel, not by another thread), so nothing can ever wake it. Look \
+                 for a future that returns Pending without storing its waker.\nTasks still \
+                 pending:",
+            )
+        } else {
+            String::from(
+                "glassloop: the loop is stalled (virtual clock). The main future is waiting, \
+                 but no task is ready, no timer is set, no socket is registered and no work \
+                 runs outside the loop, so no time can pass and nothing in the loop can happen. \
+                 Wakers are still held, by something inside the loop (a channel whose sender \
+                 nobody will use) or by a thread that did not announce its work with \
+                 `glassloop::OutsideWork`.\nTasks still pending:",
+            )
+        };
         let tasks = self.core.tasks.borrow();
         if tasks.is_empty() {
             report.push_str(" none besides the main future");
@@ -701,6 +848,9 @@ impl Runtime {
                 task.polls
             );
         }
+        drop(tasks);
+        report.push('\n');
+        report.push_str(&self.dump());
         report
     }
 
@@ -797,6 +947,7 @@ impl PollMain for NoMain {
 /// # Panics
 /// Inside a running glassloop runtime (await the future instead); if the OS cannot create the
 /// reactor; as [`Runtime::block_on`].
+#[track_caller]
 pub fn run<F: Future>(future: F) -> F::Output {
     if in_runtime() {
         panic!(

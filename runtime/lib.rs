@@ -43,6 +43,7 @@
 //! | 8 | `fs.rs` | files on the blocking pool, and why epoll cannot wait for them |
 //! | 9 | `combinators/` | gather, try_gather, select, race, wait, as_completed, TaskGroup |
 //! | 10 | `sync/` | Semaphore, Mutex, Event, Notify, oneshot and mpsc channels, on the same wakers |
+//! | 11 | `observe/` | debug mode: slow polls, watchdog, dump, stalls, lost wakers, trace |
 //!
 //! The course in `docs/` walks the same path with pictures; `docs/debugging.md` shows where
 //! to put breakpoints to watch it happen.
@@ -67,6 +68,8 @@
 //! | `asyncio.Semaphore`, `asyncio.Lock` | `sync::Semaphore`, `sync::Mutex` | [`sync::Semaphore`], [`sync::Mutex`] |
 //! | `asyncio.Event` | `sync::Notify` | [`sync::Event`], [`sync::Notify`] |
 //! | `asyncio.Queue` | `sync::mpsc`, `sync::oneshot` | [`sync::mpsc`], [`sync::oneshot`] |
+//! | `loop.set_debug(True)` | tokio-console | [`Builder::debug`] |
+//! | `asyncio.all_tasks()` | `Handle::dump()` (unstable) | [`dump()`] |
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -75,6 +78,8 @@ mod blocking;
 pub mod combinators;
 mod executor;
 pub mod fs;
+pub mod observe;
+mod outside;
 pub(crate) mod reactor;
 pub mod sync;
 pub mod task;
@@ -86,6 +91,8 @@ pub use blocking::{
     DEFAULT_BLOCKING_SHUTDOWN_TIMEOUT, DEFAULT_MAX_BLOCKING_THREADS,
 };
 pub use executor::{run, Builder, Runtime, Tick, DEFAULT_BATCH};
+pub use observe::dump;
+pub use outside::OutsideWork;
 pub use task::{spawn, JoinError, JoinHandle, TaskId};
 
 /// The course chapters' code blocks, compiled and run as doctests so they cannot drift.
@@ -95,4 +102,10 @@ pub mod course {
     pub struct Chapter01;
     #[doc = include_str!("../docs/02-timer-wheel.md")]
     pub struct Chapter02;
+    #[doc = include_str!("../docs/debug-mode.md")]
+    pub struct DebugMode;
+    #[doc = include_str!("../docs/dump-and-stalls.md")]
+    pub struct DumpAndStalls;
+    #[doc = include_str!("../docs/timeline.md")]
+    pub struct Timeline;
 }

@@ -62,6 +62,7 @@ use std::task::{Context, Poll, Waker};
 
 pub use crate::blocking::spawn_blocking;
 use crate::executor::{with_current, Core};
+use crate::observe::{note_await, note_await_current};
 use crate::waker::TaskWaker;
 
 // ───────────────────────────── TaskId ─────────────────────────────
@@ -205,7 +206,10 @@ impl<T> Future for TaskFuture<T> {
         let result = match polled {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(value)) => Ok(value),
-            Err(payload) => Err(JoinError::panic(self.label.clone(), payload)),
+            Err(payload) => {
+                crate::observe::note_panic();
+                Err(JoinError::panic(self.label.clone(), payload))
+            }
         };
         // Drop the finished future now: its captured values are released as soon as it ends.
         self.future = None;
@@ -281,6 +285,7 @@ impl<T> JoinHandle<T> {
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
+    #[track_caller]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut cell = self.cell.borrow_mut();
         if let Some(result) = cell.result.take() {
@@ -295,6 +300,11 @@ impl<T> Future for JoinHandle<T> {
         match &cell.awaiter {
             Some(waker) if waker.will_wake(cx.waker()) => {}
             _ => cell.awaiter = Some(cx.waker().clone()),
+        }
+        drop(cell);
+        if let Some(core) = self.core.upgrade() {
+            // `#[track_caller]` on poll: the location of the `.await` on this handle.
+            note_await(&core, Location::caller());
         }
         Poll::Pending
     }
@@ -528,8 +538,12 @@ where
 /// turn in between (invariant 4).
 ///
 /// asyncio: `await asyncio.sleep(0)`; tokio: `tokio::task::yield_now()`.
+#[track_caller]
 pub fn yield_now() -> YieldNow {
-    YieldNow { yielded: false }
+    YieldNow {
+        yielded: false,
+        at: Location::caller(),
+    }
 }
 
 /// The future returned by [`yield_now`].
@@ -537,6 +551,8 @@ pub fn yield_now() -> YieldNow {
 #[must_use = "futures do nothing unless awaited"]
 pub struct YieldNow {
     yielded: bool,
+    /// Where `yield_now` was called: the await point for debug reports.
+    at: &'static Location<'static>,
 }
 
 impl Future for YieldNow {
@@ -547,6 +563,7 @@ impl Future for YieldNow {
         }
         self.yielded = true;
         cx.waker().wake_by_ref();
+        note_await_current(self.at);
         Poll::Pending
     }
 }

@@ -51,6 +51,7 @@ use std::sync::Arc;
 use crossbeam_channel::Sender;
 use futures_task::ArcWake;
 
+use crate::observe::trace::WakeLog;
 use crate::task::TaskId;
 
 /// The part of the loop that other threads may touch: the ready queue's sending end and the
@@ -67,6 +68,9 @@ pub(crate) struct Unparker {
     /// How many times a waker rang the doorbell. Tests read it to prove a cross-thread wake
     /// really went through the doorbell (invariant 10).
     pub(crate) doorbell_rings: AtomicUsize,
+    /// With tracing or narration on, every wake is also written here so the loop can say what
+    /// caused it (observe/trace.rs). `None` otherwise: one branch per wake.
+    pub(crate) wake_log: Option<Arc<WakeLog>>,
 }
 
 impl Unparker {
@@ -121,6 +125,9 @@ impl TaskWaker {
         }
         // The receiver lives as long as the runtime. If the runtime is gone the send fails and
         // there is nobody to run the task anyway.
+        if let Some(log) = &self.unparker.wake_log {
+            log.woke(self.id);
+        }
         if self.unparker.ready_tx.send(self.id).is_ok() {
             self.unparker.unpark_if_parked();
         }

@@ -13,6 +13,7 @@
 //! Read next: `../reactor.rs`.
 
 use std::future::{poll_fn, Future};
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -39,6 +40,7 @@ use super::Instant;
 ///
 /// # Panics
 /// If `period` is zero; outside a running glassloop runtime.
+#[track_caller]
 pub fn interval(period: Duration) -> Interval {
     interval_at(Instant::now(), period)
 }
@@ -47,6 +49,7 @@ pub fn interval(period: Duration) -> Interval {
 ///
 /// # Panics
 /// If `period` is zero; outside a running glassloop runtime.
+#[track_caller]
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
     assert!(
         period > Duration::ZERO,
@@ -67,8 +70,11 @@ pub struct Interval {
 
 impl Interval {
     /// Wait for the next tick and return its scheduled instant.
-    pub async fn tick(&mut self) -> Instant {
-        poll_fn(|cx| self.poll_tick(cx)).await
+    #[track_caller]
+    pub fn tick(&mut self) -> impl Future<Output = Instant> + '_ {
+        // The await point debug reports show is this call, not the line that made the interval.
+        self.sleep.set_await_point(Location::caller());
+        poll_fn(|cx| self.poll_tick(cx))
     }
 
     /// Poll for the next tick (for hand-written futures).

@@ -26,6 +26,7 @@
 //! Read next: `timeout.rs`.
 
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
@@ -35,6 +36,7 @@ use super::clock::duration_to_ms_ceil;
 use super::wheel::TimerKey;
 use super::Instant;
 use crate::executor::{with_current, Core};
+use crate::observe::{note_await, note_timer};
 
 /// Wait until `duration` has passed on the runtime's clock.
 ///
@@ -52,6 +54,7 @@ use crate::executor::{with_current, Core};
 ///
 /// # Panics
 /// Outside a running glassloop runtime.
+#[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
     let core = current_core("glassloop::time::sleep");
     let deadline = Instant::from_duration(core.clock.now()) + duration;
@@ -64,6 +67,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///
 /// # Panics
 /// Outside a running glassloop runtime.
+#[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
     let core = current_core("glassloop::time::sleep_until");
     Sleep::new(&core, deadline)
@@ -82,15 +86,24 @@ pub struct Sleep {
     key: Option<TimerKey>,
     /// The runtime whose wheel holds the entry. Weak: a sleep must not keep a runtime alive.
     core: Weak<Core>,
+    /// Where the sleep was created (`#[track_caller]`): its await point for debug reports.
+    at: &'static Location<'static>,
 }
 
 impl Sleep {
+    #[track_caller]
     pub(crate) fn new(core: &Rc<Core>, deadline: Instant) -> Sleep {
         Sleep {
             deadline,
             key: None,
             core: Rc::downgrade(core),
+            at: Location::caller(),
         }
+    }
+
+    /// Report a different await point (used by `Interval::tick`).
+    pub(crate) fn set_await_point(&mut self, at: &'static Location<'static>) {
+        self.at = at;
     }
 
     /// When this sleep ends.
@@ -143,9 +156,15 @@ impl Future for Sleep {
             if !stored.will_wake(cx.waker()) {
                 *stored = cx.waker().clone();
             }
+            drop(timers);
+            note_await(&core, self.at);
             return Poll::Pending;
         }
-        self.key = Some(timers.insert(deadline_ms, cx.waker().clone()));
+        let key = timers.insert(deadline_ms, cx.waker().clone());
+        drop(timers);
+        self.key = Some(key);
+        note_timer(&core, key, deadline_ms, self.at);
+        note_await(&core, self.at);
         // endregion: sleep_poll
         Poll::Pending
     }

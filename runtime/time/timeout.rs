@@ -45,6 +45,7 @@ use super::Instant;
 ///
 /// # Panics
 /// Outside a running glassloop runtime.
+#[track_caller]
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     Timeout {
         future: Box::pin(future),
@@ -56,6 +57,7 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 ///
 /// # Panics
 /// Outside a running glassloop runtime.
+#[track_caller]
 pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     Timeout {
         future: Box::pin(future),

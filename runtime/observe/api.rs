@@ -1,0 +1,125 @@
+//! # The public face of `observe/`: methods on `Runtime`, and `glassloop::dump`
+//!
+//! Kept apart from `executor.rs` so the loop's file stays about the loop.
+//!
+//! Read next: `sink.rs`.
+
+use std::io;
+use std::path::Path;
+
+use super::trace::Event;
+use super::{chrome, timeline};
+use crate::executor::{with_current, Core, Runtime};
+use crate::task::TaskId;
+
+impl Runtime {
+    /// Every live task: name, spawn location, state (ready / polling / waiting), polls,
+    /// wakers held, and (in debug mode) the await point it is parked on.
+    ///
+    /// asyncio: `asyncio.all_tasks()` and `Task.print_stack()`; tokio: `Handle::dump()`
+    /// (unstable) or tokio-console.
+    ///
+    /// ```
+    /// let rt = glassloop::Runtime::builder().virtual_clock().build().unwrap();
+    /// rt.spawn(std::future::pending::<()>());
+    /// assert!(rt.dump().contains("task #1: ready"));
+    /// ```
+    pub fn dump(&self) -> String {
+        render_dump(&self.core)
+    }
+
+    /// What the next tick will work with: the ready queue, the timers with their wheel level
+    /// and slot, and the I/O waiters; what step mode prints before each tick.
+    ///
+    /// # Panics
+    /// If the runtime was built with everything in `observe/` off: timers are named from the
+    /// observer's notes. Build it with `debug()`, `trace()` or `step_mode()`.
+    pub fn describe_loop(&self) -> String {
+        let core = &*self.core;
+        let Some(obs) = core.observer.as_ref() else {
+            panic!(
+                "Runtime::describe_loop needs the observer: build the runtime with \
+                 `Runtime::builder().debug()` (or `.step_mode()`, or `.trace()`)"
+            );
+        };
+        obs.describe_loop(core, &core.peek_ready())
+    }
+
+    /// The recorded event log (empty unless built with [`Builder::trace`](crate::Builder::trace)).
+    pub fn trace_events(&self) -> Vec<Event> {
+        match self.core.observer.as_ref().and_then(|obs| obs.log.as_ref()) {
+            Some(log) => log.events.borrow().clone(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The text timeline of the event log: one row per task, time across.
+    ///
+    /// # Panics
+    /// If tracing was not switched on with [`Builder::trace`](crate::Builder::trace).
+    pub fn timeline(&self) -> String {
+        let events = self.traced("Runtime::timeline");
+        timeline::render(&events, |id| self.trace_label(id))
+    }
+
+    /// The event log as Chrome trace-event JSON, for Perfetto or `chrome://tracing`.
+    ///
+    /// # Panics
+    /// If tracing was not switched on with [`Builder::trace`](crate::Builder::trace).
+    pub fn chrome_trace(&self) -> String {
+        let events = self.traced("Runtime::chrome_trace");
+        chrome::render(&events, |id| self.trace_label(id))
+    }
+
+    /// Write [`chrome_trace`](Self::chrome_trace) to `path`.
+    ///
+    /// # Panics
+    /// If tracing was not switched on with [`Builder::trace`](crate::Builder::trace).
+    pub fn write_chrome_trace(&self, path: impl AsRef<Path>) -> io::Result<()> {
+        std::fs::write(path, self.chrome_trace())
+    }
+
+    fn traced(&self, what: &str) -> Vec<Event> {
+        let traced = self
+            .core
+            .observer
+            .as_ref()
+            .is_some_and(|obs| obs.log.is_some());
+        assert!(
+            traced,
+            "{what} needs the event log: build the runtime with \
+             `Runtime::builder().trace()` to record it"
+        );
+        self.trace_events()
+    }
+
+    fn trace_label(&self, id: TaskId) -> String {
+        let log = self.core.observer.as_ref().and_then(|obs| obs.log.as_ref());
+        match log.and_then(|log| log.labels.borrow().get(&id).cloned()) {
+            Some(label) => label,
+            None if id == TaskId::MAIN => "main future #0".to_string(),
+            None => format!("task {id}"),
+        }
+    }
+}
+
+fn render_dump(core: &Core) -> String {
+    // Borrowed, not cloned: a clone would count as one more waker held.
+    let main = core.main_waker.borrow();
+    super::dump::render(core, main.as_ref())
+}
+
+/// The task dump of the runtime running on this thread; see [`Runtime::dump`].
+///
+/// ```
+/// glassloop::run(async {
+///     let _worker = glassloop::task::Builder::new().name("worker").spawn(async {});
+///     assert!(glassloop::dump().contains("task 'worker' #1: ready"));
+/// });
+/// ```
+///
+/// # Panics
+/// Outside a running glassloop runtime.
+pub fn dump() -> String {
+    with_current("glassloop::dump", |core| render_dump(core))
+}

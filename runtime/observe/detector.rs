@@ -1,0 +1,308 @@
+//! # The slow-poll detector
+//!
+//! A single-threaded loop has one rule: a task must return from `poll` quickly. A task that
+//! calls `std::thread::sleep`, reads a file with `std::fs`, or computes for a second without
+//! an `.await` holds the only thread, and every other task, timer and socket waits. Nothing
+//! crashes; the program just becomes slow in a way that is hard to see.
+//!
+//! So in debug mode the executor times every poll with the real clock (a blocking call blocks
+//! for real, even under the virtual clock) and hands the duration here:
+//!
+//! ```text
+//!   poll_started ── Instant::now ──► future.poll(cx) ──► poll_ended ── elapsed > threshold?
+//!        │ tells the watchdog "polling task #3 since t"        │ yes: one report block
+//!        ▼                                                      ▼
+//!   watchdog.rs can report while the poll is still running   pass tally: many short polls
+//! ```
+//!
+//! ## What a runtime can and cannot know
+//!
+//! The loop sees only that `poll` took long. It cannot see *which call* inside the poll
+//! blocked: the poll is a call into compiled code, and nothing marks a blocking call as
+//! blocking. What it can give is the frame around it: the await point the task resumed from
+//! and the one it parked at next (or "finished"). The blocking call is somewhere between
+//! those two lines. asyncio's debug mode is in the same position and prints "Executing
+//! <Task ...> took 6.002 seconds"; tokio has no built-in detector at all.
+//!
+//! ## Lost wakers
+//!
+//! After a poll returns `Pending`, somebody must hold a clone of the task's waker, or nobody
+//! can ever wake it. The executor keeps one `Arc<TaskWaker>` in the task record and one on
+//! its stack during the poll, so a strong count of 2 with the `scheduled` flag clear means: no
+//! timer, socket, channel or thread holds the waker, and the task is lost. The count is
+//! exact, so this report has no false alarms.
+//!
+//! Read next: `watchdog.rs`.
+
+use std::fmt::Write as _;
+use std::panic::Location;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{EventKind, Observer};
+use crate::executor::Core;
+use crate::task::TaskId;
+use crate::waker::TaskWaker;
+
+/// What the executor knows when a poll starts; handed back to `poll_ended`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PollWatch {
+    started: std::time::Instant,
+    /// Tasks already in the ready queue when the poll started: they wait until it ends.
+    ready: usize,
+    resumed_from: Option<&'static Location<'static>>,
+}
+
+/// How a poll ended, as the executor saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PollOutcome {
+    /// Returned `Pending` and is still in the slab.
+    Pending,
+    /// Returned `Ready`: the task is over.
+    Finished,
+    /// The task aborted itself during the poll.
+    AbortedItself,
+}
+
+/// The running totals of one pass of step 1.
+#[derive(Debug, Default)]
+pub(crate) struct PassTally {
+    total: Duration,
+    polls: Vec<(TaskId, Duration)>,
+    any_slow: bool,
+}
+
+/// Drops the notes of tasks that ended in a pass once the pass's report is written.
+struct ForgetEnded<'a>(&'a Observer, Vec<TaskId>);
+
+impl Drop for ForgetEnded<'_> {
+    fn drop(&mut self) {
+        let mut tasks = self.0.tasks.borrow_mut();
+        for id in &self.1 {
+            tasks.remove(id);
+        }
+    }
+}
+
+/// Seconds with three decimals, as every report prints time.
+pub(crate) fn secs(d: Duration) -> String {
+    format!("{:.3} s", d.as_secs_f64())
+}
+
+impl Observer {
+    /// Hook: the executor is about to poll task `id`; `ready` tasks are queued behind it.
+    pub(crate) fn poll_started(&self, core: &Core, id: TaskId, ready: usize) -> PollWatch {
+        let resumed_from = self.tasks.borrow().get(&id).and_then(|n| n.parked_at);
+        self.polling.set(Some(id));
+        self.reached.set(None);
+        self.stall_reported.set(false);
+        self.record(core, id, EventKind::PollStart);
+        let started = std::time::Instant::now();
+        self.shared.poll_started(started, id.number(), resumed_from);
+        PollWatch {
+            started,
+            ready,
+            resumed_from,
+        }
+    }
+
+    /// Hook: the poll of task `id` returned. `waker` is the task's waker (the executor holds
+    /// two strong counts on it).
+    pub(crate) fn poll_ended(
+        &self,
+        core: &Core,
+        id: TaskId,
+        watch: PollWatch,
+        outcome: PollOutcome,
+        waker: &Arc<TaskWaker>,
+    ) {
+        let held = watch.started.elapsed();
+        self.shared.poll_ended();
+        self.polling.set(None);
+        let reached = self.reached.take();
+        if let Some(notes) = self.tasks.borrow_mut().get_mut(&id) {
+            if reached.is_some() {
+                notes.parked_at = reached;
+            }
+        }
+        self.record(core, id, EventKind::PollEnd);
+        self.collect_wakes(core, super::WakeCause::Task(id));
+        if !self.options.debug {
+            return;
+        }
+        let slow = held > self.options.threshold;
+        {
+            let mut pass = self.pass.borrow_mut();
+            pass.total += held;
+            pass.polls.push((id, held));
+            pass.any_slow |= slow;
+        }
+        if slow {
+            let report = self.slow_poll_report(core, id, &watch, held, outcome, reached);
+            self.report(&report);
+        }
+        let lost = outcome == PollOutcome::Pending
+            && Arc::strong_count(waker) <= 2
+            && !waker.scheduled.load(Ordering::SeqCst);
+        if lost {
+            self.report(&self.lost_waker_report(id, reached));
+        }
+    }
+
+    /// Hook: step 1 of a tick is over. Reports a pass whose polls, each under the threshold,
+    /// together held the loop longer than it.
+    pub(crate) fn pass_ended(&self, core: &Core, polled: usize) {
+        if self.options.narrate && polled > 0 {
+            self.sink().write(&format!(
+                "[{}] tick: ran {polled} task(s)",
+                secs(core.clock.now())
+            ));
+        }
+        let tally = std::mem::take(&mut *self.pass.borrow_mut());
+        let ended = std::mem::take(&mut *self.ended.borrow_mut());
+        let _forget = ForgetEnded(self, ended);
+        if !self.options.debug || tally.any_slow || tally.total <= self.options.threshold {
+            return;
+        }
+        let mut by_task: Vec<(TaskId, Duration, usize)> = Vec::new();
+        for (id, held) in &tally.polls {
+            match by_task.iter_mut().find(|(t, _, _)| t == id) {
+                Some(entry) => {
+                    entry.1 += *held;
+                    entry.2 += 1;
+                }
+                None => by_task.push((*id, *held, 1)),
+            }
+        }
+        by_task.sort_by_key(|entry| std::cmp::Reverse(entry.1));
+        let mut report = format!(
+            "glassloop: busy pass: {} poll(s), each under the {} threshold, together held the \
+             loop for {}. The tasks that took most of it:",
+            tally.polls.len(),
+            secs(self.options.threshold),
+            secs(tally.total)
+        );
+        for (id, held, polls) in by_task.iter().take(3) {
+            let _ = write!(
+                report,
+                "\n  {} {} in {polls} poll(s)",
+                self.label(*id),
+                secs(*held)
+            );
+        }
+        report.push_str(
+            "\n  Each poll is short, but the loop looks at timers and sockets only between \
+             passes. Yield less often with less work in between, or move the work off the loop.",
+        );
+        self.report(&report);
+    }
+
+    fn slow_poll_report(
+        &self,
+        core: &Core,
+        id: TaskId,
+        watch: &PollWatch,
+        held: Duration,
+        outcome: PollOutcome,
+        reached: Option<&'static Location<'static>>,
+    ) -> String {
+        let tasks = self.tasks.borrow();
+        let notes = tasks.get(&id);
+        let label = notes.map_or_else(|| format!("{id}"), |n| n.label.clone());
+        let mut report = format!(
+            "glassloop: slow poll: task {label} held the loop for {} (threshold {}).",
+            secs(held),
+            secs(self.options.threshold)
+        );
+        if let Some(notes) = notes {
+            let _ = write!(report, "\n  spawned at   {}", notes.spawned_at);
+        }
+        match watch.resumed_from {
+            Some(at) => {
+                let _ = write!(report, "\n  resumed from {at}");
+            }
+            None => report.push_str("\n  resumed from its start (first poll)"),
+        }
+        match (outcome, reached) {
+            (PollOutcome::Pending, Some(at)) => {
+                let _ = write!(report, "\n  parked at    {at}");
+            }
+            (PollOutcome::Pending, None) => {
+                report.push_str("\n  parked at    an await point that does not record itself");
+            }
+            _ => report.push_str("\n  then         finished"),
+        }
+        drop(tasks);
+        let _ = write!(
+            report,
+            "\n  meanwhile    {} ready task(s) waited",
+            watch.ready
+        );
+        let late = self.late_timers(core);
+        if late.is_empty() {
+            report.push_str(", no timer came due.");
+        } else {
+            let _ = write!(report, ", {} timer(s) came due and are late:", late.len());
+            for line in late {
+                let _ = write!(report, "\n    {line}");
+            }
+        }
+        report.push_str(
+            "\n  The loop cannot see which call blocked, only that this poll was long: look \
+             between the two lines above for a call that does not .await (std::thread::sleep, \
+             std::fs, a blocking lock, a long computation).",
+        );
+        report
+    }
+
+    /// The timers still in the wheel whose deadline has passed, with how late they are.
+    fn late_timers(&self, core: &Core) -> Vec<String> {
+        let now = core.clock.now();
+        let now_ms = core.clock.now_ms();
+        let wheel = core.timers.borrow();
+        let mut notes = self.timers.borrow_mut();
+        notes.retain(|key, _| wheel.deadline(*key).is_some());
+        let mut late: Vec<&super::TimerNote> =
+            notes.values().filter(|n| n.deadline_ms < now_ms).collect();
+        late.sort_by_key(|n| (n.deadline_ms, n.task));
+        late.iter()
+            .map(|note| {
+                let due = Duration::from_millis(note.deadline_ms);
+                let owner = note.task.map_or_else(|| "?".to_string(), |t| self.label(t));
+                format!(
+                    "timer of task {owner} (set at {}) due at {}, late by {}",
+                    note.set_at,
+                    secs(due),
+                    secs(now.saturating_sub(due))
+                )
+            })
+            .collect()
+    }
+
+    fn lost_waker_report(&self, id: TaskId, reached: Option<&'static Location<'static>>) -> String {
+        let tasks = self.tasks.borrow();
+        let notes = tasks.get(&id);
+        let label = notes.map_or_else(|| format!("{id}"), |n| n.label.clone());
+        let mut report = format!(
+            "glassloop: lost waker: task {label} returned Pending, but nobody holds its waker: \
+             no timer, socket, channel or thread can ever wake it, so it will never run again."
+        );
+        if let Some(notes) = notes {
+            let _ = write!(report, "\n  spawned at {}", notes.spawned_at);
+        }
+        match reached.or(notes.and_then(|n| n.parked_at)) {
+            Some(at) => {
+                let _ = write!(report, "\n  parked at  {at}");
+            }
+            None => {
+                report.push_str("\n  parked at  a hand-written future (it recorded no await point)")
+            }
+        }
+        report.push_str(
+            "\n  A future that returns Poll::Pending must first store cx.waker().clone() where \
+             the event it waits for will call wake() on it.",
+        );
+        report
+    }
+}

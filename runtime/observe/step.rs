@@ -1,0 +1,117 @@
+//! # Step mode: the loop, one tick at a time
+//!
+//! For a classroom: before every tick the loop stops, prints what it is about to work with,
+//! and waits for Enter. The three things a tick looks at are on screen:
+//!
+//! ```text
+//!   ── tick 4 at 1.000 s ──
+//!   ready queue (1): task 'A' #1
+//!   timers (1):
+//!     task 'B' #2 due at 3.000 s, wheel level 1 slot 46 (set at demos/trace.rs:31:9)
+//!   I/O waiters: none
+//!   [Enter: run this tick, c + Enter: run to the end]
+//! ```
+//!
+//! The wheel position comes from `Wheel::position`: level 0 holds the next 64 ms one slot per
+//! millisecond, level 1 the next 64 × 64 ms, and so on (see time/wheel.rs). Timers are named
+//! from the observer's notes, so step mode switches the observer on.
+//!
+//! Shortcuts: the ready queue is a channel, which cannot be peeked, so the loop drains it and
+//! pushes the ids back in the same order (a wake from another thread at that instant may land
+//! in between: harmless, and only in step mode). The reactor tells only whether any socket is
+//! waited on, not which.
+//!
+//! Read next: `schedule.rs`.
+
+use std::cell::Cell;
+use std::fmt::Write as _;
+use std::io::BufRead;
+
+use super::detector::secs;
+use super::Observer;
+use crate::executor::Core;
+use crate::task::TaskId;
+
+/// Step mode's state: whether the learner asked to run to the end.
+#[derive(Debug, Default)]
+pub(crate) struct Stepper {
+    run_to_end: Cell<bool>,
+}
+
+impl Observer {
+    /// Describe what the next tick will work with: the ready queue `ready`, the timers, the
+    /// I/O waiters.
+    pub(crate) fn describe_loop(&self, core: &Core, ready: &[TaskId]) -> String {
+        let mut out = format!(
+            "── tick {} at {} ──\nready queue ({}):",
+            core.stats.ticks.get() + 1,
+            secs(core.clock.now()),
+            ready.len()
+        );
+        let names: Vec<String> = ready.iter().map(|id| self.row_label(*id)).collect();
+        if names.is_empty() {
+            out.push_str(" empty");
+        } else {
+            let _ = write!(out, " {}", names.join(", "));
+        }
+        let wheel = core.timers.borrow();
+        let mut notes = self.timers.borrow_mut();
+        notes.retain(|key, _| wheel.deadline(*key).is_some());
+        let mut timers: Vec<_> = notes.iter().collect();
+        timers.sort_by_key(|(_, note)| (note.deadline_ms, note.task));
+        let _ = write!(out, "\ntimers ({}):", wheel.len());
+        if wheel.is_empty() {
+            out.push_str(" none");
+        }
+        for (key, note) in timers {
+            let owner = note
+                .task
+                .map_or_else(|| "the loop".to_string(), |t| self.row_label(t));
+            let _ = write!(
+                out,
+                "\n  {owner} due at {}",
+                secs(std::time::Duration::from_millis(note.deadline_ms))
+            );
+            match wheel.position(*key) {
+                Some((level, slot)) if level < crate::time::wheel::LEVELS => {
+                    let _ = write!(out, ", wheel level {level} slot {slot}");
+                }
+                Some(_) => out.push_str(", in the wheel's overflow list"),
+                None => {}
+            }
+            let _ = write!(out, " (set at {})", note.set_at);
+        }
+        let io = if core.reactor.has_waiters() {
+            "some"
+        } else {
+            "none"
+        };
+        let _ = write!(out, "\nI/O waiters: {io}");
+        out
+    }
+
+    /// "task 'A' #1" or "main future #0".
+    fn row_label(&self, id: TaskId) -> String {
+        if id == TaskId::MAIN {
+            "main future #0".to_string()
+        } else {
+            format!("task {}", self.label(id))
+        }
+    }
+
+    /// Hook, before a tick in step mode: print the loop's state and wait for Enter.
+    pub(crate) fn pause_for_step(&self, core: &Core, ready: &[TaskId]) {
+        if self.stepper.run_to_end.get() {
+            return;
+        }
+        let mut text = self.describe_loop(core, ready);
+        text.push_str("\n[Enter: run this tick, c + Enter: run to the end]");
+        self.sink().write(&text);
+        let mut line = String::new();
+        let read = std::io::stdin().lock().read_line(&mut line);
+        // End of input (or no terminal) means nobody is there to press Enter: run on.
+        if matches!(read, Ok(0) | Err(_)) || line.trim() == "c" {
+            self.stepper.run_to_end.set(true);
+        }
+    }
+}
