@@ -38,6 +38,7 @@
 //! | 4 | `time/wheel.rs` | the hierarchical timing wheel |
 //! | 5 | `time/clock.rs`, `sleep.rs`, `timeout.rs`, `interval.rs` | real and virtual time |
 //! | 6 | `reactor.rs` | mio, tokens, readiness to wakers |
+//! | 7 | `net/` | `TcpListener`, `TcpStream`, `UdpSocket` over the reactor |
 //!
 //! The course in `docs/` walks the same path with pictures; `docs/debugging.md` shows where
 //! to put breakpoints to watch it happen.
@@ -58,6 +59,7 @@
 #![deny(missing_docs)]
 
 mod executor;
+pub mod net;
 pub(crate) mod reactor;
 pub mod task;
 pub mod time;
@@ -73,4 +75,6 @@ pub mod course {
     pub struct Chapter01;
     #[doc = include_str!("../docs/02-timer-wheel.md")]
     pub struct Chapter02;
+    #[doc = include_str!("../docs/03-reactor.md")]
+    pub struct Chapter03;
 }

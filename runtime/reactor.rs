@@ -42,9 +42,6 @@
 //!
 //! Read next: `net/` (sockets built on `Registration`).
 
-// Until net/ lands, the registration API is used only by this file's test.
-#![allow(dead_code)]
-
 use std::cell::RefCell;
 use std::io;
 use std::rc::{Rc, Weak};
@@ -215,6 +212,11 @@ impl Registration {
             _ => *waiter = Some(cx.waker().clone()),
         }
         Poll::Pending
+    }
+
+    /// True while the runtime that owns this registration exists.
+    pub(crate) fn is_alive(&self) -> bool {
+        self.core.strong_count() > 0
     }
 
     /// Forget readiness in `direction`: the socket just returned `WouldBlock`.
