@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use glassloop::Runtime;
 
+mod echo;
+mod fetch;
 mod hello;
 mod sleep;
 
@@ -33,6 +35,16 @@ const DEMOS: &[Demo] = &[
         name: "sleep",
         about: "three tasks sleep 1 s, 4 s and 1 s at the same time: 4 s in all, not 6",
         main: sleep::main,
+    },
+    Demo {
+        name: "echo",
+        about: "an echo server and three clients: accept, read and write readiness as it happens",
+        main: echo::main,
+    },
+    Demo {
+        name: "fetch",
+        about: "an HTTP server that answers in 1 s: ten fetches take 10 s in turn, 1 s at once",
+        main: fetch::main,
     },
 ];
 
