@@ -54,6 +54,9 @@
 //! | `await asyncio.sleep(s)` | `tokio::time::sleep` | [`time::sleep`] |
 //! | `asyncio.wait_for(c, t)` | `tokio::time::timeout` | [`time::timeout`] |
 //! | `loop.time()` | `tokio::time::Instant` | [`time::Instant`] |
+//! | `asyncio.open_connection` | `tokio::net::TcpStream` | [`net::TcpStream`] |
+//! | `asyncio.start_server` | `tokio::net::TcpListener` | [`net::TcpListener`] |
+//! | `create_datagram_endpoint` | `tokio::net::UdpSocket` | [`net::UdpSocket`] |
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

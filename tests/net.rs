@@ -514,11 +514,15 @@ fn a_thousand_concurrent_connections_echo_without_loss() {
                 });
             }
         });
-        // Connect one by one (so the listener's backlog of 128 never overflows), keep every
-        // connection open, then let all of them talk at once.
+        // Connect one by one, yielding after each so the server accepts as we go: a loopback
+        // connect completes without waiting, so without the yield all 1,000 handshakes would
+        // pile up in the listener's backlog of 128 and the surplus would be dropped by the
+        // kernel and retried a second later. Keep every connection open, then let all of
+        // them talk at once.
         let mut streams = Vec::with_capacity(CLIENTS);
         for _ in 0..CLIENTS {
             streams.push(TcpStream::connect(addr).await.unwrap());
+            glassloop::task::yield_now().await;
         }
         let mut clients = Vec::new();
         for (id, stream) in streams.into_iter().enumerate() {

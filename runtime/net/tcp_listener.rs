@@ -13,7 +13,10 @@
 //!
 //! The backlog is mio's (128, as std's): if a thousand clients connect before the listener
 //! gets a turn, the kernel drops the surplus handshakes and those clients retry a second
-//! later. Accept often, or connect in smaller waves.
+//! later. On loopback this is easy to trigger from one task: a loopback `connect` finishes
+//! its handshake inside the system call, so `TcpStream::connect(..).await` returns without
+//! ever yielding, and a loop of connects never lets the accepting task run. Yield between
+//! connects (`glassloop::task::yield_now`), or accept often. tokio behaves the same way.
 //!
 //! Read next: `udp.rs`.
 
