@@ -317,6 +317,52 @@ fn connecting_to_a_closed_port_is_refused_and_the_error_names_the_address() {
 }
 
 #[test]
+fn a_connect_the_listener_cannot_take_yet_waits_for_writability_without_blocking_the_loop() {
+    // Real clock: this waits for the kernel's SYN retry (about one second).
+    let rt = Runtime::new().unwrap();
+    rt.block_on(async {
+        let listener = TcpListener::bind(localhost()).unwrap();
+        let addr = listener.local_addr().unwrap();
+        // Nobody accepts, so the accept queue fills up; a handshake beyond it cannot finish.
+        let mut queued = Vec::new();
+        loop {
+            match timeout(Duration::from_millis(50), TcpStream::connect(addr)).await {
+                Ok(stream) => queued.push(stream.unwrap()),
+                Err(_) => break, // this connect is still waiting: the queue is full
+            }
+            assert!(queued.len() < 10_000, "the accept queue never filled");
+        }
+        // A connect now waits for its handshake. Meanwhile another task keeps running.
+        let connecting = glassloop::spawn(TcpStream::connect(addr));
+        let ticks = Rc::new(Cell::new(0));
+        let counter = ticks.clone();
+        let ticker = glassloop::spawn(async move {
+            loop {
+                sleep(Duration::from_millis(10)).await;
+                counter.set(counter.get() + 1);
+            }
+        });
+        sleep(Duration::from_millis(100)).await;
+        // Make room: accept everything queued so far.
+        for _ in 0..queued.len() {
+            drop(listener.accept().await.unwrap());
+        }
+        let stream = timeout(Duration::from_secs(10), connecting)
+            .await
+            .expect("the waiting connect finished once the queue had room")
+            .unwrap()
+            .expect("the connect succeeded");
+        assert_eq!(stream.peer_addr().unwrap(), addr);
+        assert!(
+            ticks.get() >= 5,
+            "the loop kept running while connect waited"
+        );
+        ticker.abort();
+        drop(queued);
+    });
+}
+
+#[test]
 fn binding_an_address_in_use_fails_and_the_error_names_the_address() {
     virtual_rt().block_on(async {
         let taken = TcpListener::bind(localhost()).unwrap();
