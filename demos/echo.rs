@@ -111,28 +111,30 @@ async fn echo_connection(stream: TcpStream, n: u32, start: Instant) {
     }
 }
 
-/// A client: come at its time, connect, say hello, read the echo, leave.
+/// A client: come at its time, connect, say hello, read the echo, stay a while, say bye,
+/// read that echo too, leave. Clients overlap: three connections are open at 0.120 s.
 async fn client(id: u64, addr: std::net::SocketAddr, start: Instant) {
-    sleep(Duration::from_millis(100 * id)).await;
+    sleep(Duration::from_millis(40 * id)).await;
     let stream = TcpStream::connect(addr)
         .await
         .expect("the echo server listens");
     println!("[{}] client {id}  connected", secs(start.elapsed()));
-    sleep(Duration::from_millis(10)).await;
-    let message = format!("hello from client {id}");
-    stream.write_all(message.as_bytes()).await.expect("write");
-    println!("[{}] client {id}  sent {message:?}", secs(start.elapsed()));
-    let mut echo = vec![0u8; message.len()];
-    stream
-        .read_exact(&mut echo)
-        .await
-        .expect("the server echoes");
-    println!(
-        "[{}] client {id}  got {:?} back",
-        secs(start.elapsed()),
-        String::from_utf8_lossy(&echo)
-    );
-    sleep(Duration::from_millis(10)).await;
+    for (pause, word) in [(10, "hello"), (100, "bye")] {
+        sleep(Duration::from_millis(pause)).await;
+        let message = format!("{word} from client {id}");
+        stream.write_all(message.as_bytes()).await.expect("write");
+        println!("[{}] client {id}  sent {message:?}", secs(start.elapsed()));
+        let mut echo = vec![0u8; message.len()];
+        stream
+            .read_exact(&mut echo)
+            .await
+            .expect("the server echoes");
+        println!(
+            "[{}] client {id}  got {:?} back",
+            secs(start.elapsed()),
+            String::from_utf8_lossy(&echo)
+        );
+    }
     println!("[{}] client {id}  closes", secs(start.elapsed()));
 }
 

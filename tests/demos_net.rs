@@ -41,40 +41,68 @@ fn demo_fetch_takes_ten_seconds_in_turn_one_second_at_once_and_isolates_failures
 
 #[test]
 fn demo_echo_drains_each_edge_until_would_block() {
-    let mut expected = String::new();
-    for id in 1..=3 {
-        let t = |ms: u64| format!("[0.{}{ms:02} s]", id);
-        let hello = format!("\"hello from client {id}\"");
-        expected += &format!(
-            "{} client {id}  connected\n\
-             {} listener  readable: a connection waits\n\
-             {} listener  accepted connection {id}\n\
-             {} listener  accept: WouldBlock, wait for the next edge\n\
-             {} client {id}  sent {hello}\n\
-             {} conn {id}    readable\n\
-             {} conn {id}    read 19 bytes\n\
-             {} conn {id}    writable, wrote 19 bytes back\n\
-             {} conn {id}    read: WouldBlock, wait for the next edge\n\
-             {} client {id}  got {hello} back\n\
-             {} client {id}  closes\n\
-             {} conn {id}    readable\n\
-             {} conn {id}    read 0 bytes: end of stream, close\n",
-            t(0),
-            t(0),
-            t(0),
-            t(0),
-            t(10),
-            t(10),
-            t(10),
-            t(10),
-            t(10),
-            t(10),
-            t(20),
-            t(20),
-            t(20)
-        );
-    }
-    expected += "[0.330 s] all 3 clients served\n";
+    // Three clients overlap (three connections are open from 0.120 s to 0.150 s); every
+    // edge is followed by reads until WouldBlock, and only then by a new wait.
+    let expected = "\
+[0.040 s] client 1  connected
+[0.040 s] listener  readable: a connection waits
+[0.040 s] listener  accepted connection 1
+[0.040 s] listener  accept: WouldBlock, wait for the next edge
+[0.050 s] client 1  sent \"hello from client 1\"
+[0.050 s] conn 1    readable
+[0.050 s] conn 1    read 19 bytes
+[0.050 s] conn 1    writable, wrote 19 bytes back
+[0.050 s] conn 1    read: WouldBlock, wait for the next edge
+[0.050 s] client 1  got \"hello from client 1\" back
+[0.080 s] client 2  connected
+[0.080 s] listener  readable: a connection waits
+[0.080 s] listener  accepted connection 2
+[0.080 s] listener  accept: WouldBlock, wait for the next edge
+[0.090 s] client 2  sent \"hello from client 2\"
+[0.090 s] conn 2    readable
+[0.090 s] conn 2    read 19 bytes
+[0.090 s] conn 2    writable, wrote 19 bytes back
+[0.090 s] conn 2    read: WouldBlock, wait for the next edge
+[0.090 s] client 2  got \"hello from client 2\" back
+[0.120 s] client 3  connected
+[0.120 s] listener  readable: a connection waits
+[0.120 s] listener  accepted connection 3
+[0.120 s] listener  accept: WouldBlock, wait for the next edge
+[0.130 s] client 3  sent \"hello from client 3\"
+[0.130 s] conn 3    readable
+[0.130 s] conn 3    read 19 bytes
+[0.130 s] conn 3    writable, wrote 19 bytes back
+[0.130 s] conn 3    read: WouldBlock, wait for the next edge
+[0.130 s] client 3  got \"hello from client 3\" back
+[0.150 s] client 1  sent \"bye from client 1\"
+[0.150 s] conn 1    readable
+[0.150 s] conn 1    read 17 bytes
+[0.150 s] conn 1    writable, wrote 17 bytes back
+[0.150 s] conn 1    read: WouldBlock, wait for the next edge
+[0.150 s] client 1  got \"bye from client 1\" back
+[0.150 s] client 1  closes
+[0.150 s] conn 1    readable
+[0.150 s] conn 1    read 0 bytes: end of stream, close
+[0.190 s] client 2  sent \"bye from client 2\"
+[0.190 s] conn 2    readable
+[0.190 s] conn 2    read 17 bytes
+[0.190 s] conn 2    writable, wrote 17 bytes back
+[0.190 s] conn 2    read: WouldBlock, wait for the next edge
+[0.190 s] client 2  got \"bye from client 2\" back
+[0.190 s] client 2  closes
+[0.190 s] conn 2    readable
+[0.190 s] conn 2    read 0 bytes: end of stream, close
+[0.230 s] client 3  sent \"bye from client 3\"
+[0.230 s] conn 3    readable
+[0.230 s] conn 3    read 17 bytes
+[0.230 s] conn 3    writable, wrote 17 bytes back
+[0.230 s] conn 3    read: WouldBlock, wait for the next edge
+[0.230 s] client 3  got \"bye from client 3\" back
+[0.230 s] client 3  closes
+[0.230 s] conn 3    readable
+[0.230 s] conn 3    read 0 bytes: end of stream, close
+[0.240 s] all 3 clients served
+";
     assert_eq!(common::run_demo_virtual("echo"), expected);
 }
 
