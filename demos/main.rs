@@ -22,7 +22,9 @@ mod async_iter;
 mod blocking;
 mod blocking_pool;
 mod cancel;
+mod echo;
 mod errors;
+mod fetch;
 mod files;
 mod gather;
 mod hello;
@@ -129,6 +131,16 @@ const DEMOS: &[Demo] = &[
         name: "lost_waker",
         about: "a future returns Pending without keeping its waker: reported at once",
         main: lost_waker::main,
+    },
+    Demo {
+        name: "echo",
+        about: "an echo server and three clients: accept, read and write readiness as it happens",
+        main: echo::main,
+    },
+    Demo {
+        name: "fetch",
+        about: "an HTTP server that answers in 1 s: ten fetches take 10 s in turn, 1 s at once",
+        main: fetch::main,
     },
 ];
 

@@ -464,8 +464,10 @@ impl Runtime {
     }
 
     /// Turn the loop once without a main future, and report what happened. Never sleeps
-    /// longer than until the next timer, and never sleeps at all when nothing could wake it.
-    /// This is how the invariant tests take one step at a time.
+    /// longer than until the next timer, and never waits for I/O or another thread: where
+    /// `block_on` would park until woken, a step only looks (a zero timeout) and returns, so a
+    /// test that steps the loop cannot hang. This is how the invariant tests take one step at a
+    /// time.
     pub fn step(&self) -> Tick {
         let _enter = EnterGuard::enter(&self.core, "Runtime::step");
         self.tick(&mut NoMain)
@@ -484,6 +486,11 @@ impl Runtime {
     /// How many tasks are alive (spawned and neither finished nor dropped).
     pub fn live_tasks(&self) -> usize {
         self.core.tasks.borrow().len()
+    }
+
+    /// How many turns (ticks) the loop has made since the runtime was built.
+    pub fn ticks(&self) -> u64 {
+        self.core.stats.ticks.get()
     }
 
     /// How many times a cross-thread wake had to ring the reactor's doorbell to unpark the
@@ -560,7 +567,10 @@ impl Runtime {
         }
 
         // 2. Decide how long to sleep.
-        let park = self.park_decision();
+        let mut park = self.park_decision();
+        if park == Park::UntilWoken && !main.may_wait() {
+            park = Park::DontSleep; // `step`: look, don't wait
+        }
         if park == Park::Stalled {
             return self.tick_report(polled, 0, 0, true);
         }
@@ -585,7 +595,12 @@ impl Runtime {
     fn poll_main(&self, main: &mut dyn PollMain) -> Option<bool> {
         let core = &*self.core;
         let task_waker = core.main_waker.borrow().clone()?;
-        task_waker.scheduled.store(false, Ordering::SeqCst);
+        // A waker of an earlier `block_on`'s main future may have queued a MAIN id after that
+        // call ended; the flag of this call's waker says whether *this* main future was woken
+        // (invariant 2 for the main future).
+        if !task_waker.scheduled.swap(false, Ordering::SeqCst) {
+            return None;
+        }
         core.stats.polls.set(core.stats.polls.get() + 1);
         let watch = core
             .observer
@@ -686,7 +701,10 @@ impl Runtime {
         let outside_work = core.holds.load(Ordering::SeqCst) > 0;
         let next_timer = core.timers.borrow().next_expiration();
         match next_timer {
-            Some(_) if core.clock.is_virtual() && !outside_work => Park::DontSleep,
+            // Virtual time cannot move while outside work runs, so sleeping for a virtual
+            // distance would only wake the loop for nothing: wait for the work to ring.
+            Some(_) if core.clock.is_virtual() && outside_work => Park::UntilWoken,
+            Some(_) if core.clock.is_virtual() => Park::DontSleep,
             Some(at_ms) => {
                 let deadline = Duration::from_millis(at_ms);
                 Park::AtMost(deadline.saturating_sub(core.clock.now()))
@@ -721,7 +739,7 @@ impl Runtime {
             Park::UntilWoken => None,
         };
         if timeout == Some(Duration::ZERO) {
-            return core.reactor.poll_events(timeout);
+            return core.reactor.poll_events(timeout, None);
         }
         core.unparker.parked.store(true, Ordering::SeqCst);
         std::sync::atomic::fence(Ordering::SeqCst);
@@ -730,9 +748,10 @@ impl Runtime {
         } else {
             Some(Duration::ZERO) // a wake slipped in between step 2 and now
         };
-        let events = core.reactor.poll_events(timeout);
-        core.unparker.parked.store(false, Ordering::SeqCst);
-        events
+        // The reactor clears `parked` as soon as the kernel returns, before it wakes the I/O
+        // waiters: those wakes come from this thread and need no doorbell.
+        core.reactor
+            .poll_events(timeout, Some(&core.unparker.parked))
     }
 
     /// Step 3 in debug mode, tracing or narration: the observer sees the park and may shorten
@@ -798,8 +817,12 @@ impl Runtime {
     }
 
     /// True if no waker exists outside the runtime's own records: then no timer, socket,
-    /// channel or thread can ever wake a task, and waiting would hang forever. Exact, because
-    /// every `Waker` clone of a task holds one strong count on its `Arc<TaskWaker>`.
+    /// channel or thread can ever wake a task, and waiting would hang forever. Every `Waker`
+    /// clone of a task holds one strong count on its `Arc<TaskWaker>`, so "no waker exists" is
+    /// exact. The converse is not: a waker may exist where nothing will ever use it (in the
+    /// `JoinHandle` of a task that is itself stuck, in a channel whose sender is never used).
+    /// Under the real clock such a loop parks until woken; debug mode reports it as a possible
+    /// stall (observe/ticks.rs), and under the virtual clock it is a stall (`park_decision`).
     fn is_stalled(&self) -> bool {
         let core = &*self.core;
         let main_held = core
@@ -869,12 +892,11 @@ impl Drop for Runtime {
     fn drop(&mut self) {
         // Tasks spawned with `Runtime::spawn` but never run end here; their destructors may
         // look for the runtime (to cancel a timer, say), so enter it if we can.
-        if in_runtime() {
-            self.core.drop_all_tasks();
-        } else {
-            let _enter = EnterGuard::enter(&self.core, "Runtime::drop");
-            self.core.drop_all_tasks();
-        }
+        // If another runtime is running here (this one was dropped inside it), it is set
+        // aside for the moment, so those destructors find *this* runtime, not that one.
+        let previous = CURRENT.with(|current| current.replace(Some(self.core.clone())));
+        let _restore = RestoreCurrent(previous);
+        self.core.drop_all_tasks();
     }
 }
 
@@ -885,6 +907,16 @@ impl std::fmt::Debug for Runtime {
             .field("live_tasks", &self.live_tasks())
             .field("now", &self.now())
             .finish()
+    }
+}
+
+/// Puts back the runtime that was current before `Runtime::drop` entered its own.
+struct RestoreCurrent(Option<Rc<Core>>);
+
+impl Drop for RestoreCurrent {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        CURRENT.with(|current| *current.borrow_mut() = previous);
     }
 }
 
@@ -904,6 +936,12 @@ impl Drop for ShutdownGuard<'_> {
 trait PollMain {
     /// Poll once; true when it has completed.
     fn poll_main(&mut self, cx: &mut Context<'_>) -> bool;
+
+    /// May the tick park until woken? Yes for `block_on`, which has a future to wait for;
+    /// no for `step`, which must return.
+    fn may_wait(&self) -> bool {
+        true
+    }
 }
 
 struct MainTask<'a, F: Future> {
@@ -928,6 +966,10 @@ struct NoMain;
 
 impl PollMain for NoMain {
     fn poll_main(&mut self, _: &mut Context<'_>) -> bool {
+        false
+    }
+
+    fn may_wait(&self) -> bool {
         false
     }
 }

@@ -39,6 +39,7 @@
 //! | 4 | `time/wheel.rs` | the hierarchical timing wheel |
 //! | 5 | `time/clock.rs`, `sleep.rs`, `timeout.rs`, `interval.rs` | real and virtual time |
 //! | 6 | `reactor.rs` | mio, tokens, readiness to wakers |
+//! | 7 | `net/` | `TcpListener`, `TcpStream`, `UdpSocket` over the reactor |
 //! | 8 | `blocking.rs`, `blocking/pool.rs` | `spawn_blocking`: a thread pool for calls that would block the loop; `block_on` |
 //! | 8 | `fs.rs` | files on the blocking pool, and why epoll cannot wait for them |
 //! | 9 | `combinators/` | gather, try_gather, select, race, wait, as_completed, TaskGroup |
@@ -70,6 +71,9 @@
 //! | `asyncio.Queue` | `sync::mpsc`, `sync::oneshot` | [`sync::mpsc`], [`sync::oneshot`] |
 //! | `loop.set_debug(True)` | tokio-console | [`Builder::debug`] |
 //! | `asyncio.all_tasks()` | `Handle::dump()` (unstable) | [`dump()`] |
+//! | `asyncio.open_connection` | `tokio::net::TcpStream` | [`net::TcpStream`] |
+//! | `asyncio.start_server` | `tokio::net::TcpListener` | [`net::TcpListener`] |
+//! | `create_datagram_endpoint` | `tokio::net::UdpSocket` | [`net::UdpSocket`] |
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -78,6 +82,7 @@ mod blocking;
 pub mod combinators;
 mod executor;
 pub mod fs;
+pub mod net;
 pub mod observe;
 mod outside;
 pub(crate) mod reactor;
@@ -108,4 +113,6 @@ pub mod course {
     pub struct DumpAndStalls;
     #[doc = include_str!("../docs/timeline.md")]
     pub struct Timeline;
+    #[doc = include_str!("../docs/03-reactor.md")]
+    pub struct Chapter03;
 }

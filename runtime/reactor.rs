@@ -42,12 +42,10 @@
 //!
 //! Read next: `net/` (sockets built on `Registration`).
 
-// Until net/ lands, the registration API is used only by this file's test.
-#![allow(dead_code)]
-
 use std::cell::RefCell;
 use std::io;
 use std::rc::{Rc, Weak};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -115,11 +113,21 @@ impl Reactor {
     }
 
     /// Step 3 of the tick: wait up to `timeout` (None: until something happens) and wake the
-    /// tasks whose sources became ready. Returns how many events were dispatched.
+    /// tasks whose sources became ready. Returns how many events were dispatched. `parked` is
+    /// the loop's "asleep" flag, cleared the moment the kernel returns.
     /// A good breakpoint: `break glassloop::reactor::Reactor::poll_events`.
-    pub(crate) fn poll_events(&self, timeout: Option<Duration>) -> usize {
+    pub(crate) fn poll_events(
+        &self,
+        timeout: Option<Duration>,
+        parked: Option<&AtomicBool>,
+    ) -> usize {
         let mut events = self.events.borrow_mut();
-        if let Err(err) = self.poll.borrow_mut().poll(&mut events, timeout) {
+        let polled = self.poll.borrow_mut().poll(&mut events, timeout);
+        // Awake again: from here on a wake needs no doorbell (see `Runtime::park`).
+        if let Some(parked) = parked {
+            parked.store(false, Ordering::SeqCst);
+        }
+        if let Err(err) = polled {
             // EINTR (a signal arrived) is harmless: the loop just turns again.
             if err.kind() != io::ErrorKind::Interrupted {
                 panic!("glassloop: the reactor's poll failed, the loop cannot go on: {err}");
@@ -217,6 +225,11 @@ impl Registration {
         Poll::Pending
     }
 
+    /// True while the runtime that owns this registration exists.
+    pub(crate) fn is_alive(&self) -> bool {
+        self.core.strong_count() > 0
+    }
+
     /// Forget readiness in `direction`: the socket just returned `WouldBlock`.
     pub(crate) fn clear_ready(&self, direction: Direction) {
         if let Some(core) = self.core.upgrade() {
@@ -278,5 +291,38 @@ mod tests {
             }
         });
         assert_eq!(got, (4, *b"ping", true));
+    }
+
+    #[test]
+    fn an_io_wake_on_the_loops_own_thread_does_not_ring_the_doorbell() {
+        let rt = crate::Runtime::new().unwrap();
+        rt.block_on(async {
+            let (a, mut b) = mio::net::UnixStream::pair().unwrap();
+            let reg = Registration::new(&mut b, Interest::READABLE).unwrap();
+            // The pause only makes it likely that the loop is parked when the bytes arrive,
+            // which is the case under test; if it is not parked, the assertion holds anyway.
+            let writer = std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                (&a).write_all(b"ping").unwrap();
+                a
+            });
+            let mut buf = [0u8; 4];
+            loop {
+                match b.read(&mut buf) {
+                    Ok(_) => break,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        reg.clear_ready(Direction::Read);
+                        poll_fn(|cx| reg.poll_ready(Direction::Read, cx)).await;
+                    }
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            writer.join().unwrap();
+        });
+        assert_eq!(
+            rt.doorbell_rings(),
+            0,
+            "the kernel woke the task, not another thread"
+        );
     }
 }

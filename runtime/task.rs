@@ -212,7 +212,11 @@ impl<T> Future for TaskFuture<T> {
             }
         };
         // Drop the finished future now: its captured values are released as soon as it ends.
-        self.future = None;
+        // Their destructors are your code too, so a panic there is the task's panic as well.
+        let result = match (result, drop_catching_panics(self.future.take())) {
+            (Ok(_), Err(payload)) => Err(JoinError::panic(self.label.clone(), payload)),
+            (result, _) => result,
+        };
         self.finish(result);
         Poll::Ready(())
         // endregion: task_future_poll
@@ -225,10 +229,19 @@ impl<T> Drop for TaskFuture<T> {
         // your future first, so its destructors (the `finally` blocks of Rust) have run by the
         // time the awaiter hears "cancelled".
         if let Some(future) = self.future.take() {
-            drop(future);
-            self.finish(Err(JoinError::cancelled(self.label.clone())));
+            let result = match drop_catching_panics(Some(future)) {
+                Ok(()) => JoinError::cancelled(self.label.clone()),
+                Err(payload) => JoinError::panic(self.label.clone(), payload),
+            };
+            self.finish(Err(result));
         }
     }
+}
+
+/// Drop `value`, turning a panic in its destructor into an `Err` instead of an unwind through
+/// the loop.
+fn drop_catching_panics<V>(value: V) -> Result<(), Box<dyn Any + Send + 'static>> {
+    std::panic::catch_unwind(AssertUnwindSafe(move || drop(value)))
 }
 
 // ───────────────────────────── JoinHandle ─────────────────────────────

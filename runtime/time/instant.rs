@@ -74,8 +74,8 @@ impl Instant {
         self.since_origin.checked_add(d).map(Instant::from_duration)
     }
 
-    /// `self + d`, stopping at the end of time instead of overflowing. A sleep of
-    /// `Duration::MAX` therefore means "until the end of time".
+    /// `self + d`, stopping at the largest representable instant instead of overflowing.
+    /// (Timers are capped sooner, at `time::FAR_FUTURE` from now.)
     pub fn saturating_add(&self, d: Duration) -> Instant {
         Instant::from_duration(self.since_origin.saturating_add(d))
     }

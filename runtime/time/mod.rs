@@ -23,5 +23,5 @@ pub mod wheel;
 
 pub use instant::Instant;
 pub use interval::{interval, interval_at, Interval};
-pub use sleep::{sleep, sleep_until, Sleep};
+pub use sleep::{sleep, sleep_until, Sleep, FAR_FUTURE};
 pub use timeout::{timeout, timeout_at, Elapsed, Timeout};

@@ -18,7 +18,10 @@
 //! stored waker, so the right task is woken.
 //!
 //! Very long sleeps are fine: beyond the wheel's six levels (~2.18 years) entries wait in an
-//! overflow list, and `Duration::MAX` saturates to "the end of time" rather than overflowing.
+//! overflow list. But "forever" is capped: a deadline more than [`FAR_FUTURE`] (30 years) away
+//! is moved to 30 years from now, as tokio does. Without the cap, `sleep(Duration::MAX)` under
+//! the virtual clock would jump the clock to the largest time it can hold, and every later
+//! sleep would end at once, its deadline already in the past.
 //!
 //! asyncio: `await asyncio.sleep(d)` (which calls `loop.call_later(d, future.set_result)`);
 //! tokio: `tokio::time::sleep`.
@@ -61,6 +64,10 @@ pub fn sleep(duration: Duration) -> Sleep {
     Sleep::new(&core, deadline)
 }
 
+/// How far ahead a timer may be set: 30 years. A later deadline is moved to this far from
+/// now, so "sleep forever" stays forever in practice and never exhausts the clock.
+pub const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
+
 /// Wait until the runtime's clock reaches `deadline`.
 ///
 /// asyncio: `loop.call_at`; tokio: `tokio::time::sleep_until`.
@@ -93,8 +100,9 @@ pub struct Sleep {
 impl Sleep {
     #[track_caller]
     pub(crate) fn new(core: &Rc<Core>, deadline: Instant) -> Sleep {
+        let far_future = Instant::from_duration(core.clock.now()) + FAR_FUTURE;
         Sleep {
-            deadline,
+            deadline: deadline.min(far_future),
             key: None,
             core: Rc::downgrade(core),
             at: Location::caller(),

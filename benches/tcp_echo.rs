@@ -1,0 +1,120 @@
+//! TCP echo over loopback: 50 clients × 2,000 messages of 64 bytes, each client waiting for
+//! its echo before sending the next message. glassloop and tokio's current_thread runtime run
+//! the same workload in the same process; the ratio is what to look at, not the absolute time.
+//!
+//! Run: `cargo bench --bench tcp_echo` (release build).
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+const CLIENTS: usize = 50;
+const MESSAGES: usize = 2_000;
+const SIZE: usize = 64;
+const ROUNDS: usize = 3;
+
+fn glassloop_echo() -> Duration {
+    use glassloop::net::{TcpListener, TcpStream};
+    let rt = glassloop::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = listener.local_addr().unwrap();
+        glassloop::spawn(async move {
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                stream.set_nodelay(true).unwrap();
+                glassloop::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    loop {
+                        match stream.read(&mut buf).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => stream.write_all(&buf[..n]).await.unwrap(),
+                        }
+                    }
+                });
+            }
+        });
+        let start = Instant::now();
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|_| {
+                glassloop::spawn(async move {
+                    let stream = TcpStream::connect(addr).await.unwrap();
+                    stream.set_nodelay(true).unwrap();
+                    let message = [7u8; SIZE];
+                    let mut echo = [0u8; SIZE];
+                    for _ in 0..MESSAGES {
+                        stream.write_all(&message).await.unwrap();
+                        stream.read_exact(&mut echo).await.unwrap();
+                    }
+                })
+            })
+            .collect();
+        for client in clients {
+            client.await.unwrap();
+        }
+        start.elapsed()
+    })
+}
+
+fn tokio_echo() -> Duration {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            loop {
+                let (mut stream, _) = listener.accept().await.unwrap();
+                stream.set_nodelay(true).unwrap();
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    loop {
+                        match stream.read(&mut buf).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => stream.write_all(&buf[..n]).await.unwrap(),
+                        }
+                    }
+                });
+            }
+        });
+        let start = Instant::now();
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|_| {
+                tokio::spawn(async move {
+                    let mut stream = TcpStream::connect(addr).await.unwrap();
+                    stream.set_nodelay(true).unwrap();
+                    let message = [7u8; SIZE];
+                    let mut echo = [0u8; SIZE];
+                    for _ in 0..MESSAGES {
+                        stream.write_all(&message).await.unwrap();
+                        stream.read_exact(&mut echo).await.unwrap();
+                    }
+                })
+            })
+            .collect();
+        for client in clients {
+            client.await.unwrap();
+        }
+        start.elapsed()
+    })
+}
+
+fn main() {
+    println!("TCP echo: {CLIENTS} clients × {MESSAGES} messages of {SIZE} bytes, best of {ROUNDS}");
+    let mut best_glassloop = Duration::MAX;
+    let mut best_tokio = Duration::MAX;
+    for round in 1..=ROUNDS {
+        let g = glassloop_echo();
+        let t = tokio_echo();
+        println!("  round {round}: glassloop {g:.3?}, tokio current_thread {t:.3?}");
+        best_glassloop = best_glassloop.min(g);
+        best_tokio = best_tokio.min(t);
+    }
+    println!(
+        "best: glassloop {best_glassloop:.3?}, tokio {best_tokio:.3?}, ratio glassloop/tokio = {:.2}",
+        best_glassloop.as_secs_f64() / best_tokio.as_secs_f64()
+    );
+}

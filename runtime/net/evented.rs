@@ -1,0 +1,169 @@
+//! # Evented: a mio source, its registration, and the one loop every socket call runs
+//!
+//! Every socket type in `net/` is a thin wrapper around an [`Evented`]: the mio socket plus
+//! the [`Registration`] that connects it to the reactor. All the async methods go through one
+//! function, [`Evented::poll_io`], so there is exactly one place where the rules of
+//! edge-triggered readiness are applied:
+//!
+//! ```text
+//!   poll_io(direction, op):
+//!     ┌─► op(&socket) ── Ok / real error ──────────────► Ready(result)
+//!     │      │ WouldBlock: the kernel has nothing for us now
+//!     │      ▼
+//!     │   clear_ready(direction)        forget the old edge: we just proved it is used up
+//!     │   poll_ready(direction, cx) ── Pending: waker stored; the reactor wakes us on the
+//!     │      │                                   next edge (new data, new space, an error)
+//!     └──────┘ Ready (cannot happen right after a clear, unless the runtime is gone)
+//! ```
+//!
+//! ## Try first, then wait
+//!
+//! `poll_io` always tries the system call before looking at the readiness flag. That costs one
+//! `EAGAIN` syscall when the socket is not ready, and buys robustness: a socket that was ready
+//! before it was registered (data already queued, a connection already waiting) is served at
+//! once, whether or not the kernel reports an initial edge. asyncio's `sock_recv` does the
+//! same (try `recv`, and only on `BlockingIOError` call `add_reader`). tokio checks its cached
+//! readiness first and skips the syscall when it knows the answer is "not ready"; that saves
+//! the `EAGAIN` at the price of a readiness cache that must never be stale.
+//!
+//! ## Edge-triggered, in one paragraph
+//!
+//! mio registers sockets edge-triggered (`EPOLLET` on Linux): the kernel reports *a change*
+//! ("bytes arrived"), once, not *a state* ("there are bytes") at every poll. If a reader takes
+//! 4 KiB of a 1 MiB message and then waits for readiness again, no new edge comes (no new bytes
+//! arrived), and it waits forever with a full receive buffer. The cure is the rule this file
+//! enforces: **wait only after `WouldBlock`**. Only the kernel saying "nothing left" proves the
+//! edge is used up. The converse also holds: a wake may arrive for bytes that are already gone.
+//! Linux computes an event's flags when `epoll_wait` hands it out, so the gap is between that
+//! moment and the woken task's poll: another caller may take the bytes in between (a
+//! `try_read`, or a task polled earlier in the same pass). Then the woken reader tries, gets
+//! `WouldBlock`, and waits again: a spurious wake costs one syscall and nothing else.
+//!
+//! ## Dropping
+//!
+//! Dropping an `Evented` deregisters the socket from epoll, then drops the `Registration`,
+//! which frees the reactor's slot together with any stored wakers: a dropped socket never wakes
+//! a task (invariant 6). Then the socket itself closes its descriptor.
+//!
+//! Read next: `tcp_stream.rs`.
+
+use std::future::poll_fn;
+use std::io;
+use std::net::SocketAddr;
+use std::task::{Context, Poll};
+
+use mio::event::Source;
+use mio::Interest;
+
+pub(crate) use crate::reactor::Direction;
+use crate::reactor::Registration;
+
+/// A mio socket registered with the current runtime's reactor.
+#[derive(Debug)]
+pub(crate) struct Evented<S: Source> {
+    /// The socket. Dropped after `registration` has been deregistered (see `Drop`).
+    source: S,
+    /// The reactor's record of this socket: readiness flags and the reader/writer wakers.
+    registration: Registration,
+}
+
+impl<S: Source> Evented<S> {
+    /// Register `source` for `interest` with the current runtime.
+    ///
+    /// # Panics
+    /// Outside a running glassloop runtime.
+    pub(crate) fn new(mut source: S, interest: Interest) -> io::Result<Evented<S>> {
+        let registration = Registration::new(&mut source, interest)?;
+        Ok(Evented {
+            source,
+            registration,
+        })
+    }
+
+    /// The socket, for calls that never block (addresses, options, shutdown).
+    pub(crate) fn get(&self) -> &S {
+        &self.source
+    }
+
+    /// Run `op` until it does not return `WouldBlock`; between tries, wait for an edge in
+    /// `direction`. The heart of every async socket method.
+    /// A good breakpoint: `break glassloop::net::evented::Evented<*>::poll_io`.
+    pub(crate) fn poll_io<R>(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            match op(&self.source) {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.registration.clear_ready(direction);
+                    if self.registration.poll_ready(direction, cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    if !self.registration.is_alive() {
+                        return Poll::Ready(Err(runtime_gone()));
+                    }
+                }
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    /// `poll_io` as an async fn.
+    pub(crate) async fn io<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> io::Result<R> {
+        poll_fn(|cx| self.poll_io(direction, cx, &mut op)).await
+    }
+
+    /// Wait for an edge in `direction` without doing any I/O: `readable()`/`writable()`.
+    /// Returns at once if an edge was seen and not yet used up by a `WouldBlock`.
+    pub(crate) async fn ready(&self, direction: Direction) -> io::Result<()> {
+        poll_fn(|cx| self.registration.poll_ready(direction, cx)).await;
+        if self.registration.is_alive() {
+            Ok(())
+        } else {
+            Err(runtime_gone())
+        }
+    }
+
+    /// Try `op` once, without waiting. On `WouldBlock` the edge is used up: clear it, so the
+    /// next `ready` waits for a new one.
+    pub(crate) fn try_io<R>(
+        &self,
+        direction: Direction,
+        op: impl FnOnce(&S) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let result = op(&self.source);
+        if matches!(&result, Err(err) if err.kind() == io::ErrorKind::WouldBlock) {
+            self.registration.clear_ready(direction);
+        }
+        result
+    }
+}
+
+impl<S: Source> Drop for Evented<S> {
+    fn drop(&mut self) {
+        // Deregistering can only fail if the descriptor is already gone; the slot and its
+        // wakers are freed either way when `registration` drops right after this.
+        let _ = self.registration.deregister(&mut self.source);
+    }
+}
+
+/// The error a socket reports when used after its runtime has ended.
+fn runtime_gone() -> io::Error {
+    io::Error::other(
+        "glassloop: the runtime this socket was registered with has shut down; create and use \
+         sockets inside one runtime",
+    )
+}
+
+/// Rewrap `err` so its message says what was being done and to whom, e.g.
+/// "reading from 127.0.0.1:8080: Connection reset by peer (os error 104)". The kind is kept,
+/// so `err.kind() == ConnectionReset` still works.
+pub(crate) fn with_addr(err: io::Error, doing: &str, addr: SocketAddr) -> io::Error {
+    io::Error::new(err.kind(), format!("{doing} {addr}: {err}"))
+}

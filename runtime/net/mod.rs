@@ -1,0 +1,69 @@
+//! # net: sockets that wait in the reactor instead of blocking the loop
+//!
+//! A blocking `read` would stop the whole loop: every other task would wait for one slow peer.
+//! So every socket here is non-blocking, registered with the reactor, and each async method is
+//! the same three moves: **try** the system call; if the kernel says `WouldBlock`, **forget**
+//! the readiness you thought you had and **wait** for the reactor to report a new edge.
+//!
+//! ```text
+//!    TcpListener   TcpStream   UdpSocket          the types you use   (tcp_listener.rs,
+//!         └────────────┼────────────┘                                   tcp_stream.rs, udp.rs)
+//!                      ▼
+//!          Evented<S> { mio source, Registration }   poll_io: try, clear, wait  (evented.rs)
+//!                      ▼
+//!          reactor: Slab<IoSlot> { readable, writable, reader waker, writer waker }
+//!                      ▲                                                     (../reactor.rs)
+//!          tick step 3: epoll_wait ─► event {token, readable/writable} ─► wake the waiter
+//! ```
+//!
+//! ## Edge-triggered readiness: what it asks of a reader
+//!
+//! mio registers sockets edge-triggered. The kernel tells the loop "this socket became
+//! readable" once, when bytes arrive, not again while they sit unread. A reader therefore
+//! keeps calling `read` until `WouldBlock` before it waits again; waiting earlier could wait
+//! forever with data in the buffer. And a wake may come for bytes that someone took between
+//! the event and the reader's turn; then its next try gets `WouldBlock` and it simply waits
+//! again. `evented.rs` applies both rules in
+//! one place, and `tests/net.rs` checks them (`a_reader_gets_a_message_larger_than_its_buffer`,
+//! `a_wake_for_data_already_read_is_harmless`).
+//!
+//! ## Sockets and the virtual clock
+//!
+//! Under the virtual clock the loop must decide when time may jump. Its rule (step 2 and 4 of
+//! the tick in executor.rs): while a timer exists, the reactor is polled with a *zero* timeout,
+//! and if that finds no event and no task is ready, time jumps to the next deadline.
+//!
+//! That is exact for I/O between tasks of the same loop over loopback: on Linux a `write` to
+//! a loopback socket delivers the bytes to the peer's receive buffer, and marks it readable in
+//! epoll, before the `write` call returns; a loopback `connect` completes its handshake the
+//! same way. So when the zero-timeout poll runs, every effect of what the loop's own tasks did
+//! is already visible, and nothing is "in flight" that the jump could skip over.
+//!
+//! It is *not* exact for a peer outside the loop (another process, another host, a thread): its
+//! reply takes real time, and if a timer exists the loop will jump to that timer instead of
+//! waiting for the reply. So under the virtual clock, talk only to peers in the same loop;
+//! with real peers, use the real clock. (When no timer exists, the loop blocks in the reactor
+//! as usual, so an outside peer is still heard then.)
+//!
+//! ## Shortcuts, honestly
+//!
+//! - Addresses, not names: no DNS (it blocks; tokio and asyncio send it to a thread pool).
+//! - One waiting reader and one waiting writer per socket (tokio allows many, with a list of
+//!   waiters per direction).
+//! - No `AsyncRead`/`AsyncWrite` traits and no buffered reader; plain async methods are
+//!   easier to step through in a debugger.
+//! - Unix sockets, IPv6 scopes, socket options beyond `nodelay`: not here.
+//!
+//! asyncio: `loop.sock_*` methods and streams (`open_connection`, `start_server`); tokio:
+//! `tokio::net`.
+//!
+//! Read next: `evented.rs`, then `tcp_stream.rs`.
+
+mod evented;
+mod tcp_listener;
+mod tcp_stream;
+mod udp;
+
+pub use tcp_listener::TcpListener;
+pub use tcp_stream::TcpStream;
+pub use udp::UdpSocket;

@@ -1,0 +1,126 @@
+//! # UdpSocket: datagrams, one whole message per call
+//!
+//! UDP has no connection and no stream: each `send_to` is one datagram, each `recv_from`
+//! returns one datagram (cut to the buffer's size if it is too small). Readiness works as for
+//! TCP: readable when a datagram waits, writable when the send buffer has room, and the same
+//! try-then-wait loop in [`Evented::poll_io`](super::evented).
+//!
+//! `connect` on a UDP socket sends nothing: it only fixes the default destination for `send`
+//! and makes the kernel drop datagrams from anyone else. A "connected" UDP socket also hears
+//! about ICMP "port unreachable" as a `ConnectionRefused` error on a later `recv`.
+//!
+//! Read next: `../reactor.rs`, to see the other side of `poll_ready`.
+
+use std::io;
+use std::net::SocketAddr;
+
+use mio::Interest;
+
+use super::evented::{with_addr, Direction, Evented};
+
+/// A UDP socket registered with the running glassloop runtime.
+///
+/// ```
+/// use glassloop::net::UdpSocket;
+///
+/// let rt = glassloop::Runtime::builder().virtual_clock().build().unwrap();
+/// rt.block_on(async {
+///     let a = UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+///     let b = UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+///     a.send_to(b"hi", b.local_addr().unwrap()).await.unwrap();
+///     let mut buf = [0u8; 16];
+///     let (n, from) = b.recv_from(&mut buf).await.unwrap();
+///     assert_eq!((&buf[..n], from), (&b"hi"[..], a.local_addr().unwrap()));
+/// });
+/// ```
+///
+/// asyncio: `loop.create_datagram_endpoint` or `loop.sock_sendto`/`sock_recvfrom`; tokio:
+/// `tokio::net::UdpSocket`.
+#[derive(Debug)]
+pub struct UdpSocket {
+    io: Evented<mio::net::UdpSocket>,
+    addr: SocketAddr,
+}
+
+impl UdpSocket {
+    /// Bind to `addr` (port 0: the OS picks). A port in use is an `AddrInUse` error.
+    ///
+    /// asyncio: `create_datagram_endpoint(local_addr=...)`; tokio: `UdpSocket::bind`.
+    ///
+    /// # Panics
+    /// Outside a running glassloop runtime.
+    pub fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
+        let socket =
+            mio::net::UdpSocket::bind(addr).map_err(|e| with_addr(e, "binding to", addr))?;
+        let addr = socket.local_addr()?;
+        let io = Evented::new(socket, Interest::READABLE | Interest::WRITABLE)?;
+        Ok(UdpSocket { io, addr })
+    }
+
+    /// Send one datagram to `target`. Returns the bytes sent (all of them, or an error).
+    ///
+    /// asyncio: `transport.sendto(data, addr)`; tokio: `UdpSocket::send_to`.
+    pub async fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
+        self.io
+            .io(Direction::Write, |socket| socket.send_to(buf, target))
+            .await
+            .map_err(|e| with_addr(e, "sending a datagram to", target))
+    }
+
+    /// Wait for one datagram; returns its length and its sender.
+    ///
+    /// asyncio: `datagram_received(data, addr)` on the protocol; tokio: `UdpSocket::recv_from`.
+    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.io
+            .io(Direction::Read, |socket| socket.recv_from(buf))
+            .await
+            .map_err(|e| with_addr(e, "receiving a datagram on", self.addr))
+    }
+
+    /// Fix the default peer: `send` goes there and `recv` hears only from there.
+    ///
+    /// asyncio: `create_datagram_endpoint(remote_addr=...)`; tokio: `UdpSocket::connect`
+    /// (async there because it may resolve a name).
+    pub fn connect(&self, peer: SocketAddr) -> io::Result<()> {
+        self.io
+            .get()
+            .connect(peer)
+            .map_err(|e| with_addr(e, "connecting the UDP socket to", peer))
+    }
+
+    /// Send one datagram to the connected peer.
+    ///
+    /// tokio: `UdpSocket::send`.
+    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        let result = self
+            .io
+            .io(Direction::Write, |socket| socket.send(buf))
+            .await;
+        result.map_err(|e| self.annotate(e, "sending a datagram to"))
+    }
+
+    /// Wait for one datagram from the connected peer.
+    ///
+    /// tokio: `UdpSocket::recv`.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let result = self.io.io(Direction::Read, |socket| socket.recv(buf)).await;
+        result.map_err(|e| self.annotate(e, "receiving a datagram from"))
+    }
+
+    /// The address this socket is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        Ok(self.addr)
+    }
+
+    /// The connected peer; `NotConnected` if [`connect`](UdpSocket::connect) was not called.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get().peer_addr()
+    }
+
+    fn annotate(&self, err: io::Error, doing: &str) -> io::Error {
+        match self.peer_addr() {
+            Ok(peer) => with_addr(err, doing, peer),
+            Err(_) => err,
+        }
+    }
+}
