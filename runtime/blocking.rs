@@ -177,7 +177,7 @@ fn lock<T>(cell: &Mutex<JobCell<T>>) -> MutexGuard<'_, JobCell<T>> {
 /// What a pool thread runs for one job: `f`, then the result into the cell, then the wake,
 /// then the hold released, in that order (see "The virtual clock must wait for the job").
 /// A good breakpoint: `break glassloop::blocking::run_job`.
-fn run_job<F, T>(f: F, cell: Arc<Mutex<JobCell<T>>>, mut hold: HoldGuard)
+fn run_job<F, T>(f: F, cell: Arc<Mutex<JobCell<T>>>, hold: HoldGuard)
 where
     F: FnOnce() -> T,
 {
@@ -197,7 +197,6 @@ where
     };
     if let Some(waker) = awaiter {
         waker.wake(); // the task is on the ready queue before the hold goes
-        hold.woke_the_loop = true;
     }
     drop(hold);
 }
@@ -247,21 +246,12 @@ impl<T> Drop for AwaitJob<T> {
 pub(crate) struct HoldGuard {
     holds: Arc<AtomicUsize>,
     unparker: Arc<Unparker>,
-    /// True once the job woke its task: the loop has a ready task and will look at `holds`
-    /// again by itself. Otherwise the release rings the doorbell, so a loop parked "until
-    /// woken" because of this hold wakes up and decides again (it may now jump time, or
-    /// report a stall instead of sleeping forever).
-    woke_the_loop: bool,
 }
 
 impl HoldGuard {
     fn take(holds: Arc<AtomicUsize>, unparker: Arc<Unparker>) -> HoldGuard {
         holds.fetch_add(1, Ordering::SeqCst);
-        HoldGuard {
-            holds,
-            unparker,
-            woke_the_loop: false,
-        }
+        HoldGuard { holds, unparker }
     }
 }
 
@@ -269,12 +259,13 @@ impl Drop for HoldGuard {
     fn drop(&mut self) {
         let before = self.holds.fetch_sub(1, Ordering::SeqCst);
         debug_assert!(before > 0, "a blocking job released a hold nobody took");
-        if !self.woke_the_loop {
-            // Rung whether or not the loop is parked: the doorbell stays rung until the next
-            // park reads it, so this cannot race with the loop deciding to sleep. The error
-            // case is a runtime already gone, with no loop left to wake.
-            let _ = self.unparker.doorbell.wake();
-        }
+        // Always rung, whether or not the loop is parked: the doorbell stays rung until the
+        // next park reads it, so this cannot race with the loop deciding to sleep. It is
+        // needed even after the job woke its task: the loop may already have run that task
+        // and parked "until woken" because this hold was still up; now that it is gone, the
+        // loop must decide again (the virtual clock may jump, or a stall be reported). The
+        // error case is a runtime already gone, with no loop left to wake.
+        let _ = self.unparker.doorbell.wake();
     }
 }
 

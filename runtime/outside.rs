@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::executor::with_current;
+use crate::waker::Unparker;
 
 /// A promise that work outside the loop is in flight and will wake a task when done.
 ///
@@ -58,6 +59,8 @@ use crate::executor::with_current;
 #[must_use = "the work counts as in flight only while this guard lives"]
 pub struct OutsideWork {
     holds: Arc<AtomicUsize>,
+    /// The loop's doorbell, rung when the work is done.
+    unparker: Arc<Unparker>,
 }
 
 // No `Default`: creating one has an effect (and needs a runtime), which `default()` hides.
@@ -68,14 +71,18 @@ impl OutsideWork {
     /// # Panics
     /// Outside a running glassloop runtime.
     pub fn new() -> OutsideWork {
-        let holds = with_current("glassloop::OutsideWork::new", |core| core.holds.clone());
+        let (holds, unparker) = with_current("glassloop::OutsideWork::new", |core| {
+            (core.holds.clone(), core.unparker.clone())
+        });
         holds.fetch_add(1, Ordering::SeqCst);
-        OutsideWork { holds }
+        OutsideWork { holds, unparker }
     }
 }
 
 impl Drop for OutsideWork {
     fn drop(&mut self) {
         self.holds.fetch_sub(1, Ordering::SeqCst);
+        // A loop parked "until woken" because this work was in flight must decide again.
+        let _ = self.unparker.doorbell.wake();
     }
 }
