@@ -10,6 +10,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use glassloop::net::{TcpListener, TcpStream};
 use glassloop::observe::{EventKind, Reports, WakeCause};
 use glassloop::task::{yield_now, Builder as TaskBuilder};
 use glassloop::time::sleep;
@@ -299,6 +300,49 @@ fn the_dump_lists_every_task_with_its_state_polls_and_await_point() {
         dump.contains("task 'queued' #3: ready, polled 0 time(s)"),
         "{dump}"
     );
+}
+
+#[test]
+fn the_dump_names_the_channel_recv_and_the_socket_read_a_task_waits_at() {
+    let reports = Reports::new();
+    let rt = debug_runtime(&reports, ms(500));
+    let (dump, recv_line, read_line, lock_line) = rt.block_on(async {
+        let (tx, mut rx) = glassloop::sync::mpsc::channel::<u32>(1);
+        let consume = async move { rx.recv().await };
+        let recv_line = line!() - 1;
+        let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).await;
+        let (server, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 4];
+        let read = async move { server.read(&mut buf).await.unwrap() };
+        let read_line = line!() - 1;
+        let mutex = Rc::new(glassloop::sync::Mutex::new(0));
+        let held = mutex.lock().await;
+        let (mutex2, lock_line) = (mutex.clone(), line!() + 1);
+        let lock = async move { *mutex2.lock().await };
+        let consumer = TaskBuilder::new().name("consumer").spawn(consume);
+        let reader = TaskBuilder::new().name("reader").spawn(read);
+        let locker = TaskBuilder::new().name("locker").spawn(lock);
+        yield_now().await; // all three run once and park
+        let dump = glassloop::dump();
+        drop((tx, held, client));
+        let _ = (consumer.await, reader.await, locker.await);
+        (dump, recv_line, read_line, lock_line)
+    });
+    for (task, line) in [
+        ("consumer", recv_line),
+        ("reader", read_line),
+        ("locker", lock_line),
+    ] {
+        let row = dump
+            .split("\n  task ")
+            .find(|row| row.starts_with(&format!("'{task}'")))
+            .unwrap_or_else(|| panic!("no row for {task} in:\n{dump}"));
+        assert!(
+            row.contains(&format!("parked at  {}:{line}:", file!())),
+            "{task} should be parked at line {line}:\n{dump}"
+        );
+    }
 }
 
 /// A one-slot channel for one thread: the receiver waits until a value is sent.
@@ -602,6 +646,36 @@ fn describe_loop_shows_the_ready_queue_and_each_timer_with_its_wheel_position() 
             file!()
         )
     );
+}
+
+#[test]
+fn describe_loop_names_each_io_waiter_by_token_direction_task_and_await_point() {
+    let rt = Runtime::builder()
+        .virtual_clock()
+        .step_mode()
+        .build()
+        .unwrap();
+    let read_line = line!() + 8;
+    rt.spawn(async {
+        // Registered in this order: tokens 0, 1, 2.
+        let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 1];
+        server.read(&mut buf).await.unwrap(); // nobody writes: waits here
+        drop(client);
+    });
+    assert!(rt.describe_loop().ends_with("\nI/O waiters: none"));
+    for _ in 0..3 {
+        rt.step();
+    }
+    let described = rt.describe_loop();
+    let expected = format!(
+        "\nI/O waiters (1):\n  token 2 read: task #1 (awaiting at {}:{read_line}:",
+        file!()
+    );
+    assert!(described.contains(&expected), "{described}");
 }
 
 #[test]
