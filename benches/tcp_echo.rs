@@ -4,6 +4,7 @@
 //!
 //! Run: `cargo bench --bench tcp_echo` (release build).
 
+use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -11,6 +12,61 @@ const CLIENTS: usize = 50;
 const MESSAGES: usize = 2_000;
 const SIZE: usize = 64;
 const ROUNDS: usize = 3;
+
+/// The three socket calls the echo needs. Implemented for both runtimes' streams, so the
+/// server loop and the client below are written once and run on either.
+trait EchoStream {
+    async fn read_some(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+    async fn write_all_of(&mut self, buf: &[u8]) -> io::Result<()>;
+    async fn read_exactly(&mut self, buf: &mut [u8]) -> io::Result<()>;
+}
+
+impl EchoStream for glassloop::net::TcpStream {
+    async fn read_some(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.read(buf).await
+    }
+    async fn write_all_of(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.write_all(buf).await
+    }
+    async fn read_exactly(&mut self, buf: &mut [u8]) -> io::Result<()> {
+        self.read_exact(buf).await
+    }
+}
+
+impl EchoStream for tokio::net::TcpStream {
+    async fn read_some(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        tokio::io::AsyncReadExt::read(self, buf).await
+    }
+    async fn write_all_of(&mut self, buf: &[u8]) -> io::Result<()> {
+        tokio::io::AsyncWriteExt::write_all(self, buf).await
+    }
+    async fn read_exactly(&mut self, buf: &mut [u8]) -> io::Result<()> {
+        tokio::io::AsyncReadExt::read_exact(self, buf)
+            .await
+            .map(drop)
+    }
+}
+
+/// The server's task for one connection: send back whatever arrives, until the client leaves.
+async fn echo_back(mut stream: impl EchoStream) {
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read_some(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => stream.write_all_of(&buf[..n]).await.unwrap(),
+        }
+    }
+}
+
+/// One client: MESSAGES times, send a message and wait for its echo.
+async fn ping_pong(mut stream: impl EchoStream) {
+    let message = [7u8; SIZE];
+    let mut echo = [0u8; SIZE];
+    for _ in 0..MESSAGES {
+        stream.write_all_of(&message).await.unwrap();
+        stream.read_exactly(&mut echo).await.unwrap();
+    }
+}
 
 fn glassloop_echo() -> Duration {
     use glassloop::net::{TcpListener, TcpStream};
@@ -22,15 +78,7 @@ fn glassloop_echo() -> Duration {
             loop {
                 let (stream, _) = listener.accept().await.unwrap();
                 stream.set_nodelay(true).unwrap();
-                glassloop::spawn(async move {
-                    let mut buf = [0u8; 4096];
-                    loop {
-                        match stream.read(&mut buf).await {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => stream.write_all(&buf[..n]).await.unwrap(),
-                        }
-                    }
-                });
+                glassloop::spawn(echo_back(stream));
             }
         });
         let start = Instant::now();
@@ -39,12 +87,7 @@ fn glassloop_echo() -> Duration {
                 glassloop::spawn(async move {
                     let stream = TcpStream::connect(addr).await.unwrap();
                     stream.set_nodelay(true).unwrap();
-                    let message = [7u8; SIZE];
-                    let mut echo = [0u8; SIZE];
-                    for _ in 0..MESSAGES {
-                        stream.write_all(&message).await.unwrap();
-                        stream.read_exact(&mut echo).await.unwrap();
-                    }
+                    ping_pong(stream).await
                 })
             })
             .collect();
@@ -56,7 +99,6 @@ fn glassloop_echo() -> Duration {
 }
 
 fn tokio_echo() -> Duration {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::{TcpListener, TcpStream};
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -67,31 +109,18 @@ fn tokio_echo() -> Duration {
         let addr: SocketAddr = listener.local_addr().unwrap();
         tokio::spawn(async move {
             loop {
-                let (mut stream, _) = listener.accept().await.unwrap();
+                let (stream, _) = listener.accept().await.unwrap();
                 stream.set_nodelay(true).unwrap();
-                tokio::spawn(async move {
-                    let mut buf = [0u8; 4096];
-                    loop {
-                        match stream.read(&mut buf).await {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => stream.write_all(&buf[..n]).await.unwrap(),
-                        }
-                    }
-                });
+                tokio::spawn(echo_back(stream));
             }
         });
         let start = Instant::now();
         let clients: Vec<_> = (0..CLIENTS)
             .map(|_| {
                 tokio::spawn(async move {
-                    let mut stream = TcpStream::connect(addr).await.unwrap();
+                    let stream = TcpStream::connect(addr).await.unwrap();
                     stream.set_nodelay(true).unwrap();
-                    let message = [7u8; SIZE];
-                    let mut echo = [0u8; SIZE];
-                    for _ in 0..MESSAGES {
-                        stream.write_all(&message).await.unwrap();
-                        stream.read_exact(&mut echo).await.unwrap();
-                    }
+                    ping_pong(stream).await
                 })
             })
             .collect();
