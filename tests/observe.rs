@@ -618,13 +618,18 @@ fn asking_for_a_timeline_without_tracing_says_how_to_switch_it_on() {
 
 // ─────────────── step mode ───────────────
 
-#[test]
-fn describe_loop_shows_the_ready_queue_and_each_timer_with_its_wheel_position() {
-    let rt = Runtime::builder()
+/// A virtual-clock runtime in step mode, for `describe_loop` (nobody steps it from stdin).
+fn step_runtime() -> Runtime {
+    Runtime::builder()
         .virtual_clock()
         .step_mode()
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn describe_loop_shows_the_ready_queue_and_each_timer_with_its_wheel_position() {
+    let rt = step_runtime();
     let set_line = line!() + 2;
     rt.spawn(async {
         sleep(Duration::from_millis(200)).await;
@@ -650,11 +655,7 @@ fn describe_loop_shows_the_ready_queue_and_each_timer_with_its_wheel_position() 
 
 #[test]
 fn describe_loop_names_each_io_waiter_by_token_direction_task_and_await_point() {
-    let rt = Runtime::builder()
-        .virtual_clock()
-        .step_mode()
-        .build()
-        .unwrap();
+    let rt = step_runtime();
     let read_line = line!() + 8;
     rt.spawn(async {
         // Registered in this order: tokens 0, 1, 2.

@@ -110,14 +110,8 @@ impl UdpSocket {
     /// tokio: `UdpSocket::send`.
     #[track_caller]
     pub fn send<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
-        let at = Location::caller();
-        async move {
-            let result = self
-                .io
-                .io(Direction::Write, at, |socket| socket.send(buf))
-                .await;
-            result.map_err(|e| self.annotate(e, "sending a datagram to"))
-        }
+        let doing = "sending a datagram to";
+        self.with_peer(Direction::Write, Location::caller(), doing, |s| s.send(buf))
     }
 
     /// Wait for one datagram from the connected peer.
@@ -125,14 +119,21 @@ impl UdpSocket {
     /// tokio: `UdpSocket::recv`.
     #[track_caller]
     pub fn recv<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
-        let at = Location::caller();
-        async move {
-            let result = self
-                .io
-                .io(Direction::Read, at, |socket| socket.recv(buf))
-                .await;
-            result.map_err(|e| self.annotate(e, "receiving a datagram from"))
-        }
+        let doing = "receiving a datagram from";
+        self.with_peer(Direction::Read, Location::caller(), doing, |s| s.recv(buf))
+    }
+
+    /// `send` and `recv`: one call on the connected socket, awaited at `at`, whose errors
+    /// name the peer ("sending a datagram to 127.0.0.1:9: ...").
+    async fn with_peer<R>(
+        &self,
+        direction: Direction,
+        at: &'static Location<'static>,
+        doing: &str,
+        op: impl FnMut(&mio::net::UdpSocket) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let result = self.io.io(direction, at, op).await;
+        result.map_err(|e| self.annotate(e, doing))
     }
 
     /// The address this socket is bound to.
