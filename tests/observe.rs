@@ -421,6 +421,34 @@ fn under_the_virtual_clock_announced_outside_work_is_not_a_stall() {
 }
 
 #[test]
+fn outside_work_that_ends_without_a_wake_lets_the_virtual_clock_jump_again() {
+    // The loop parks "until woken" while the work is announced and a timer is set; only the
+    // release can wake it. Run on a thread so that a missing wake fails the test, not hangs it.
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = Runtime::builder().virtual_clock().build().unwrap();
+        let slept = rt.block_on(async {
+            let start = glassloop::time::Instant::now();
+            let work = glassloop::OutsideWork::new();
+            let worker = std::thread::spawn(move || {
+                // Not a synchronisation: it only makes it likely that the loop is parked by
+                // the time the work ends. Parked or not, the clock must move on.
+                std::thread::sleep(ms(20));
+                drop(work); // ends without waking any task
+            });
+            sleep(Duration::from_secs(5)).await;
+            worker.join().unwrap();
+            start.elapsed()
+        });
+        done_tx.send(slept).unwrap();
+    });
+    let slept = done_rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the loop stayed parked after the outside work ended");
+    assert_eq!(slept, Duration::from_secs(5));
+}
+
+#[test]
 fn under_the_real_clock_a_wait_only_hidden_wakers_can_end_is_reported_as_a_possible_stall() {
     let reports = Reports::new();
     let rt = Runtime::builder()
