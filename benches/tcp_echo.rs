@@ -4,6 +4,8 @@
 //!
 //! Run: `cargo bench --bench tcp_echo` (release build).
 
+use std::fmt::Debug;
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -13,15 +15,22 @@ const MESSAGES: usize = 2_000;
 const SIZE: usize = 64;
 const ROUNDS: usize = 3;
 
-/// The three socket calls the echo needs. Implemented for both runtimes' streams, so the
-/// server loop and the client below are written once and run on either.
-trait EchoStream {
+/// The socket calls the echo needs. Implemented for both runtimes' streams, so the server
+/// loop and the clients below are written once and run on either.
+trait EchoStream: Sized {
+    /// Connect to `addr`, with Nagle's algorithm off (each 64-byte message goes at once).
+    async fn open(addr: SocketAddr) -> io::Result<Self>;
     async fn read_some(&mut self, buf: &mut [u8]) -> io::Result<usize>;
     async fn write_all_of(&mut self, buf: &[u8]) -> io::Result<()>;
     async fn read_exactly(&mut self, buf: &mut [u8]) -> io::Result<()>;
 }
 
 impl EchoStream for glassloop::net::TcpStream {
+    async fn open(addr: SocketAddr) -> io::Result<Self> {
+        let stream = Self::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
     async fn read_some(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.read(buf).await
     }
@@ -34,6 +43,11 @@ impl EchoStream for glassloop::net::TcpStream {
 }
 
 impl EchoStream for tokio::net::TcpStream {
+    async fn open(addr: SocketAddr) -> io::Result<Self> {
+        let stream = Self::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
     async fn read_some(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         tokio::io::AsyncReadExt::read(self, buf).await
     }
@@ -58,14 +72,30 @@ async fn echo_back(mut stream: impl EchoStream) {
     }
 }
 
-/// One client: MESSAGES times, send a message and wait for its echo.
-async fn ping_pong(mut stream: impl EchoStream) {
+/// One client: connect, then MESSAGES times send a message and wait for its echo.
+async fn ping_pong<S: EchoStream>(addr: SocketAddr) {
+    let mut stream = S::open(addr).await.unwrap();
     let message = [7u8; SIZE];
     let mut echo = [0u8; SIZE];
     for _ in 0..MESSAGES {
         stream.write_all_of(&message).await.unwrap();
         stream.read_exactly(&mut echo).await.unwrap();
     }
+}
+
+/// Start CLIENTS clients with `spawn_client`, wait for every one, and return how long that
+/// took. Generic over the two runtimes' join handles.
+async fn clients<H, E>(spawn_client: impl Fn() -> H) -> Duration
+where
+    H: Future<Output = Result<(), E>>,
+    E: Debug,
+{
+    let start = Instant::now();
+    let handles: Vec<H> = (0..CLIENTS).map(|_| spawn_client()).collect();
+    for handle in handles {
+        handle.await.expect("a client never fails");
+    }
+    start.elapsed()
 }
 
 fn glassloop_echo() -> Duration {
@@ -81,20 +111,7 @@ fn glassloop_echo() -> Duration {
                 glassloop::spawn(echo_back(stream));
             }
         });
-        let start = Instant::now();
-        let clients: Vec<_> = (0..CLIENTS)
-            .map(|_| {
-                glassloop::spawn(async move {
-                    let stream = TcpStream::connect(addr).await.unwrap();
-                    stream.set_nodelay(true).unwrap();
-                    ping_pong(stream).await
-                })
-            })
-            .collect();
-        for client in clients {
-            client.await.unwrap();
-        }
-        start.elapsed()
+        clients(|| glassloop::spawn(ping_pong::<TcpStream>(addr))).await
     })
 }
 
@@ -114,20 +131,7 @@ fn tokio_echo() -> Duration {
                 tokio::spawn(echo_back(stream));
             }
         });
-        let start = Instant::now();
-        let clients: Vec<_> = (0..CLIENTS)
-            .map(|_| {
-                tokio::spawn(async move {
-                    let stream = TcpStream::connect(addr).await.unwrap();
-                    stream.set_nodelay(true).unwrap();
-                    ping_pong(stream).await
-                })
-            })
-            .collect();
-        for client in clients {
-            client.await.unwrap();
-        }
-        start.elapsed()
+        clients(|| tokio::spawn(ping_pong::<TcpStream>(addr))).await
     })
 }
 
