@@ -18,18 +18,21 @@ const ROUNDS: usize = 3;
 /// The socket calls the echo needs. Implemented for both runtimes' streams, so the server
 /// loop and the clients below are written once and run on either.
 trait EchoStream: Sized {
-    /// Connect to `addr`, with Nagle's algorithm off (each 64-byte message goes at once).
-    async fn open(addr: SocketAddr) -> io::Result<Self>;
+    /// Open a connection to `addr`.
+    async fn connect_to(addr: SocketAddr) -> io::Result<Self>;
+    /// Switch Nagle's algorithm off, so each 64-byte message leaves at once.
+    fn no_delay(&self) -> io::Result<()>;
     async fn read_some(&mut self, buf: &mut [u8]) -> io::Result<usize>;
     async fn write_all_of(&mut self, buf: &[u8]) -> io::Result<()>;
     async fn read_exactly(&mut self, buf: &mut [u8]) -> io::Result<()>;
 }
 
 impl EchoStream for glassloop::net::TcpStream {
-    async fn open(addr: SocketAddr) -> io::Result<Self> {
-        let stream = Self::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        Ok(stream)
+    async fn connect_to(addr: SocketAddr) -> io::Result<Self> {
+        glassloop::net::TcpStream::connect(addr).await
+    }
+    fn no_delay(&self) -> io::Result<()> {
+        self.set_nodelay(true)
     }
     async fn read_some(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.read(buf).await
@@ -43,10 +46,11 @@ impl EchoStream for glassloop::net::TcpStream {
 }
 
 impl EchoStream for tokio::net::TcpStream {
-    async fn open(addr: SocketAddr) -> io::Result<Self> {
-        let stream = Self::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        Ok(stream)
+    async fn connect_to(addr: SocketAddr) -> io::Result<Self> {
+        tokio::net::TcpStream::connect(addr).await
+    }
+    fn no_delay(&self) -> io::Result<()> {
+        self.set_nodelay(true)
     }
     async fn read_some(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         tokio::io::AsyncReadExt::read(self, buf).await
@@ -74,7 +78,8 @@ async fn echo_back(mut stream: impl EchoStream) {
 
 /// One client: connect, then MESSAGES times send a message and wait for its echo.
 async fn ping_pong<S: EchoStream>(addr: SocketAddr) {
-    let mut stream = S::open(addr).await.unwrap();
+    let mut stream = S::connect_to(addr).await.unwrap();
+    stream.no_delay().unwrap();
     let message = [7u8; SIZE];
     let mut echo = [0u8; SIZE];
     for _ in 0..MESSAGES {
@@ -107,7 +112,7 @@ fn glassloop_echo() -> Duration {
         glassloop::spawn(async move {
             loop {
                 let (stream, _) = listener.accept().await.unwrap();
-                stream.set_nodelay(true).unwrap();
+                stream.no_delay().unwrap();
                 glassloop::spawn(echo_back(stream));
             }
         });
@@ -127,7 +132,7 @@ fn tokio_echo() -> Duration {
         tokio::spawn(async move {
             loop {
                 let (stream, _) = listener.accept().await.unwrap();
-                stream.set_nodelay(true).unwrap();
+                stream.no_delay().unwrap();
                 tokio::spawn(echo_back(stream));
             }
         });
