@@ -116,6 +116,32 @@ fn the_slow_poll_report_names_the_task_where_it_was_spawned_and_resumed_and_the_
 }
 
 #[test]
+fn the_slow_poll_report_names_the_channel_recv_the_task_resumed_from() {
+    let reports = Reports::new();
+    let rt = Runtime::builder()
+        .slow_poll_threshold(ms(50))
+        .watchdog(false)
+        .debug_reports_to(reports.clone())
+        .build()
+        .unwrap();
+    let recv_line = line!() + 4;
+    rt.block_on(async {
+        let (tx, mut rx) = glassloop::sync::mpsc::channel::<u8>(1);
+        let worker = TaskBuilder::new().name("worker").spawn(async move {
+            rx.recv().await;
+            std::thread::sleep(ms(200)); // blocks the loop right after the recv
+        });
+        yield_now().await; // the worker parks in recv
+        tx.send(1).await.unwrap();
+        worker.await.unwrap();
+    });
+    let text = reports.contents();
+    assert_eq!(count(&text, "glassloop: slow poll"), 1, "{text}");
+    let expected = format!("resumed from {}:{recv_line}:", file!());
+    assert!(text.contains(&expected), "missing {expected:?} in:\n{text}");
+}
+
+#[test]
 fn strict_mode_turns_a_slow_poll_into_a_panic_with_the_report() {
     let rt = Runtime::builder()
         .virtual_clock()
