@@ -9,7 +9,7 @@
 //!   timers (1):
 //!     task 'B' #2 due at 3.000 s, wheel level 1 slot 46 (set at demos/trace.rs:31:9)
 //!   I/O waiters (1):
-//!     token 0 read: task 'C' #3 (awaiting at demos/echo.rs:40:31)
+//!     token 2 read: task 'C' #3 (awaiting at src/server.rs:40:31)
 //!   [Enter: run this tick, c + Enter: run to the end]
 //! ```
 //!
