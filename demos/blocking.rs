@@ -9,30 +9,31 @@
 //! ```text
 //!   part 1 (the mistake)                     part 2 (the fix)
 //!   0s          6s       10s                 0s          6s
-//!   resize [blocks]                          resize  (on its own thread) ─────┐ wake
+//!   resize [blocks]                          resize  (on a pool thread) ──────┐ wake
 //!   fetches       [1s][4s    ]               fetches [1s][4s    ]              ▼
 //!   heartbeat due 1s ─────► fired at 6s      heartbeat fires at 1s        done at 6s
 //! ```
 //!
 //! Debug mode is on, so part 1 ends with the detector's report on stderr (and, while the
-//! loop is frozen, the watchdog's). The fix runs the blocking call on a thread of its own;
-//! the task waits for it through a hand-written future and a cross-thread waker, and
-//! `OutsideWork` tells the loop that work is in flight. (`spawn_blocking` packages exactly
-//! this.) This demo needs the real clock; `--fast` divides every duration by ten, and asked
-//! for the virtual clock it runs on the real one at `--fast` speed.
+//! loop is frozen, the watchdog's). The fix hands the blocking call to
+//! [`glassloop::spawn_blocking`], which runs it on a thread of the runtime's blocking pool
+//! and gives the task a handle to await: the task waits, the loop runs the others, and the
+//! pool thread's waker brings the task back when the call returns (runtime/blocking.rs shows
+//! the cell, the waker and the hold that tells the loop work is in flight). This demo needs
+//! the real clock; `--fast` divides every duration by ten, and asked for the virtual clock it
+//! runs on the real one at `--fast` speed.
 //!
 //! asyncio: the same program with `time.sleep` in a coroutine, and the fix with
-//! `await loop.run_in_executor(None, resize)`; tokio: `tokio::task::spawn_blocking`.
+//! `await loop.run_in_executor(None, resize)` or `await asyncio.to_thread(resize)`; tokio:
+//! `tokio::task::spawn_blocking`.
+//!
+//! Read next: `demos/blocking_pool.rs`, the pool itself under load.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use glassloop::task::Builder as TaskBuilder;
 use glassloop::time::{sleep, Instant};
-use glassloop::{JoinHandle, OutsideWork, Runtime};
+use glassloop::{spawn_blocking, JoinHandle, Runtime};
 
 use crate::secs;
 
@@ -112,12 +113,16 @@ pub fn main(runtime: &Runtime) {
         secs(total)
     );
 
-    println!("part 2: the same resize on its own thread");
+    println!("part 2: the same resize, handed to spawn_blocking (a pool thread)");
     let total = runtime.block_on(async {
         let start = Instant::now();
         let beat = TaskBuilder::new().name("heartbeat").spawn(heartbeat(start));
         let resize = TaskBuilder::new().name("resize image").spawn(async move {
-            on_a_thread(move || std::thread::sleep(scaled(6))).await;
+            let six = scaled(6);
+            // The fix: the loop's thread only awaits; a pool thread does the blocking.
+            spawn_blocking(move || std::thread::sleep(six))
+                .await
+                .expect("the resize job does not panic");
             println!("[{}] resize done", secs(start.elapsed()));
         });
         let total = gather(resize, start).await;
@@ -128,55 +133,4 @@ pub fn main(runtime: &Runtime) {
         "part 2 took {} (everything overlapped: as long as the longest job)",
         secs(total)
     );
-}
-
-// ─────────────── the fix, by hand: a thread and a waker ───────────────
-
-/// What the thread and the waiting task share.
-struct Shared<T> {
-    result: Option<T>,
-    waker: Option<Waker>,
-}
-
-/// Run `job` on a new thread; the returned future completes with its result.
-fn on_a_thread<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> ThreadJob<T> {
-    let shared = Arc::new(Mutex::new(Shared {
-        result: None,
-        waker: None,
-    }));
-    let for_thread = shared.clone();
-    let in_flight = OutsideWork::new();
-    std::thread::spawn(move || {
-        let result = job();
-        let waker = {
-            let mut shared = for_thread.lock().expect("not poisoned");
-            shared.result = Some(result);
-            shared.waker.take()
-        };
-        if let Some(waker) = waker {
-            waker.wake(); // rings the loop's doorbell if it is parked
-        }
-        drop(in_flight); // after the wake: the loop never sees "nothing in flight" too early
-    });
-    ThreadJob { shared }
-}
-
-/// The future of [`on_a_thread`].
-struct ThreadJob<T> {
-    shared: Arc<Mutex<Shared<T>>>,
-}
-
-impl<T> Future for ThreadJob<T> {
-    type Output = T;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let mut shared = self.shared.lock().expect("not poisoned");
-        match shared.result.take() {
-            Some(result) => Poll::Ready(result),
-            None => {
-                // Keep the waker *before* returning Pending, or nobody could wake us.
-                shared.waker = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        }
-    }
 }

@@ -42,9 +42,9 @@
 //! run. A running blocking job breaks that reasoning: it will wake a task, but nobody knows
 //! when. If the clock jumped anyway, a 200 ms job would seem to finish after a 1 s sleep it
 //! really beat. So each job holds the runtime's `holds` count up from the moment it is
-//! submitted until its result has been handed back and its task woken (a [`HoldGuard`]), and
-//! while `holds` is non-zero the loop does not jump: it parks until woken, as the real clock
-//! would (executor.rs `park_decision` and `fire_timers`). The rule, tested in
+//! submitted until its result has been handed back and its task woken (a `HoldGuard`, the
+//! guard behind [`OutsideWork`](crate::OutsideWork), outside.rs), and while `holds` is
+//! non-zero the loop does not jump: it parks until woken, as the real clock would (executor.rs `park_decision` and `fire_timers`). The rule, tested in
 //! tests/blocking.rs: *the virtual clock never moves while a blocking job is in flight*. A
 //! consequence to know: a job that never ends freezes virtual time for good.
 //!
@@ -68,7 +68,6 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -80,8 +79,8 @@ pub use pool::{
 pub(crate) use pool::{Pool, PoolConfig};
 
 use crate::executor::{with_current, Builder, Core, Runtime};
+use crate::outside::HoldGuard;
 use crate::task::{spawn_on, JoinHandle};
-use crate::waker::Unparker;
 
 // ───────────────────────────── spawn_blocking ─────────────────────────────
 
@@ -144,7 +143,7 @@ where
         abandoned: false,
     }));
     // Taken before the job exists, so the clock cannot jump between "submitted" and "running".
-    let hold = HoldGuard::take(core.holds.clone(), core.unparker.clone());
+    let hold = HoldGuard::take(core);
     let job_cell = cell.clone();
     core.blocking
         .submit(Box::new(move || run_job(f, job_cell, hold)));
@@ -235,37 +234,6 @@ impl<T> Drop for AwaitJob<T> {
         let mut cell = lock(&self.cell);
         cell.abandoned = true;
         cell.awaiter = None;
-    }
-}
-
-// ───────────────────────────── HoldGuard ─────────────────────────────
-
-/// One unit of "work in flight outside the loop" on the runtime's `holds` count: taken when a
-/// job is submitted, released when the job is done with (run and handed back, or dropped).
-/// While any is held, the virtual clock does not jump.
-pub(crate) struct HoldGuard {
-    holds: Arc<AtomicUsize>,
-    unparker: Arc<Unparker>,
-}
-
-impl HoldGuard {
-    fn take(holds: Arc<AtomicUsize>, unparker: Arc<Unparker>) -> HoldGuard {
-        holds.fetch_add(1, Ordering::SeqCst);
-        HoldGuard { holds, unparker }
-    }
-}
-
-impl Drop for HoldGuard {
-    fn drop(&mut self) {
-        let before = self.holds.fetch_sub(1, Ordering::SeqCst);
-        debug_assert!(before > 0, "a blocking job released a hold nobody took");
-        // Always rung, whether or not the loop is parked: the doorbell stays rung until the
-        // next park reads it, so this cannot race with the loop deciding to sleep. It is
-        // needed even after the job woke its task: the loop may already have run that task
-        // and parked "until woken" because this hold was still up; now that it is gone, the
-        // loop must decide again (the virtual clock may jump, or a stall be reported). The
-        // error case is a runtime already gone, with no loop left to wake.
-        let _ = self.unparker.doorbell.wake();
     }
 }
 

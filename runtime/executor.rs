@@ -96,6 +96,17 @@ pub(crate) fn in_runtime() -> bool {
     CURRENT.with(|current| current.borrow().is_some())
 }
 
+/// Run `f` with the current runtime's core if one runs on this thread, else do nothing.
+/// Borrows the thread-local instead of cloning the `Rc`: for observer hooks on the `Pending`
+/// path of channels, which do not keep their runtime (`f` must not enter or leave a runtime).
+pub(crate) fn if_current(f: impl FnOnce(&Core)) {
+    CURRENT.with(|current| {
+        if let Some(core) = current.borrow().as_deref() {
+            f(core);
+        }
+    });
+}
+
 /// Sets `CURRENT` for as long as it lives; restores "no runtime" when dropped, even on panic.
 struct EnterGuard;
 

@@ -7,8 +7,24 @@
 //! such work announces itself: while one exists, the virtual clock does not jump and the loop
 //! is not stalled, and debug mode does not call the wait a possible stall.
 //!
-//! It is a counter (`Core::holds`) behind a guard: create it on the loop's thread, move it to
-//! the worker, drop it *after* calling `wake`.
+//! It is a counter (`Core::holds`) behind a guard, [`HoldGuard`]: create it on the loop's
+//! thread, move it to the worker, drop it *after* calling `wake`. The blocking pool
+//! (blocking.rs) takes the same guard for each job, so the rule "the virtual clock waits for
+//! outside work" lives here once, whoever does the work.
+//!
+//! ```text
+//!   loop thread                       another thread
+//!   HoldGuard::take  holds += 1 ────► ... work ...
+//!   loop: holds > 0, so no jump,      waker.wake()      (the task is ready)
+//!         parks until woken    ◄───── drop(guard)       holds -= 1, and the doorbell
+//!                                                       unless the wake already rang it
+//! ```
+//!
+//! Why the release rings the doorbell: a loop that found nothing ready, no timer due and
+//! `holds > 0` parks *until woken*. If the work ends without waking a task (it was
+//! abandoned, or its result is not wanted), nothing else would wake that loop, and it would
+//! sleep forever instead of jumping time or reporting a stall. A ring that finds the loop
+//! running costs one extra turn of the loop, nothing more.
 //!
 //! asyncio: `loop.run_in_executor` counts its own jobs the same way; tokio: its blocking pool
 //! keeps the runtime alive while `spawn_blocking` jobs run.
@@ -18,7 +34,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use crate::executor::with_current;
+use crate::executor::{with_current, Core};
 use crate::waker::Unparker;
 
 /// A promise that work outside the loop is in flight and will wake a task when done.
@@ -58,9 +74,8 @@ use crate::waker::Unparker;
 #[derive(Debug)]
 #[must_use = "the work counts as in flight only while this guard lives"]
 pub struct OutsideWork {
-    holds: Arc<AtomicUsize>,
-    /// The loop's doorbell, rung when the work is done.
-    unparker: Arc<Unparker>,
+    /// Never read: it is here for its `Drop`, which releases the hold.
+    _hold: HoldGuard,
 }
 
 // No `Default`: creating one has an effect (and needs a runtime), which `default()` hides.
@@ -71,18 +86,50 @@ impl OutsideWork {
     /// # Panics
     /// Outside a running glassloop runtime.
     pub fn new() -> OutsideWork {
-        let (holds, unparker) = with_current("glassloop::OutsideWork::new", |core| {
-            (core.holds.clone(), core.unparker.clone())
-        });
-        holds.fetch_add(1, Ordering::SeqCst);
-        OutsideWork { holds, unparker }
+        let hold = with_current("glassloop::OutsideWork::new", |core| HoldGuard::take(core));
+        OutsideWork { _hold: hold }
     }
 }
 
-impl Drop for OutsideWork {
+impl std::fmt::Debug for HoldGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HoldGuard")
+            .field("holds", &self.holds.load(Ordering::SeqCst))
+            .finish()
+    }
+}
+
+/// One unit of "work in flight outside the loop" on the runtime's `holds` count, released on
+/// drop. While any is held, the virtual clock does not jump (executor.rs `park_decision`).
+/// [`OutsideWork`] is the public face; the blocking pool takes one per job.
+pub(crate) struct HoldGuard {
+    holds: Arc<AtomicUsize>,
+    unparker: Arc<Unparker>,
+}
+
+impl HoldGuard {
+    /// Count one piece of outside work on `core`'s runtime. Call it on the loop's thread,
+    /// before the work starts, so the clock cannot jump between "submitted" and "running".
+    pub(crate) fn take(core: &Core) -> HoldGuard {
+        core.holds.fetch_add(1, Ordering::SeqCst);
+        HoldGuard {
+            holds: core.holds.clone(),
+            unparker: core.unparker.clone(),
+        }
+    }
+}
+
+impl Drop for HoldGuard {
     fn drop(&mut self) {
-        self.holds.fetch_sub(1, Ordering::SeqCst);
-        // A loop parked "until woken" because this work was in flight must decide again.
+        let before = self.holds.fetch_sub(1, Ordering::SeqCst);
+        debug_assert!(before > 0, "outside work released a hold nobody took");
+        // Always rung, whether or not the loop is parked: the doorbell stays rung until the
+        // next park reads it, so this cannot race with the loop deciding to sleep. It is
+        // needed even after the work woke its task (wake first, release second, so the clock
+        // cannot jump in between): the loop may already have run that task and parked "until
+        // woken" because this hold was still up; now that it is gone, the loop must decide
+        // again (the virtual clock may jump, or a stall be reported). The error case is a
+        // runtime already gone, with no loop left to wake.
         let _ = self.unparker.doorbell.wake();
     }
 }

@@ -1,61 +1,17 @@
 //! The rules of the oneshot and mpsc channels: back-pressure, closing, failed sends that give
 //! the value back, and wake-ups that are neither lost nor doubled.
 
-use std::cell::{Cell, RefCell};
-use std::future::Future;
+use std::cell::RefCell;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::Poll;
 use std::time::Duration;
 
-use futures_task::ArcWake;
 use glassloop::sync::{mpsc, oneshot, RecvError, TryRecvError, TrySendError};
-use glassloop::time::{sleep, timeout, Instant};
-use glassloop::Runtime;
+use glassloop::time::{sleep, timeout};
 
-// ───────────────────────────── instruments ─────────────────────────────
-
-fn virtual_runtime() -> Runtime {
-    Runtime::builder().virtual_clock().build().unwrap()
-}
-
-fn now_ms() -> u64 {
-    Instant::now().since_origin().as_millis() as u64
-}
-
-struct CountingWaker(AtomicUsize);
-
-impl ArcWake for CountingWaker {
-    fn wake_by_ref(arc_self: &Arc<Self>) {
-        arc_self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-/// A waker that counts its wakes, for polling futures by hand.
-fn counting_waker() -> (Arc<CountingWaker>, Waker) {
-    let count = Arc::new(CountingWaker(AtomicUsize::new(0)));
-    (count.clone(), futures_task::waker(count))
-}
-
-fn wakes(count: &CountingWaker) -> usize {
-    count.0.load(Ordering::SeqCst)
-}
-
-/// Wraps a task's future and counts its polls.
-struct CountPolls<F> {
-    future: Pin<Box<F>>,
-    polls: Rc<Cell<usize>>,
-}
-
-impl<F: Future> Future for CountPolls<F> {
-    type Output = F::Output;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.polls.set(self.polls.get() + 1);
-        self.future.as_mut().poll(cx)
-    }
-}
+mod common;
+use common::{count_polls, now_ms, virtual_runtime, WakeCounter};
 
 // ───────────────────────────── back-pressure ─────────────────────────────
 
@@ -178,11 +134,8 @@ fn a_waiting_receiver_is_woken_once_when_the_last_sender_drops() {
     let rt = virtual_runtime();
     rt.block_on(async {
         let (tx, mut rx) = mpsc::channel::<u8>(4);
-        let polls = Rc::new(Cell::new(0));
-        let receiver = glassloop::spawn(CountPolls {
-            future: Box::pin(async move { rx.recv().await }),
-            polls: polls.clone(),
-        });
+        let (receiver, polls) = count_polls(async move { rx.recv().await });
+        let receiver = glassloop::spawn(receiver);
         let other = tx.clone();
         glassloop::task::yield_now().await;
         assert_eq!(polls.get(), 1);
@@ -288,34 +241,25 @@ fn dropping_the_receiver_drops_the_values_still_queued() {
 #[test]
 fn many_sends_before_the_receiver_runs_wake_it_once() {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let (count, waker) = counting_waker();
+    let counter = WakeCounter::new();
     let mut recv = Box::pin(rx.recv());
-    assert!(recv
-        .as_mut()
-        .poll(&mut Context::from_waker(&waker))
-        .is_pending());
+    assert!(counter.poll(recv.as_mut()).is_pending());
     for i in 0..3 {
         tx.send(i).unwrap();
     }
-    assert_eq!(wakes(&count), 1, "one wake for three sends");
-    assert_eq!(
-        recv.as_mut().poll(&mut Context::from_waker(&waker)),
-        Poll::Ready(Some(0))
-    );
+    assert_eq!(counter.wakes(), 1, "one wake for three sends");
+    assert_eq!(counter.poll(recv.as_mut()), Poll::Ready(Some(0)));
 }
 
 #[test]
 fn a_dropped_recv_future_leaves_no_waker_behind() {
     let (tx, mut rx) = mpsc::channel(1);
-    let (count, waker) = counting_waker();
+    let counter = WakeCounter::new();
     let mut recv = Box::pin(rx.recv());
-    assert!(recv
-        .as_mut()
-        .poll(&mut Context::from_waker(&waker))
-        .is_pending());
+    assert!(counter.poll(recv.as_mut()).is_pending());
     drop(recv);
     tx.try_send(1).unwrap();
-    assert_eq!(wakes(&count), 0, "the cancelled recv must not be woken");
+    assert_eq!(counter.wakes(), 0, "the cancelled recv must not be woken");
     assert_eq!(
         rx.try_recv(),
         Ok(1),
@@ -353,21 +297,16 @@ fn a_bounded_channel_of_capacity_zero_is_refused_with_advice() {
 #[test]
 fn a_oneshot_delivers_its_value_and_wakes_the_receiver_once() {
     let (tx, mut rx) = oneshot::channel();
-    let (count, waker) = counting_waker();
-    assert!(Pin::new(&mut rx)
-        .poll(&mut Context::from_waker(&waker))
-        .is_pending());
+    let counter = WakeCounter::new();
+    assert!(counter.poll(Pin::new(&mut rx)).is_pending());
     assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
     tx.send("reply").unwrap();
     assert_eq!(
-        wakes(&count),
+        counter.wakes(),
         1,
         "send wakes; dropping the used sender does not again"
     );
-    assert_eq!(
-        Pin::new(&mut rx).poll(&mut Context::from_waker(&waker)),
-        Poll::Ready(Ok("reply"))
-    );
+    assert_eq!(counter.poll(Pin::new(&mut rx)), Poll::Ready(Ok("reply")));
 }
 
 #[test]

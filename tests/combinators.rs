@@ -5,7 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::Poll;
 use std::time::Duration;
 
 use glassloop::combinators::{
@@ -15,35 +15,15 @@ use glassloop::combinators::{
 use glassloop::time::{sleep, Instant};
 use glassloop::Runtime;
 
+mod common;
+use common::count_polls;
+
 fn virtual_runtime() -> Runtime {
     Runtime::builder().virtual_clock().build().unwrap()
 }
 
 fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
-}
-
-/// Counts how many times the wrapped future is polled.
-struct CountPolls<F> {
-    inner: Pin<Box<F>>,
-    polls: Rc<Cell<u32>>,
-}
-
-fn count_polls<F: Future>(inner: F) -> (CountPolls<F>, Rc<Cell<u32>>) {
-    let polls = Rc::new(Cell::new(0));
-    let counted = CountPolls {
-        inner: Box::pin(inner),
-        polls: polls.clone(),
-    };
-    (counted, polls)
-}
-
-impl<F: Future> Future for CountPolls<F> {
-    type Output = F::Output;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.polls.set(self.polls.get() + 1);
-        self.inner.as_mut().poll(cx)
-    }
 }
 
 /// Counts its own drops: the `finally` of a child.

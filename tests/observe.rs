@@ -10,6 +10,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use glassloop::net::{TcpListener, TcpStream};
 use glassloop::observe::{EventKind, Reports, WakeCause};
 use glassloop::task::{yield_now, Builder as TaskBuilder};
 use glassloop::time::sleep;
@@ -112,6 +113,32 @@ fn the_slow_poll_report_names_the_task_where_it_was_spawned_and_resumed_and_the_
     ] {
         assert!(text.contains(&expected), "missing {expected:?} in:\n{text}");
     }
+}
+
+#[test]
+fn the_slow_poll_report_names_the_channel_recv_the_task_resumed_from() {
+    let reports = Reports::new();
+    let rt = Runtime::builder()
+        .slow_poll_threshold(ms(50))
+        .watchdog(false)
+        .debug_reports_to(reports.clone())
+        .build()
+        .unwrap();
+    let recv_line = line!() + 4;
+    rt.block_on(async {
+        let (tx, mut rx) = glassloop::sync::mpsc::channel::<u8>(1);
+        let worker = TaskBuilder::new().name("worker").spawn(async move {
+            rx.recv().await;
+            std::thread::sleep(ms(200)); // blocks the loop right after the recv
+        });
+        yield_now().await; // the worker parks in recv
+        tx.send(1).await.unwrap();
+        worker.await.unwrap();
+    });
+    let text = reports.contents();
+    assert_eq!(count(&text, "glassloop: slow poll"), 1, "{text}");
+    let expected = format!("resumed from {}:{recv_line}:", file!());
+    assert!(text.contains(&expected), "missing {expected:?} in:\n{text}");
 }
 
 #[test]
@@ -301,6 +328,49 @@ fn the_dump_lists_every_task_with_its_state_polls_and_await_point() {
     );
 }
 
+#[test]
+fn the_dump_names_the_channel_recv_and_the_socket_read_a_task_waits_at() {
+    let reports = Reports::new();
+    let rt = debug_runtime(&reports, ms(500));
+    let (dump, recv_line, read_line, lock_line) = rt.block_on(async {
+        let (tx, mut rx) = glassloop::sync::mpsc::channel::<u32>(1);
+        let consume = async move { rx.recv().await };
+        let recv_line = line!() - 1;
+        let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).await;
+        let (server, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 4];
+        let read = async move { server.read(&mut buf).await.unwrap() };
+        let read_line = line!() - 1;
+        let mutex = Rc::new(glassloop::sync::Mutex::new(0));
+        let held = mutex.lock().await;
+        let (mutex2, lock_line) = (mutex.clone(), line!() + 1);
+        let lock = async move { *mutex2.lock().await };
+        let consumer = TaskBuilder::new().name("consumer").spawn(consume);
+        let reader = TaskBuilder::new().name("reader").spawn(read);
+        let locker = TaskBuilder::new().name("locker").spawn(lock);
+        yield_now().await; // all three run once and park
+        let dump = glassloop::dump();
+        drop((tx, held, client));
+        let _ = (consumer.await, reader.await, locker.await);
+        (dump, recv_line, read_line, lock_line)
+    });
+    for (task, line) in [
+        ("consumer", recv_line),
+        ("reader", read_line),
+        ("locker", lock_line),
+    ] {
+        let row = dump
+            .split("\n  task ")
+            .find(|row| row.starts_with(&format!("'{task}'")))
+            .unwrap_or_else(|| panic!("no row for {task} in:\n{dump}"));
+        assert!(
+            row.contains(&format!("parked at  {}:{line}:", file!())),
+            "{task} should be parked at line {line}:\n{dump}"
+        );
+    }
+}
+
 /// A one-slot channel for one thread: the receiver waits until a value is sent.
 #[derive(Default)]
 struct Slot {
@@ -374,6 +444,34 @@ fn under_the_virtual_clock_announced_outside_work_is_not_a_stall() {
         .max(thread.join().map(|()| 0).unwrap())
     });
     assert_eq!(got, 7);
+}
+
+#[test]
+fn outside_work_that_ends_without_a_wake_lets_the_virtual_clock_jump_again() {
+    // The loop parks "until woken" while the work is announced and a timer is set; only the
+    // release can wake it. Run on a thread so that a missing wake fails the test, not hangs it.
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = Runtime::builder().virtual_clock().build().unwrap();
+        let slept = rt.block_on(async {
+            let start = glassloop::time::Instant::now();
+            let work = glassloop::OutsideWork::new();
+            let worker = std::thread::spawn(move || {
+                // Not a synchronisation: it only makes it likely that the loop is parked by
+                // the time the work ends. Parked or not, the clock must move on.
+                std::thread::sleep(ms(20));
+                drop(work); // ends without waking any task
+            });
+            sleep(Duration::from_secs(5)).await;
+            worker.join().unwrap();
+            start.elapsed()
+        });
+        done_tx.send(slept).unwrap();
+    });
+    let slept = done_rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the loop stayed parked after the outside work ended");
+    assert_eq!(slept, Duration::from_secs(5));
 }
 
 #[test]
@@ -574,13 +672,18 @@ fn asking_for_a_timeline_without_tracing_says_how_to_switch_it_on() {
 
 // ─────────────── step mode ───────────────
 
-#[test]
-fn describe_loop_shows_the_ready_queue_and_each_timer_with_its_wheel_position() {
-    let rt = Runtime::builder()
+/// A virtual-clock runtime in step mode, for `describe_loop` (nobody steps it from stdin).
+fn step_runtime() -> Runtime {
+    Runtime::builder()
         .virtual_clock()
         .step_mode()
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn describe_loop_shows_the_ready_queue_and_each_timer_with_its_wheel_position() {
+    let rt = step_runtime();
     let set_line = line!() + 2;
     rt.spawn(async {
         sleep(Duration::from_millis(200)).await;
@@ -602,6 +705,32 @@ fn describe_loop_shows_the_ready_queue_and_each_timer_with_its_wheel_position() 
             file!()
         )
     );
+}
+
+#[test]
+fn describe_loop_names_each_io_waiter_by_token_direction_task_and_await_point() {
+    let rt = step_runtime();
+    let read_line = line!() + 8;
+    rt.spawn(async {
+        // Registered in this order: tokens 0, 1, 2.
+        let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 1];
+        server.read(&mut buf).await.unwrap(); // nobody writes: waits here
+        drop(client);
+    });
+    assert!(rt.describe_loop().ends_with("\nI/O waiters: none"));
+    for _ in 0..3 {
+        rt.step();
+    }
+    let described = rt.describe_loop();
+    let expected = format!(
+        "\nI/O waiters (1):\n  token 2 read: task #1 (awaiting at {}:{read_line}:",
+        file!()
+    );
+    assert!(described.contains(&expected), "{described}");
 }
 
 #[test]

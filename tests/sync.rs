@@ -5,82 +5,16 @@
 //! the polls of spawned tasks, so "woken once, polled once" is measured, not assumed.
 
 use std::cell::{Cell, RefCell};
-use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::Poll;
 use std::time::Duration;
 
-use futures_task::ArcWake;
 use glassloop::sync::{Event, Mutex, Notify, Semaphore, TryAcquireError};
-use glassloop::time::{sleep, timeout, Instant};
-use glassloop::Runtime;
+use glassloop::time::{sleep, timeout};
 
-// ───────────────────────────── instruments ─────────────────────────────
-
-fn virtual_runtime() -> Runtime {
-    Runtime::builder().virtual_clock().build().unwrap()
-}
-
-/// Milliseconds since the runtime started, on its (virtual) clock.
-fn now_ms() -> u64 {
-    Instant::now().since_origin().as_millis() as u64
-}
-
-/// A waker that only counts how often it was woken.
-struct CountingWaker(AtomicUsize);
-
-impl ArcWake for CountingWaker {
-    fn wake_by_ref(arc_self: &Arc<Self>) {
-        arc_self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-struct WakeCounter {
-    count: Arc<CountingWaker>,
-    waker: Waker,
-}
-
-impl WakeCounter {
-    fn new() -> WakeCounter {
-        let count = Arc::new(CountingWaker(AtomicUsize::new(0)));
-        let waker = futures_task::waker(count.clone());
-        WakeCounter { count, waker }
-    }
-
-    fn wakes(&self) -> usize {
-        self.count.0.load(Ordering::SeqCst)
-    }
-
-    fn poll<F: Future + ?Sized>(&self, future: Pin<&mut F>) -> Poll<F::Output> {
-        future.poll(&mut Context::from_waker(&self.waker))
-    }
-}
-
-/// Wraps a task's future and counts its polls.
-struct CountPolls<F> {
-    future: Pin<Box<F>>,
-    polls: Rc<Cell<usize>>,
-}
-
-fn count_polls<F: Future>(future: F) -> (CountPolls<F>, Rc<Cell<usize>>) {
-    let polls = Rc::new(Cell::new(0));
-    let wrapped = CountPolls {
-        future: Box::pin(future),
-        polls: polls.clone(),
-    };
-    (wrapped, polls)
-}
-
-impl<F: Future> Future for CountPolls<F> {
-    type Output = F::Output;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.polls.set(self.polls.get() + 1);
-        self.future.as_mut().poll(cx)
-    }
-}
+mod common;
+use common::{count_polls, now_ms, virtual_runtime, WakeCounter};
 
 // ───────────────────────────── Semaphore ─────────────────────────────
 

@@ -50,6 +50,7 @@
 use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
+use std::panic::Location;
 use std::task::{Context, Poll};
 
 use mio::event::Source;
@@ -88,17 +89,19 @@ impl<S: Source> Evented<S> {
     /// Run `op` until it does not return `WouldBlock`; between tries, wait for an edge in
     /// `direction`. The heart of every async socket method.
     /// A good breakpoint: `break glassloop::net::evented::Evented<*>::poll_io`.
+    /// `at` is the await point of the socket method (from `#[track_caller]`), for reports.
     pub(crate) fn poll_io<R>(
         &self,
         direction: Direction,
         cx: &mut Context<'_>,
+        at: &'static Location<'static>,
         mut op: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
         loop {
             match op(&self.source) {
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
                     self.registration.clear_ready(direction);
-                    if self.registration.poll_ready(direction, cx).is_pending() {
+                    if self.registration.poll_ready(direction, cx, at).is_pending() {
                         return Poll::Pending;
                     }
                     if !self.registration.is_alive() {
@@ -114,15 +117,20 @@ impl<S: Source> Evented<S> {
     pub(crate) async fn io<R>(
         &self,
         direction: Direction,
+        at: &'static Location<'static>,
         mut op: impl FnMut(&S) -> io::Result<R>,
     ) -> io::Result<R> {
-        poll_fn(|cx| self.poll_io(direction, cx, &mut op)).await
+        poll_fn(|cx| self.poll_io(direction, cx, at, &mut op)).await
     }
 
     /// Wait for an edge in `direction` without doing any I/O: `readable()`/`writable()`.
     /// Returns at once if an edge was seen and not yet used up by a `WouldBlock`.
-    pub(crate) async fn ready(&self, direction: Direction) -> io::Result<()> {
-        poll_fn(|cx| self.registration.poll_ready(direction, cx)).await;
+    pub(crate) async fn ready(
+        &self,
+        direction: Direction,
+        at: &'static Location<'static>,
+    ) -> io::Result<()> {
+        poll_fn(|cx| self.registration.poll_ready(direction, cx, at)).await;
         if self.registration.is_alive() {
             Ok(())
         } else {

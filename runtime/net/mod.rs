@@ -45,6 +45,14 @@
 //! with real peers, use the real clock. (When no timer exists, the loop blocks in the reactor
 //! as usual, so an outside peer is still heard then.)
 //!
+//! ## Await points
+//!
+//! Each waiting method (`read`, `accept`, `connect`, `recv_from`, ...) is a `#[track_caller]`
+//! function that returns a future, not an `async fn` (which cannot carry the attribute on
+//! stable Rust), so it knows the line that awaits it. When it has to wait, `poll_ready` hands
+//! that line to the observer, and the task dump, the slow-poll report and step mode's list of
+//! I/O waiters say "parked at src/server.rs:40" rather than "parked somewhere".
+//!
 //! ## Shortcuts, honestly
 //!
 //! - Addresses, not names: no DNS (it blocks; tokio and asyncio send it to a thread pool).

@@ -20,8 +20,10 @@
 //!
 //! Read next: `udp.rs`.
 
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::panic::Location;
 
 use mio::Interest;
 
@@ -75,10 +77,19 @@ impl TcpListener {
     /// Wait for the next connection; returns it and the client's address.
     ///
     /// asyncio: `await loop.sock_accept(sock)`; tokio: `TcpListener::accept`.
-    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+    #[track_caller]
+    pub fn accept(&self) -> impl Future<Output = io::Result<(TcpStream, SocketAddr)>> + '_ {
+        self.accept_at(Location::caller())
+    }
+
+    /// [`accept`](TcpListener::accept) with its await point `at` given.
+    async fn accept_at(
+        &self,
+        at: &'static Location<'static>,
+    ) -> io::Result<(TcpStream, SocketAddr)> {
         let (socket, peer) = self
             .io
-            .io(Direction::Read, |listener| listener.accept())
+            .io(Direction::Read, at, |listener| listener.accept())
             .await
             .map_err(|e| with_addr(e, "accepting a connection on", self.addr))?;
         Ok((TcpStream::from_accepted(socket, peer)?, peer))
@@ -89,8 +100,9 @@ impl TcpListener {
     ///
     /// asyncio: `loop.add_reader(listening_fd, callback)`; tokio: `TcpListener::readable`
     /// does not exist; `poll_accept` is the closest.
-    pub async fn readable(&self) -> io::Result<()> {
-        self.io.ready(Direction::Read).await
+    #[track_caller]
+    pub fn readable(&self) -> impl Future<Output = io::Result<()>> + '_ {
+        self.io.ready(Direction::Read, Location::caller())
     }
 
     /// Accept without waiting. `WouldBlock` means the accept queue is empty.

@@ -32,8 +32,10 @@
 //!
 //! Read next: `tcp_listener.rs`.
 
+use std::future::Future;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
+use std::panic::Location;
 use std::task::{Context, Poll};
 
 use mio::Interest;
@@ -75,14 +77,19 @@ impl TcpStream {
     ///
     /// # Panics
     /// Outside a running glassloop runtime.
-    pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-        let doing = "connecting to";
-        let socket = mio::net::TcpStream::connect(addr).map_err(|e| with_addr(e, doing, addr))?;
-        let io = Evented::new(socket, Interest::READABLE | Interest::WRITABLE)?;
-        std::future::poll_fn(|cx| poll_connected(&io, cx))
-            .await
-            .map_err(|e| with_addr(e, doing, addr))?;
-        Ok(TcpStream { io, peer: addr })
+    #[track_caller]
+    pub fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<TcpStream>> {
+        let at = Location::caller(); // the await point, for debug reports
+        async move {
+            let doing = "connecting to";
+            let socket =
+                mio::net::TcpStream::connect(addr).map_err(|e| with_addr(e, doing, addr))?;
+            let io = Evented::new(socket, Interest::READABLE | Interest::WRITABLE)?;
+            std::future::poll_fn(|cx| poll_connected(&io, cx, at))
+                .await
+                .map_err(|e| with_addr(e, doing, addr))?;
+            Ok(TcpStream { io, peer: addr })
+        }
     }
 
     /// Wrap a stream that `TcpListener::accept` got from the kernel.
@@ -95,9 +102,15 @@ impl TcpStream {
     /// stream) is there. `Ok(0)` means the peer closed its writing half.
     ///
     /// asyncio: `await reader.read(n)`; tokio: `AsyncReadExt::read`.
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+    #[track_caller]
+    pub fn read<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        self.read_at(buf, Location::caller())
+    }
+
+    /// [`read`](TcpStream::read) with its await point `at` given, for `read_exact`.
+    async fn read_at(&self, buf: &mut [u8], at: &'static Location<'static>) -> io::Result<usize> {
         self.io
-            .io(Direction::Read, |mut socket| socket.read(buf))
+            .io(Direction::Read, at, |mut socket| socket.read(buf))
             .await
             .map_err(|e| with_addr(e, "reading from", self.peer))
     }
@@ -106,10 +119,23 @@ impl TcpStream {
     /// many bytes did arrive.
     ///
     /// asyncio: `await reader.readexactly(n)`; tokio: `AsyncReadExt::read_exact`.
-    pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
+    #[track_caller]
+    pub fn read_exact<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = io::Result<()>> + 'a {
+        self.read_exact_at(buf, Location::caller())
+    }
+
+    /// [`read_exact`](TcpStream::read_exact) with its await point `at` given.
+    async fn read_exact_at(
+        &self,
+        buf: &mut [u8],
+        at: &'static Location<'static>,
+    ) -> io::Result<()> {
         let mut filled = 0;
         while filled < buf.len() {
-            match self.read(&mut buf[filled..]).await? {
+            match self.read_at(&mut buf[filled..], at).await? {
                 0 => {
                     return Err(io::Error::new(
                         io::ErrorKind::UnexpectedEof,
@@ -132,9 +158,15 @@ impl TcpStream {
     ///
     /// asyncio: `writer.write(data)` (which buffers without waiting); tokio:
     /// `AsyncWriteExt::write`.
-    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+    #[track_caller]
+    pub fn write<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        self.write_at(buf, Location::caller())
+    }
+
+    /// [`write`](TcpStream::write) with its await point `at` given, for `write_all`.
+    async fn write_at(&self, buf: &[u8], at: &'static Location<'static>) -> io::Result<usize> {
         self.io
-            .io(Direction::Write, |mut socket| socket.write(buf))
+            .io(Direction::Write, at, |mut socket| socket.write(buf))
             .await
             .map_err(|e| with_addr(e, "writing to", self.peer))
     }
@@ -142,9 +174,15 @@ impl TcpStream {
     /// Write all of `buf`, waiting for room as often as needed.
     ///
     /// asyncio: `writer.write(data); await writer.drain()`; tokio: `AsyncWriteExt::write_all`.
-    pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+    #[track_caller]
+    pub fn write_all<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<()>> + 'a {
+        self.write_all_at(buf, Location::caller())
+    }
+
+    /// [`write_all`](TcpStream::write_all) with its await point `at` given.
+    async fn write_all_at(&self, mut buf: &[u8], at: &'static Location<'static>) -> io::Result<()> {
         while !buf.is_empty() {
-            match self.write(buf).await? {
+            match self.write_at(buf, at).await? {
                 0 => {
                     return Err(io::Error::new(
                         io::ErrorKind::WriteZero,
@@ -161,15 +199,17 @@ impl TcpStream {
     /// Use with [`try_read`](TcpStream::try_read) to watch readiness itself.
     ///
     /// asyncio: `loop.add_reader(fd, callback)`; tokio: `TcpStream::readable`.
-    pub async fn readable(&self) -> io::Result<()> {
-        self.io.ready(Direction::Read).await
+    #[track_caller]
+    pub fn readable(&self) -> impl Future<Output = io::Result<()>> + '_ {
+        self.io.ready(Direction::Read, Location::caller())
     }
 
     /// Wait until the stream is writable (room in the send buffer, or an error).
     ///
     /// asyncio: `loop.add_writer`; tokio: `TcpStream::writable`.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.io.ready(Direction::Write).await
+    #[track_caller]
+    pub fn writable(&self) -> impl Future<Output = io::Result<()>> + '_ {
+        self.io.ready(Direction::Write, Location::caller())
     }
 
     /// Read without waiting. `WouldBlock` means the edge is used up: `readable()` will wait
@@ -223,8 +263,12 @@ impl TcpStream {
 }
 
 /// Has the non-blocking connect finished? Wait for writability, then ask the socket.
-fn poll_connected(io: &Evented<mio::net::TcpStream>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-    io.poll_io(Direction::Write, cx, |socket| {
+fn poll_connected(
+    io: &Evented<mio::net::TcpStream>,
+    cx: &mut Context<'_>,
+    at: &'static Location<'static>,
+) -> Poll<io::Result<()>> {
+    io.poll_io(Direction::Write, cx, at, |socket| {
         if let Some(err) = socket.take_error()? {
             return Err(err); // refused, unreachable, timed out: the handshake failed
         }

@@ -11,8 +11,10 @@
 //!
 //! Read next: `../reactor.rs`, to see the other side of `poll_ready`.
 
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::panic::Location;
 
 use mio::Interest;
 
@@ -60,21 +62,36 @@ impl UdpSocket {
     /// Send one datagram to `target`. Returns the bytes sent (all of them, or an error).
     ///
     /// asyncio: `transport.sendto(data, addr)`; tokio: `UdpSocket::send_to`.
-    pub async fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
-        self.io
-            .io(Direction::Write, |socket| socket.send_to(buf, target))
-            .await
-            .map_err(|e| with_addr(e, "sending a datagram to", target))
+    #[track_caller]
+    pub fn send_to<'a>(
+        &'a self,
+        buf: &'a [u8],
+        target: SocketAddr,
+    ) -> impl Future<Output = io::Result<usize>> + 'a {
+        let at = Location::caller(); // the await point, for debug reports
+        async move {
+            self.io
+                .io(Direction::Write, at, |socket| socket.send_to(buf, target))
+                .await
+                .map_err(|e| with_addr(e, "sending a datagram to", target))
+        }
     }
 
     /// Wait for one datagram; returns its length and its sender.
     ///
     /// asyncio: `datagram_received(data, addr)` on the protocol; tokio: `UdpSocket::recv_from`.
-    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io
-            .io(Direction::Read, |socket| socket.recv_from(buf))
-            .await
-            .map_err(|e| with_addr(e, "receiving a datagram on", self.addr))
+    #[track_caller]
+    pub fn recv_from<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = io::Result<(usize, SocketAddr)>> + 'a {
+        let at = Location::caller();
+        async move {
+            self.io
+                .io(Direction::Read, at, |socket| socket.recv_from(buf))
+                .await
+                .map_err(|e| with_addr(e, "receiving a datagram on", self.addr))
+        }
     }
 
     /// Fix the default peer: `send` goes there and `recv` hears only from there.
@@ -91,20 +108,32 @@ impl UdpSocket {
     /// Send one datagram to the connected peer.
     ///
     /// tokio: `UdpSocket::send`.
-    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        let result = self
-            .io
-            .io(Direction::Write, |socket| socket.send(buf))
-            .await;
-        result.map_err(|e| self.annotate(e, "sending a datagram to"))
+    #[track_caller]
+    pub fn send<'a>(&'a self, buf: &'a [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        let doing = "sending a datagram to";
+        self.with_peer(Direction::Write, Location::caller(), doing, |s| s.send(buf))
     }
 
     /// Wait for one datagram from the connected peer.
     ///
     /// tokio: `UdpSocket::recv`.
-    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let result = self.io.io(Direction::Read, |socket| socket.recv(buf)).await;
-        result.map_err(|e| self.annotate(e, "receiving a datagram from"))
+    #[track_caller]
+    pub fn recv<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        let doing = "receiving a datagram from";
+        self.with_peer(Direction::Read, Location::caller(), doing, |s| s.recv(buf))
+    }
+
+    /// `send` and `recv`: one call on the connected socket, awaited at `at`, whose errors
+    /// name the peer ("sending a datagram to 127.0.0.1:9: ...").
+    async fn with_peer<R>(
+        &self,
+        direction: Direction,
+        at: &'static Location<'static>,
+        doing: &str,
+        op: impl FnMut(&mio::net::UdpSocket) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let result = self.io.io(direction, at, op).await;
+        result.map_err(|e| self.annotate(e, doing))
     }
 
     /// The address this socket is bound to.

@@ -8,7 +8,8 @@
 //!     (one `if let Some(obs)`     │      ──► watchdog.rs  a thread that sees a loop blocked now
 //!      per hook)                  │      ──► dump.rs      every live task, and stalls
 //!   leaf futures ─await points──► │      ──► trace.rs     the event log; timeline.rs, chrome.rs
-//!   (sleep, yield_now, JoinHandle)└──────► sink.rs       stderr or a Reports buffer
+//!   (timers, JoinHandle, sockets, └──────► sink.rs       stderr or a Reports buffer
+//!    channels, locks)
 //! ```
 //!
 //! ## The cost when it is off
@@ -23,9 +24,14 @@
 //! A report that says "task 'fetch' held the loop for 6 s" is good; one that adds "it resumed
 //! from the sleep at src/main.rs:12 and next parked at src/main.rs:15" points at the two lines
 //! between which the blocking call must be. Leaf futures (the ones that really return
-//! `Pending`: sleep, timeout, interval, yield_now, JoinHandle) know where they are awaited
-//! thanks to `#[track_caller]`, and hand that location to `note_await` when they return
-//! `Pending`. Sockets and channels call the same function.
+//! `Pending`: sleep, timeout, interval, yield_now, JoinHandle, every socket method, channel
+//! send and recv, `Semaphore::acquire`, `Mutex::lock`, `Event::wait`, `Notify::notified`)
+//! know where they are awaited thanks to `#[track_caller]`, and hand that location to
+//! `note_await` when they return `Pending`. A method that is an `async fn` cannot carry
+//! `#[track_caller]` on stable Rust, so those are plain functions that take the location and
+//! return an `async` block (`TcpStream::read`, `Mutex::lock`, `mpsc::Sender::send`). Sockets
+//! keep their runtime, so off costs them a branch; channels find it through the
+//! thread-local (a read and a branch, on the `Pending` path only).
 //!
 //! tokio records similar locations for tokio-console through `tracing` spans; asyncio keeps a
 //! coroutine's current frame (`cr_frame`), which is why its debug mode can print a stack.
@@ -231,7 +237,7 @@ impl Observer {
 }
 
 /// Note that the task being polled is about to return `Pending` at the await point `at`.
-/// Leaf futures call this (sleep, yield_now, JoinHandle; sockets and channels should too),
+/// Leaf futures call this (sleep, yield_now, JoinHandle, sockets, channels and locks),
 /// with a location they got from `#[track_caller]`. Costs a branch when debug mode is off.
 pub(crate) fn note_await(core: &Core, at: &'static Location<'static>) {
     if let Some(obs) = &core.observer {
@@ -239,12 +245,11 @@ pub(crate) fn note_await(core: &Core, at: &'static Location<'static>) {
     }
 }
 
-/// [`note_await`] for a leaf future that does not keep its runtime (`yield_now`): finds the
-/// runtime through the thread-local, so it costs a thread-local read, not just a branch.
+/// [`note_await`] for a leaf future that does not keep its runtime (`yield_now`, channels,
+/// `Semaphore`, `Mutex`, `Event`, `Notify`): finds the runtime through the thread-local, so
+/// it costs a thread-local read as well as the branch. Call it on the `Pending` path only.
 pub(crate) fn note_await_current(at: &'static Location<'static>) {
-    if crate::executor::in_runtime() {
-        crate::executor::with_current("yield_now", |core| note_await(core, at));
-    }
+    crate::executor::if_current(|core| note_await(core, at));
 }
 
 /// Note that the task being polled panicked (its `TaskFuture` caught the panic). A cold path,

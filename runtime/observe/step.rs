@@ -8,7 +8,8 @@
 //!   ready queue (1): task 'A' #1
 //!   timers (1):
 //!     task 'B' #2 due at 3.000 s, wheel level 1 slot 46 (set at demos/trace.rs:31:9)
-//!   I/O waiters: none
+//!   I/O waiters (1):
+//!     token 2 read: task 'C' #3 (awaiting at src/server.rs:40:31)
 //!   [Enter: run this tick, c + Enter: run to the end]
 //! ```
 //!
@@ -18,8 +19,10 @@
 //!
 //! Shortcuts: the ready queue is a channel, which cannot be peeked, so the loop drains it and
 //! pushes the ids back in the same order (a wake from another thread at that instant may land
-//! in between: harmless, and only in step mode). The reactor tells only whether any socket is
-//! waited on, not which.
+//! in between: harmless, and only in step mode). A reactor slot holds only a `Waker`, which
+//! does not say whose it is, so the reactor notes the task and await point beside it while the
+//! observer is on (reactor.rs, "Who waits"); a waker stored by a future polled outside any
+//! task shows as "a waker from outside any task".
 //!
 //! Read next: `schedule.rs`.
 
@@ -30,6 +33,7 @@ use std::io::BufRead;
 use super::detector::secs;
 use super::Observer;
 use crate::executor::Core;
+use crate::reactor::Direction;
 use crate::task::TaskId;
 
 /// Step mode's state: whether the learner asked to run to the end.
@@ -81,13 +85,33 @@ impl Observer {
             }
             let _ = write!(out, " (set at {})", note.set_at);
         }
-        let io = if core.reactor.has_waiters() {
-            "some"
-        } else {
-            "none"
-        };
-        let _ = write!(out, "\nI/O waiters: {io}");
+        self.describe_io_waiters(core, &mut out);
         out
+    }
+
+    /// Append the I/O waiters: each socket direction someone waits on, by reactor token, with
+    /// the waiting task and its await point (noted by `Registration::poll_ready`).
+    fn describe_io_waiters(&self, core: &Core, out: &mut String) {
+        let waiters = core.reactor.waiters();
+        if waiters.is_empty() {
+            out.push_str("\nI/O waiters: none");
+            return;
+        }
+        let _ = write!(out, "\nI/O waiters ({}):", waiters.len());
+        for waiter in waiters {
+            let direction = match waiter.direction {
+                Direction::Read => "read",
+                Direction::Write => "write",
+            };
+            let who = match waiter.task {
+                Some(task) => self.row_label(task),
+                None => "a waker from outside any task".to_string(),
+            };
+            let _ = write!(out, "\n  token {} {direction}: {who}", waiter.token);
+            if let Some(at) = waiter.at {
+                let _ = write!(out, " (awaiting at {at})");
+            }
+        }
     }
 
     /// "task 'A' #1" or "main future #0".

@@ -29,10 +29,11 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::waiters::{wake_each, WaiterKey, WaiterList};
+use super::waiters::{wake_each, InLine, WaiterList};
 
 #[derive(Debug)]
 struct State {
@@ -112,10 +113,11 @@ impl Event {
     /// Wait until the flag is set (returns at once if it already is).
     ///
     /// asyncio: `await event.wait()`.
+    #[track_caller]
     pub fn wait(&self) -> Wait<'_> {
         Wait {
             event: self,
-            key: None,
+            line: InLine::new(Location::caller()),
         }
     }
 }
@@ -140,50 +142,34 @@ impl fmt::Debug for Event {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Wait<'a> {
     event: &'a Event,
-    key: Option<WaiterKey>,
+    line: InLine,
 }
 
 impl Future for Wait<'_> {
     type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut state = self.event.state.borrow_mut();
-        match self.key {
-            None if state.is_set => Poll::Ready(()),
-            None => {
-                let key = state.waiters.push_back((), cx.waker());
-                drop(state);
-                self.key = Some(key);
-                Poll::Pending
-            }
-            Some(key) if state.waiters.is_queued(key) => {
-                state.waiters.set_waker(key, cx.waker());
-                Poll::Pending
-            }
-            Some(key) => {
-                // Unlinked means `set` chose us, whatever the flag says now.
-                state.waiters.remove(key);
-                drop(state);
-                self.key = None;
-                Poll::Ready(())
-            }
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let mut state = this.event.state.borrow_mut();
+        if !this.line.is_queued() && state.is_set {
+            return Poll::Ready(());
         }
+        // Once queued, being unlinked means `set` chose us, whatever the flag says now.
+        this.line.poll(&mut state.waiters, || (), cx)
     }
 }
 
 impl Drop for Wait<'_> {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            // Nothing to pass on: `set` wakes everyone, so no one else missed out.
-            self.event.state.borrow_mut().waiters.remove(key);
-        }
+        // Nothing to pass on: `set` wakes everyone, so no one else missed out.
+        let _ = self.line.leave(&mut self.event.state.borrow_mut().waiters);
     }
 }
 
 impl fmt::Debug for Wait<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Wait")
-            .field("queued", &self.key.is_some())
+            .field("queued", &self.line.is_queued())
             .finish()
     }
 }

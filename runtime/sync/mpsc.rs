@@ -54,12 +54,14 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use super::error::{SendError, TryAcquireError, TryRecvError, TrySendError};
 use super::semaphore::Semaphore;
+use crate::observe::note_await_current;
 
 struct State<T> {
     /// Values sent and not yet received, oldest first.
@@ -238,17 +240,21 @@ impl<T> Sender<T> {
     /// taken.
     ///
     /// asyncio: `await queue.put(v)`; tokio: `Sender::send`.
-    pub async fn send(&self, value: T) -> Result<(), SendError<T>> {
-        if self.tx.chan.is_closed() {
-            return Err(SendError(value));
-        }
-        match self.slots().acquire().await {
-            Ok(permit) => {
-                // The permit becomes the value's slot; `recv` gives it back.
-                permit.forget();
-                self.tx.chan.push(value)
+    #[track_caller]
+    pub fn send(&self, value: T) -> impl Future<Output = Result<(), SendError<T>>> + '_ {
+        let at = Location::caller(); // the await point, for debug reports
+        async move {
+            if self.tx.chan.is_closed() {
+                return Err(SendError(value));
             }
-            Err(_closed) => Err(SendError(value)),
+            match self.slots().acquire_at(1, at).await {
+                Ok(permit) => {
+                    // The permit becomes the value's slot; `recv` gives it back.
+                    permit.forget();
+                    self.tx.chan.push(value)
+                }
+                Err(_closed) => Err(SendError(value)),
+            }
         }
     }
 
@@ -349,8 +355,12 @@ impl<T> Receiver<T> {
     /// channel's `async fn next`: `while let Some(v) = rx.recv().await { ... }`.
     ///
     /// asyncio: `await queue.get()`; tokio: `Receiver::recv`.
+    #[track_caller]
     pub fn recv(&mut self) -> Recv<'_, T> {
-        Recv { receiver: self }
+        Recv {
+            receiver: self,
+            at: Location::caller(),
+        }
     }
 
     /// Take the next value if one is queued; never waits.
@@ -450,13 +460,19 @@ impl<T> fmt::Debug for Receiver<T> {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Recv<'a, T> {
     receiver: &'a mut Receiver<T>,
+    /// Where `recv` was called: the await point for debug reports.
+    at: &'static Location<'static>,
 }
 
 impl<T> Future for Recv<'_, T> {
     type Output = Option<T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.receiver.poll_recv(cx)
+        let polled = self.receiver.poll_recv(cx);
+        if polled.is_pending() {
+            note_await_current(self.at);
+        }
+        polled
     }
 }
 

@@ -32,7 +32,9 @@
 
 use std::cell::{RefCell, RefMut};
 use std::fmt;
+use std::future::Future;
 use std::ops::{Deref, DerefMut};
+use std::panic::Location;
 
 use super::error::TryLockError;
 use super::semaphore::{Permit, Semaphore};
@@ -81,12 +83,16 @@ impl<T> Mutex<T> {
     /// Wait for the lock; the guard gives access to the value and unlocks when dropped.
     ///
     /// asyncio: `await lock.acquire()` / `async with lock:`; tokio: `Mutex::lock`.
-    pub async fn lock(&self) -> MutexGuard<'_, T> {
-        let permit = match self.semaphore.acquire().await {
-            Ok(permit) => permit,
-            Err(_) => unreachable!("a Mutex never closes its semaphore"),
-        };
-        self.guard(permit)
+    #[track_caller]
+    pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T>> {
+        let acquire = self.semaphore.acquire_at(1, Location::caller());
+        async move {
+            let permit = match acquire.await {
+                Ok(permit) => permit,
+                Err(_) => unreachable!("a Mutex never closes its semaphore"),
+            };
+            self.guard(permit)
+        }
     }
 
     /// Take the lock if it is free and nobody is queued for it; never waits.

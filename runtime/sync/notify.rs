@@ -29,10 +29,11 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::waiters::{wake_each, WaiterKey, WaiterList};
+use super::waiters::{wake_each, InLine, WaiterList};
 
 /// A waiter's node: was it chosen by `notify_one` (true) or woken by `notify_waiters`?
 type ByNotifyOne = bool;
@@ -101,10 +102,11 @@ impl Notify {
     /// Wait for a wake-up (returns at once if a permit is stored, consuming it).
     ///
     /// tokio: `Notify::notified`.
+    #[track_caller]
     pub fn notified(&self) -> Notified<'_> {
         Notified {
             notify: self,
-            key: None,
+            line: InLine::new(Location::caller()),
         }
     }
 }
@@ -130,47 +132,28 @@ impl fmt::Debug for Notify {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Notified<'a> {
     notify: &'a Notify,
-    key: Option<WaiterKey>,
+    line: InLine,
 }
 
 impl Future for Notified<'_> {
     type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut state = self.notify.state.borrow_mut();
-        match self.key {
-            None if state.permit => {
-                state.permit = false;
-                Poll::Ready(())
-            }
-            None => {
-                let key = state.waiters.push_back(false, cx.waker());
-                drop(state);
-                self.key = Some(key);
-                Poll::Pending
-            }
-            Some(key) if state.waiters.is_queued(key) => {
-                state.waiters.set_waker(key, cx.waker());
-                Poll::Pending
-            }
-            Some(key) => {
-                state.waiters.remove(key);
-                drop(state);
-                self.key = None;
-                Poll::Ready(())
-            }
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let mut state = this.notify.state.borrow_mut();
+        if !this.line.is_queued() && state.permit {
+            state.permit = false;
+            return Poll::Ready(());
         }
+        this.line.poll(&mut state.waiters, || false, cx).map(drop)
     }
 }
 
 impl Drop for Notified<'_> {
     fn drop(&mut self) {
-        let Some(key) = self.key.take() else {
-            return;
-        };
-        let (chosen_by_notify_one, was_queued) = self.notify.state.borrow_mut().waiters.remove(key);
-        if chosen_by_notify_one && !was_queued {
-            // A wake-up meant for one waiter, never used: give it to the next (or store it).
+        let left = self.line.leave(&mut self.notify.state.borrow_mut().waiters);
+        if let Some((true, false)) = left {
+            // Chosen by `notify_one` and never used: give the wake-up to the next (or store it).
             self.notify.notify_one();
         }
     }
@@ -179,7 +162,7 @@ impl Drop for Notified<'_> {
 impl fmt::Debug for Notified<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Notified")
-            .field("queued", &self.key.is_some())
+            .field("queued", &self.line.is_queued())
             .finish()
     }
 }

@@ -32,11 +32,13 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use super::error::{RecvError, SendError, TryRecvError};
+use crate::observe::note_await_current;
 
 struct Shared<T> {
     /// The value, between `send` and the receiver taking it.
@@ -161,6 +163,8 @@ impl<T> Receiver<T> {
 impl<T> Future for Receiver<T> {
     type Output = Result<T, RecvError>;
 
+    // `#[track_caller]`: `Location::caller()` is the `.await` on this receiver.
+    #[track_caller]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut shared = self.shared.borrow_mut();
         if let Some(value) = shared.value.take() {
@@ -173,6 +177,8 @@ impl<T> Future for Receiver<T> {
             Some(stored) if stored.will_wake(cx.waker()) => {}
             _ => shared.receiver_waker = Some(cx.waker().clone()),
         }
+        drop(shared);
+        note_await_current(Location::caller());
         Poll::Pending
     }
 }

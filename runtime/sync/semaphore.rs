@@ -45,12 +45,13 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::error::{AcquireError, TryAcquireError};
-use super::waiters::{WaiterKey, WaiterList};
+use super::waiters::{InLine, WaiterList};
 
 /// A queued acquire: how many permits it wants, and whether they have been handed to it.
 #[derive(Debug)]
@@ -134,8 +135,9 @@ impl Semaphore {
     /// Wait for one permit. Fails only if the semaphore was [closed](Semaphore::close).
     ///
     /// asyncio: `await sem.acquire()`; tokio: `Semaphore::acquire`.
+    #[track_caller]
     pub fn acquire(&self) -> Acquire<'_> {
-        self.acquire_many(1)
+        self.acquire_at(1, Location::caller())
     }
 
     /// Wait for `n` permits at once. They are given all together, in the caller's turn.
@@ -143,11 +145,18 @@ impl Semaphore {
     /// queued behind), so keep `n` at most the semaphore's size.
     ///
     /// asyncio: none (call `acquire` n times); tokio: `Semaphore::acquire_many`.
+    #[track_caller]
     pub fn acquire_many(&self, n: usize) -> Acquire<'_> {
+        self.acquire_at(n, Location::caller())
+    }
+
+    /// [`acquire_many`](Semaphore::acquire_many) awaited at `at` (for `Mutex::lock`,
+    /// `mpsc::Sender::send` and `acquire_owned`, which pass their own caller's location).
+    pub(crate) fn acquire_at(&self, n: usize, at: &'static Location<'static>) -> Acquire<'_> {
         Acquire {
             semaphore: self,
             wants: n,
-            key: None,
+            line: InLine::new(at),
         }
     }
 
@@ -173,12 +182,18 @@ impl Semaphore {
     ///     assert_eq!(sem.available_permits(), 2);
     /// });
     /// ```
-    pub async fn acquire_owned(self: Rc<Self>) -> Result<OwnedPermit, AcquireError> {
-        let permits = self.acquire().await?.keep();
-        Ok(OwnedPermit {
-            semaphore: self,
-            permits,
-        })
+    #[track_caller]
+    pub fn acquire_owned(
+        self: Rc<Self>,
+    ) -> impl Future<Output = Result<OwnedPermit, AcquireError>> {
+        let at = Location::caller(); // the await point, for debug reports
+        async move {
+            let permits = self.acquire_at(1, at).await?.keep();
+            Ok(OwnedPermit {
+                semaphore: self,
+                permits,
+            })
+        }
     }
 
     /// Take one permit if one is free *and nobody is queued*; never waits.
@@ -274,18 +289,19 @@ impl fmt::Debug for Semaphore {
 pub struct Acquire<'a> {
     semaphore: &'a Semaphore,
     wants: usize,
-    /// Our node in the waiter list, once we had to queue.
-    key: Option<WaiterKey>,
+    /// Our node in the waiter list, once we had to queue, and our await point.
+    line: InLine,
 }
 
 impl<'a> Future for Acquire<'a> {
     type Output = Result<Permit<'a>, AcquireError>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let semaphore = self.semaphore;
-        let wants = self.wants;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let semaphore = this.semaphore;
+        let wants = this.wants;
         let mut state = semaphore.state.borrow_mut();
-        let Some(key) = self.key else {
+        if !this.line.is_queued() {
             // First poll: take the permits now only if nobody is ahead of us.
             if state.closed {
                 return Poll::Ready(Err(AcquireError));
@@ -297,22 +313,15 @@ impl<'a> Future for Acquire<'a> {
                     permits: wants,
                 }));
             }
-            self.key = Some(state.waiters.push_back(
-                Request {
-                    wants,
-                    granted: false,
-                },
-                cx.waker(),
-            ));
+        }
+        let new_request = || Request {
+            wants,
+            granted: false,
+        };
+        let Poll::Ready(request) = this.line.poll(&mut state.waiters, new_request, cx) else {
             return Poll::Pending;
         };
-        if state.waiters.is_queued(key) {
-            state.waiters.set_waker(key, cx.waker());
-            return Poll::Pending;
-        }
         // Woken: either handed our permits, or the semaphore was closed.
-        self.key = None;
-        let (request, _) = state.waiters.remove(key);
         if request.granted {
             Poll::Ready(Ok(Permit {
                 semaphore,
@@ -326,10 +335,12 @@ impl<'a> Future for Acquire<'a> {
 
 impl Drop for Acquire<'_> {
     fn drop(&mut self) {
-        let Some(key) = self.key.take() else {
+        let left = self
+            .line
+            .leave(&mut self.semaphore.state.borrow_mut().waiters);
+        let Some((request, _was_queued)) = left else {
             return; // never queued, or already finished
         };
-        let (request, _was_queued) = self.semaphore.state.borrow_mut().waiters.remove(key);
         if request.granted {
             // Handed permits we will never use: give them back, to the next in line.
             self.semaphore.add_permits(request.wants);
@@ -345,7 +356,7 @@ impl fmt::Debug for Acquire<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Acquire")
             .field("wants", &self.wants)
-            .field("queued", &self.key.is_some())
+            .field("queued", &self.line.is_queued())
             .finish()
     }
 }

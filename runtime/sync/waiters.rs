@@ -43,9 +43,29 @@
 //! in a slab owned by the primitive: a slab grows and reuses slots, so after warm-up there is
 //! no allocation either, but every access goes through a bounds-checked index.
 //!
+//! ## A future's place in line
+//!
+//! The futures that wait in a list (`Acquire`, `Event::wait`, `Notify::notified`) all poll the
+//! same way once they have decided they must wait, so that part lives here, in [`InLine`]:
+//!
+//! ```text
+//!   not queued yet  ─► push_back(node), Pending
+//!   still queued    ─► refresh the waker (the task may have moved), Pending
+//!   unlinked        ─► a wake chose us: remove our node, Ready(its value)
+//! ```
+//!
+//! `InLine` also keeps the await point (from `#[track_caller]`) and hands it to the observer
+//! whenever it returns `Pending`, so the task dump can say "parked at src/main.rs:12" for a
+//! task waiting on a channel. These futures do not hold their runtime, so the note finds it
+//! through the thread-local: with debug mode off that is a thread-local read and one untaken
+//! branch, on the `Pending` path only (which already clones or compares a waker).
+//!
 //! Read next: `semaphore.rs`, the first user of this list.
 
-use std::task::Waker;
+use std::panic::Location;
+use std::task::{Context, Poll, Waker};
+
+use crate::observe::note_await_current;
 
 use slab::Slab;
 
@@ -192,6 +212,54 @@ impl<T> WaiterList<T> {
         self.nodes
             .get_mut(key.0)
             .expect("a waiter key outlived its node: only the waiting future removes its node")
+    }
+}
+
+/// A waiting future's node in a [`WaiterList`] (once it queued), and its await point.
+#[derive(Debug)]
+pub(crate) struct InLine {
+    key: Option<WaiterKey>,
+    at: &'static Location<'static>,
+}
+
+impl InLine {
+    /// Not in line yet; `at` is where the future is awaited.
+    pub(crate) fn new(at: &'static Location<'static>) -> InLine {
+        InLine { key: None, at }
+    }
+
+    /// True once the future has queued and until it collects its wake (or leaves).
+    pub(crate) fn is_queued(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// One poll of a future that must wait its turn: queue with `node()` on the first call,
+    /// refresh the waker while queued, and once a wake has unlinked the node, remove it and
+    /// return its value. The caller decides first whether it needs to wait at all.
+    pub(crate) fn poll<T>(
+        &mut self,
+        waiters: &mut WaiterList<T>,
+        node: impl FnOnce() -> T,
+        cx: &mut Context<'_>,
+    ) -> Poll<T> {
+        match self.key {
+            None => self.key = Some(waiters.push_back(node(), cx.waker())),
+            Some(key) if waiters.is_queued(key) => waiters.set_waker(key, cx.waker()),
+            Some(key) => {
+                self.key = None;
+                return Poll::Ready(waiters.remove(key).0);
+            }
+        }
+        note_await_current(self.at);
+        Poll::Pending
+    }
+
+    /// Leave the list (the future is dropped): `None` if it never queued or already collected
+    /// its wake, else its node's value and whether it was still queued (`false`: it was
+    /// chosen by a wake it will never use, which the caller may pass on).
+    pub(crate) fn leave<T>(&mut self, waiters: &mut WaiterList<T>) -> Option<(T, bool)> {
+        let key = self.key.take()?;
+        Some(waiters.remove(key))
     }
 }
 

@@ -60,7 +60,7 @@ use crate::observe::{note_await, note_timer};
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
     let core = current_core("glassloop::time::sleep");
-    let deadline = Instant::from_duration(core.clock.now()) + duration;
+    let deadline = Instant::from_duration(core.clock.now()) + duration.min(FAR_FUTURE);
     Sleep::new(&core, deadline)
 }
 
@@ -77,7 +77,8 @@ pub const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
 #[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
     let core = current_core("glassloop::time::sleep_until");
-    Sleep::new(&core, deadline)
+    let far_future = Instant::from_duration(core.clock.now()) + FAR_FUTURE;
+    Sleep::new(&core, deadline.min(far_future))
 }
 
 fn current_core(what: &str) -> Rc<Core> {
@@ -100,9 +101,8 @@ pub struct Sleep {
 impl Sleep {
     #[track_caller]
     pub(crate) fn new(core: &Rc<Core>, deadline: Instant) -> Sleep {
-        let far_future = Instant::from_duration(core.clock.now()) + FAR_FUTURE;
         Sleep {
-            deadline: deadline.min(far_future),
+            deadline,
             key: None,
             core: Rc::downgrade(core),
             at: Location::caller(),
