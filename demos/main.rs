@@ -6,7 +6,7 @@
 //!
 //! Debug mode is on for every demo (slow polls, lost wakers and stalls are reported on stderr).
 //! `--timeline` prints the scheduler's timeline after each demo, `--trace FILE` writes it as
-//! Chrome trace JSON (open it in https://ui.perfetto.dev), `--fast` shortens the real-time
+//! Chrome trace JSON (open it in <https://ui.perfetto.dev>), `--fast` shortens the real-time
 //! demos (`blocking`, `blocking_pool`) to about a second, `--step` pauses before every tick (Enter to go on).
 //!
 //! Each demo is a plain function `main(&Runtime)` in its own file, so a debugger can break on
