@@ -27,27 +27,32 @@
 //! 2. **Decide** how long to sleep: zero if tasks are ready, else until the next timer, else
 //!    until woken.
 //! 3. **Park** in the reactor (`mio::Poll::poll`); readiness events wake socket waiters.
-//! 4. **Fire** expired timers. Under the virtual clock, time first jumps to the next deadline.
+//! 4. **Fire** expired timers. Under the virtual clock, when nothing is ready and no blocking
+//!    job is in flight, time first jumps to the next deadline.
 //!
 //! ## Reading order
 //!
-//! | # | file | what you learn there |
-//! |---|------|----------------------|
-//! | 1 | `task.rs` | a task is a boxed future in a slab slot; `TaskId`, `JoinHandle`, `spawn` |
-//! | 2 | `waker.rs` | a waker is "push my id onto the ready queue" |
-//! | 3 | `executor.rs` | `Runtime`, the tick, `block_on`, `run` |
-//! | 4 | `time/wheel.rs` | the hierarchical timing wheel |
-//! | 5 | `time/clock.rs`, `sleep.rs`, `timeout.rs`, `interval.rs` | real and virtual time |
-//! | 6 | `reactor.rs` | mio, tokens, readiness to wakers |
-//! | 7 | `net/` | `TcpListener`, `TcpStream`, `UdpSocket` over the reactor |
-//! | 8 | `blocking.rs`, `blocking/pool.rs` | `spawn_blocking`: a thread pool for calls that would block the loop; `block_on` |
-//! | 8 | `fs.rs` | files on the blocking pool, and why epoll cannot wait for them |
-//! | 9 | `combinators/` | gather, try_gather, select, race, wait, as_completed, TaskGroup |
-//! | 10 | `sync/` | Semaphore, Mutex, Event, Notify, oneshot and mpsc channels, on the same wakers |
-//! | 11 | `observe/` | debug mode: slow polls, watchdog, dump, stalls, lost wakers, trace |
+//! Read the source in this order. Where a chapter of the course (`docs/`, indexed in
+//! `docs/README.md`) walks the same files with pictures, the last column names it; the other
+//! steps have no chapter, and the essay at the top of each file is the text.
 //!
-//! The course in `docs/` walks the same path with pictures; `docs/debugging.md` shows where
-//! to put breakpoints to watch it happen.
+//! | # | file | what you learn there | chapter |
+//! |---|------|----------------------|---------|
+//! | 1 | `task.rs` | a task is a boxed future in a slab slot; `TaskId`, `JoinHandle`, `spawn` | 1 |
+//! | 2 | `waker.rs` | a waker is "push my id onto the ready queue" | 1 |
+//! | 3 | `executor.rs` | `Runtime`, the tick, `block_on`, `run`, `step` | 1 |
+//! | 4 | `time/wheel.rs` | the hierarchical timing wheel | 2 |
+//! | 5 | `time/clock.rs`, `sleep.rs`, `timeout.rs`, `interval.rs` | real and virtual time | 2 (end) |
+//! | 6 | `reactor.rs` | mio, tokens, readiness to wakers | 3 |
+//! | 7 | `net/` | `TcpListener`, `TcpStream`, `UdpSocket` over the reactor | 3 |
+//! | 8 | `blocking.rs`, `blocking/pool.rs`, `fs.rs` | `spawn_blocking`: a thread pool for calls that would block the loop; `block_on`; files on the pool, and why epoll cannot wait for them | |
+//! | 9 | `combinators/` | gather, try_gather, select, race, wait, as_completed, TaskGroup | |
+//! | 10 | `sync/` | Semaphore, Mutex, Event, Notify, oneshot and mpsc channels, on the same wakers | |
+//! | 11 | `observe/` | debug mode (slow polls, watchdog), dump, stalls, lost wakers, trace and timeline | 4, 5, 6 |
+//!
+//! Beside the chapters: `docs/asyncio.md` maps every asyncio idiom to glassloop and tokio,
+//! `docs/debugging.md` shows where to put breakpoints to watch the loop work, and
+//! `docs/invariants.md` lists the scheduling rules with the test that checks each.
 //!
 //! ## Two vocabularies
 //!
@@ -107,12 +112,14 @@ pub mod course {
     pub struct Chapter01;
     #[doc = include_str!("../docs/02-timer-wheel.md")]
     pub struct Chapter02;
-    #[doc = include_str!("../docs/debug-mode.md")]
-    pub struct DebugMode;
-    #[doc = include_str!("../docs/dump-and-stalls.md")]
-    pub struct DumpAndStalls;
-    #[doc = include_str!("../docs/timeline.md")]
-    pub struct Timeline;
     #[doc = include_str!("../docs/03-reactor.md")]
     pub struct Chapter03;
+    #[doc = include_str!("../docs/04-debug-mode.md")]
+    pub struct Chapter04;
+    #[doc = include_str!("../docs/05-dump-and-stalls.md")]
+    pub struct Chapter05;
+    #[doc = include_str!("../docs/06-timeline.md")]
+    pub struct Chapter06;
+    #[doc = include_str!("../docs/asyncio.md")]
+    pub struct Asyncio;
 }

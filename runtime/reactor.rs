@@ -181,6 +181,7 @@ impl Reactor {
         parked: Option<&AtomicBool>,
     ) -> usize {
         let mut events = self.events.borrow_mut();
+        // region: poll_events
         let polled = self.poll.borrow_mut().poll(&mut events, timeout);
         // Awake again: from here on a wake needs no doorbell (see `Runtime::park`).
         if let Some(parked) = parked {
@@ -220,6 +221,7 @@ impl Reactor {
         for waker in to_wake {
             waker.wake();
         }
+        // endregion: poll_events
         dispatched
     }
 

@@ -167,8 +167,8 @@ fn the_chapters_quote_what_the_virtual_clock_demos_really_print() {
     let trace = run_demo_virtual("trace");
     let mut checked = 0;
     for (chapter, demo_outputs) in [
-        ("dump-and-stalls.md", [&stall, &lost]),
-        ("timeline.md", [&trace, &trace]),
+        ("05-dump-and-stalls.md", [&stall, &lost]),
+        ("06-timeline.md", [&trace, &trace]),
     ] {
         for block in text_blocks(chapter) {
             let from_a_demo = block.starts_with("glassloop: ")

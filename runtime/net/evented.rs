@@ -97,6 +97,7 @@ impl<S: Source> Evented<S> {
         at: &'static Location<'static>,
         mut op: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
+        // region: poll_io
         loop {
             match op(&self.source) {
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
@@ -111,6 +112,7 @@ impl<S: Source> Evented<S> {
                 result => return Poll::Ready(result),
             }
         }
+        // endregion: poll_io
     }
 
     /// `poll_io` as an async fn.

@@ -14,7 +14,8 @@
 //! ```
 //!
 //! Under the virtual clock the loop never waits for a timer: when no task is ready and nothing
-//! outside the loop is in flight, step 4 sets the clock to the wheel's next expiration. Nothing
+//! outside the loop is in flight, step 4 sets the clock to the wheel's next expiration (and, if
+//! that was only a cascade inside the wheel, to the next one, until a timer fires). Nothing
 //! could have happened in between, so nobody can tell the difference, except that a 10-second
 //! demo ends at once and `elapsed()` says exactly 10 s. Time spent *running* code does not
 //! count under the virtual clock: it stands still while tasks run.
