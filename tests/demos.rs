@@ -43,10 +43,7 @@ fn demos_with_no_argument_list_every_demo_and_tour() {
 
 #[test]
 fn an_unknown_demo_name_is_refused_with_the_list() {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_glassloop-demos"))
-        .arg("no-such-demo")
-        .output()
-        .unwrap();
+    let output = common::run_demo_output(&["no-such-demo"]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no demo named 'no-such-demo'"), "{stderr}");

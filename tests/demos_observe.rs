@@ -8,10 +8,7 @@ use std::process::Command;
 
 /// Run the demos binary and return (stdout, stderr).
 fn run_with_stderr(args: &[&str]) -> (String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_glassloop-demos"))
-        .args(args)
-        .output()
-        .expect("could not start the demos binary");
+    let output = common::run_demo_output(args);
     let stdout = String::from_utf8(output.stdout).expect("UTF-8");
     let stderr = String::from_utf8(output.stderr).expect("UTF-8");
     assert!(

@@ -2,8 +2,9 @@
 //! panic nobody retrieves is reported on stderr when it happens; gather passes a child's panic
 //! on to the task that awaits it.
 
+mod common;
+
 use std::cell::Cell;
-use std::process::Command;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -81,10 +82,7 @@ fn gather_passes_a_childs_panic_on_to_the_awaiting_task() {
 
 #[test]
 fn a_panic_nobody_retrieves_is_reported_on_stderr_and_the_program_goes_on() {
-    let output = Command::new(env!("CARGO_BIN_EXE_glassloop-demos"))
-        .args(["--virtual-clock", "errors"])
-        .output()
-        .expect("could not start the demos binary");
+    let output = common::run_demo_output(&["--virtual-clock", "errors"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stdout}\n{stderr}");

@@ -41,9 +41,10 @@
 //!
 //! ## Dropping
 //!
-//! Dropping an `Evented` deregisters the socket from epoll, then drops the `Registration`,
-//! which frees the reactor's slot together with any stored wakers: a dropped socket never wakes
-//! a task (invariant 6). Then the socket itself closes its descriptor.
+//! Dropping an `Evented` deregisters the socket from epoll; then its fields drop in the order
+//! they are declared: the socket closes its descriptor, and the `Registration` frees the
+//! reactor's slot together with any stored wakers, so a dropped socket never wakes a task
+//! (invariant 6).
 //!
 //! Read next: `tcp_stream.rs`.
 
@@ -158,7 +159,7 @@ impl<S: Source> Evented<S> {
 impl<S: Source> Drop for Evented<S> {
     fn drop(&mut self) {
         // Deregistering can only fail if the descriptor is already gone; the slot and its
-        // wakers are freed either way when `registration` drops right after this.
+        // wakers are freed either way when the fields drop right after this.
         let _ = self.registration.deregister(&mut self.source);
     }
 }

@@ -4,23 +4,50 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use futures_task::ArcWake;
 use glassloop::time::Instant;
 use glassloop::Runtime;
 
+/// How long a demo may run in a test before it counts as hung. The slowest demo takes a few
+/// seconds of real time; a hang must fail the test with a message, never stall the suite.
+pub const DEMO_TIME_LIMIT: Duration = Duration::from_secs(60);
+
+/// Run the demos binary with `args` and return its exit status, stdout and stderr. Kills it
+/// and panics if it runs past [`DEMO_TIME_LIMIT`].
+pub fn run_demo_output(args: &[&str]) -> Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_glassloop-demos"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("could not start the demos binary");
+    let pid = child.id();
+    let (done_tx, done_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done_tx.send(child.wait_with_output());
+    });
+    match done_rx.recv_timeout(DEMO_TIME_LIMIT) {
+        Ok(output) => output.expect("could not read the demo's output"),
+        Err(_) => {
+            // The child is owned by the waiting thread; kill it by pid so the suite goes on.
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("demo {args:?} did not finish within {DEMO_TIME_LIMIT:?}: it hangs")
+        }
+    }
+}
+
 /// Run the demos binary with `args` and return what it printed on stdout.
 /// Panics with the demo's stderr if it fails, so a broken demo explains itself.
 pub fn run_demo(args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_glassloop-demos"))
-        .args(args)
-        .output()
-        .expect("could not start the demos binary");
+    let output = run_demo_output(args);
     let stdout = String::from_utf8(output.stdout).expect("demo output is UTF-8");
     assert!(
         output.status.success(),
