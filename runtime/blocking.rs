@@ -78,7 +78,9 @@ pub use pool::{
 };
 pub(crate) use pool::{Pool, PoolConfig};
 
-use crate::executor::{with_current, Builder, Core, Runtime};
+use crate::builder::Builder;
+use crate::context::with_current;
+use crate::executor::{Core, Runtime};
 use crate::outside::HoldGuard;
 use crate::task::{spawn_on, JoinHandle};
 

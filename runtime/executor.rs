@@ -20,7 +20,7 @@
 //! ## Where the state lives
 //!
 //! The runtime's state is a [`Core`] behind an `Rc`. While a runtime runs, a thread-local
-//! (`CURRENT`) points at it, so `spawn`, `sleep` and `Instant::now` can find "the current
+//! (`CURRENT`, in context.rs) points at it, so `spawn`, `sleep` and `Instant::now` can find "the current
 //! loop" without being handed it, the same trick as asyncio's `get_running_loop()` and tokio's
 //! runtime context. Every part of `Core` sits in a `Cell`/`RefCell` that is borrowed only for
 //! a few lines and never across a poll: a task being polled may spawn, abort, sleep, or drop a
@@ -54,8 +54,9 @@ use crossbeam_channel::Receiver;
 use futures_task::waker_ref;
 use slab::Slab;
 
+use crate::builder::Builder;
+use crate::context::{enter_for_drop, in_runtime, EnterGuard};
 use crate::observe::detector::PollOutcome;
-use crate::observe::options::Options as ObserveOptions;
 use crate::observe::schedule::{Reorder, Schedule};
 use crate::observe::{EventKind, Observer};
 use crate::reactor::Reactor;
@@ -69,68 +70,6 @@ use crate::waker::{TaskWaker, Unparker};
 /// asyncio runs every callback that was ready at the start of the pass; tokio's
 /// current_thread runtime polls up to 61 tasks between looks at I/O (its `event_interval`).
 pub const DEFAULT_BATCH: usize = 61;
-
-// ───────────────────────────── the current runtime ─────────────────────────────
-
-thread_local! {
-    /// The runtime running on this thread, if any. Set by `block_on`/`step` for their duration.
-    static CURRENT: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
-}
-
-/// Run `f` with the current runtime's core, or panic with a message that says what to do.
-/// `what` names the caller for the message, e.g. "glassloop::spawn".
-pub(crate) fn with_current<R>(what: &str, f: impl FnOnce(&Rc<Core>) -> R) -> R {
-    let core = CURRENT.with(|current| current.borrow().clone());
-    match core {
-        Some(core) => f(&core),
-        None => panic!(
-            "{what} was called outside a glassloop runtime. Wrap your program in \
-             `glassloop::run(async {{ ... }})` (or `Runtime::block_on`) and call it from code \
-             that runs inside."
-        ),
-    }
-}
-
-/// Is a glassloop runtime running on this thread?
-pub(crate) fn in_runtime() -> bool {
-    CURRENT.with(|current| current.borrow().is_some())
-}
-
-/// Run `f` with the current runtime's core if one runs on this thread, else do nothing.
-/// Borrows the thread-local instead of cloning the `Rc`: for observer hooks on the `Pending`
-/// path of channels, which do not keep their runtime (`f` must not enter or leave a runtime).
-pub(crate) fn if_current(f: impl FnOnce(&Core)) {
-    CURRENT.with(|current| {
-        if let Some(core) = current.borrow().as_deref() {
-            f(core);
-        }
-    });
-}
-
-/// Sets `CURRENT` for as long as it lives; restores "no runtime" when dropped, even on panic.
-struct EnterGuard;
-
-impl EnterGuard {
-    fn enter(core: &Rc<Core>, what: &str) -> EnterGuard {
-        CURRENT.with(|current| {
-            let mut current = current.borrow_mut();
-            assert!(
-                current.is_none(),
-                "{what} was called while a glassloop runtime is already running on this \
-                 thread. A loop cannot run inside itself: inside async code, `.await` the \
-                 future (or `glassloop::spawn` it) instead of starting another loop."
-            );
-            *current = Some(core.clone());
-        });
-        EnterGuard
-    }
-}
-
-impl Drop for EnterGuard {
-    fn drop(&mut self) {
-        CURRENT.with(|current| current.borrow_mut().take());
-    }
-}
 
 // ───────────────────────────── Core: the loop's state ─────────────────────────────
 
@@ -274,108 +213,6 @@ impl Core {
     }
 }
 
-// ───────────────────────────── Builder ─────────────────────────────
-
-/// Configures a [`Runtime`] before building it.
-///
-/// ```
-/// use std::time::Duration;
-/// use glassloop::time::{sleep, Instant};
-///
-/// let rt = glassloop::Runtime::builder().virtual_clock().build().unwrap();
-/// let waited = rt.block_on(async {
-///     let start = Instant::now();
-///     sleep(Duration::from_secs(10)).await; // instant under the virtual clock
-///     start.elapsed()
-/// });
-/// assert_eq!(waited, Duration::from_secs(10)); // and exact
-/// ```
-///
-/// asyncio: `asyncio.Runner` / `new_event_loop()`; tokio: `tokio::runtime::Builder`.
-#[derive(Debug, Clone)]
-pub struct Builder {
-    virtual_clock: bool,
-    batch: usize,
-    /// The blocking pool's settings; its `Builder` methods are in blocking.rs.
-    pub(crate) blocking: crate::blocking::PoolConfig,
-    /// Debug mode, tracing, narration: set by the methods in observe/options.rs.
-    pub(crate) observe: ObserveOptions,
-}
-
-impl Default for Builder {
-    fn default() -> Self {
-        Builder {
-            virtual_clock: false,
-            batch: DEFAULT_BATCH,
-            blocking: crate::blocking::PoolConfig::default(),
-            observe: ObserveOptions::default(),
-        }
-    }
-}
-
-impl Builder {
-    /// A builder with the defaults: real clock, batches of [`DEFAULT_BATCH`].
-    pub fn new() -> Builder {
-        Builder::default()
-    }
-
-    /// Use the virtual clock: time starts at zero and, whenever no task is ready and nothing
-    /// outside the loop is pending, jumps straight to the next timer's deadline. A program that
-    /// sleeps 10 s finishes at once, and `Instant::elapsed` reports exactly 10 s.
-    ///
-    /// asyncio has no built-in equivalent (test libraries patch the loop's clock); tokio:
-    /// `start_paused(true)` with auto-advance.
-    pub fn virtual_clock(mut self) -> Builder {
-        self.virtual_clock = true;
-        self
-    }
-
-    /// How many ready tasks step 1 of a tick polls before checking timers and I/O (at least 1).
-    pub fn batch(mut self, batch: usize) -> Builder {
-        self.batch = batch.max(1);
-        self
-    }
-
-    /// Build the runtime. Fails only if the OS refuses an epoll instance or an eventfd.
-    pub fn build(self) -> io::Result<Runtime> {
-        let (reactor, doorbell) = Reactor::new()?;
-        let (ready_tx, ready_rx) = crossbeam_channel::unbounded();
-        let reorder = Reorder::new(Schedule::from_env().unwrap_or(self.observe.schedule));
-        let observer = Observer::from_options(self.observe.with_env());
-        let unparker = Arc::new(Unparker {
-            wake_log: observer.as_ref().and_then(|obs| obs.wake_log.clone()),
-            ready_tx,
-            parked: AtomicBool::new(false),
-            doorbell,
-            doorbell_rings: AtomicUsize::new(0),
-        });
-        let clock = if self.virtual_clock {
-            Clock::new_virtual()
-        } else {
-            Clock::new_real()
-        };
-        let core = Core {
-            tasks: RefCell::new(Slab::new()),
-            ready_rx,
-            unparker,
-            next_generation: Cell::new(1),
-            clock,
-            timers: RefCell::new(Wheel::new()),
-            reactor,
-            holds: Arc::new(AtomicUsize::new(0)),
-            blocking: crate::blocking::Pool::new(self.blocking),
-            main_waker: RefCell::new(None),
-            batch: self.batch,
-            stats: Stats::default(),
-            observer,
-            reorder,
-        };
-        Ok(Runtime {
-            core: Rc::new(core),
-        })
-    }
-}
-
 // ───────────────────────────── Runtime ─────────────────────────────
 
 /// A single-threaded event loop: tasks, a ready queue, a reactor and a timer wheel.
@@ -416,6 +253,46 @@ enum Park {
 }
 
 impl Runtime {
+    /// Put a runtime together from a builder's settings: the reactor and its doorbell, the
+    /// ready queue, the clock, the wheel, the blocking pool, the observer.
+    pub(crate) fn from_builder(settings: Builder) -> io::Result<Runtime> {
+        let (reactor, doorbell) = Reactor::new()?;
+        let (ready_tx, ready_rx) = crossbeam_channel::unbounded();
+        let reorder = Reorder::new(Schedule::from_env().unwrap_or(settings.observe.schedule));
+        let observer = Observer::from_options(settings.observe.with_env());
+        let unparker = Arc::new(Unparker {
+            wake_log: observer.as_ref().and_then(|obs| obs.wake_log.clone()),
+            ready_tx,
+            parked: AtomicBool::new(false),
+            doorbell,
+            doorbell_rings: AtomicUsize::new(0),
+        });
+        let clock = if settings.virtual_clock {
+            Clock::new_virtual()
+        } else {
+            Clock::new_real()
+        };
+        let core = Core {
+            tasks: RefCell::new(Slab::new()),
+            ready_rx,
+            unparker,
+            next_generation: Cell::new(1),
+            clock,
+            timers: RefCell::new(Wheel::new()),
+            reactor,
+            holds: Arc::new(AtomicUsize::new(0)),
+            blocking: crate::blocking::Pool::new(settings.blocking),
+            main_waker: RefCell::new(None),
+            batch: settings.batch,
+            stats: Stats::default(),
+            observer,
+            reorder,
+        };
+        Ok(Runtime {
+            core: Rc::new(core),
+        })
+    }
+
     /// A runtime with the real clock. Same as `Runtime::builder().build()`.
     pub fn new() -> io::Result<Runtime> {
         Builder::new().build()
@@ -905,8 +782,7 @@ impl Drop for Runtime {
         // look for the runtime (to cancel a timer, say), so enter it if we can.
         // If another runtime is running here (this one was dropped inside it), it is set
         // aside for the moment, so those destructors find *this* runtime, not that one.
-        let previous = CURRENT.with(|current| current.replace(Some(self.core.clone())));
-        let _restore = RestoreCurrent(previous);
+        let _restore = enter_for_drop(&self.core);
         self.core.drop_all_tasks();
     }
 }
@@ -918,16 +794,6 @@ impl std::fmt::Debug for Runtime {
             .field("live_tasks", &self.live_tasks())
             .field("now", &self.now())
             .finish()
-    }
-}
-
-/// Puts back the runtime that was current before `Runtime::drop` entered its own.
-struct RestoreCurrent(Option<Rc<Core>>);
-
-impl Drop for RestoreCurrent {
-    fn drop(&mut self) {
-        let previous = self.0.take();
-        CURRENT.with(|current| *current.borrow_mut() = previous);
     }
 }
 

@@ -40,7 +40,7 @@
 //! |---|------|----------------------|---------|
 //! | 1 | `task.rs` | a task is a boxed future in a slab slot; `TaskId`, `JoinHandle`, `spawn` | 1 |
 //! | 2 | `waker.rs` | a waker is "push my id onto the ready queue" | 1 |
-//! | 3 | `executor.rs` | `Runtime`, the tick, `block_on`, `run`, `step` | 1 |
+//! | 3 | `executor.rs` (then `context.rs`, `builder.rs`) | `Runtime`, the tick, `block_on`, `run`, `step`; how `spawn` finds the loop; the options | 1 |
 //! | 4 | `time/wheel.rs` | the hierarchical timing wheel | 2 |
 //! | 5 | `time/clock.rs`, `sleep.rs`, `timeout.rs`, `interval.rs` | real and virtual time | 2 (end) |
 //! | 6 | `reactor.rs` | mio, tokens, readiness to wakers | 3 |
@@ -84,7 +84,9 @@
 #![deny(missing_docs)]
 
 mod blocking;
+mod builder;
 pub mod combinators;
+mod context;
 mod executor;
 pub mod fs;
 pub mod net;
@@ -100,7 +102,8 @@ pub use blocking::{
     block_on, spawn_blocking, BlockingPoolStats, DEFAULT_BLOCKING_KEEP_ALIVE,
     DEFAULT_BLOCKING_SHUTDOWN_TIMEOUT, DEFAULT_MAX_BLOCKING_THREADS,
 };
-pub use executor::{run, Builder, Runtime, Tick, DEFAULT_BATCH};
+pub use builder::Builder;
+pub use executor::{run, Runtime, Tick, DEFAULT_BATCH};
 pub use observe::dump;
 pub use outside::OutsideWork;
 pub use task::{spawn, JoinError, JoinHandle, TaskId};

@@ -34,7 +34,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use crate::executor::{with_current, Core};
+use crate::context::with_current;
+use crate::executor::Core;
 use crate::waker::Unparker;
 
 /// A promise that work outside the loop is in flight and will wake a task when done.

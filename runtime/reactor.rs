@@ -61,7 +61,8 @@ use mio::event::Source;
 use mio::{Events, Interest, Token};
 use slab::Slab;
 
-use crate::executor::{with_current, Core};
+use crate::context::with_current;
+use crate::executor::Core;
 use crate::observe::note_await;
 use crate::task::TaskId;
 

@@ -61,7 +61,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 pub use crate::blocking::spawn_blocking;
-use crate::executor::{with_current, Core};
+use crate::context::with_current;
+use crate::executor::Core;
 use crate::observe::{note_await, note_await_current};
 use crate::waker::TaskWaker;
 

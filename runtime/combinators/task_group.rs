@@ -52,7 +52,8 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
 use super::children::Children;
-use crate::executor::{with_current, Core};
+use crate::context::with_current;
+use crate::executor::Core;
 use crate::task::{spawn_on, JoinHandle, TaskId};
 
 /// Why a [`TaskGroup`] failed: the first child failure, which cancelled the others.

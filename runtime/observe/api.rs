@@ -9,7 +9,8 @@ use std::path::Path;
 
 use super::trace::Event;
 use super::{chrome, timeline};
-use crate::executor::{with_current, Core, Runtime};
+use crate::context::with_current;
+use crate::executor::{Core, Runtime};
 use crate::task::TaskId;
 
 impl Runtime {

@@ -250,14 +250,14 @@ pub(crate) fn note_await(core: &Core, at: &'static Location<'static>) {
 /// `Semaphore`, `Mutex`, `Event`, `Notify`): finds the runtime through the thread-local, so
 /// it costs a thread-local read as well as the branch. Call it on the `Pending` path only.
 pub(crate) fn note_await_current(at: &'static Location<'static>) {
-    crate::executor::if_current(|core| note_await(core, at));
+    crate::context::if_current(|core| note_await(core, at));
 }
 
 /// Note that the task being polled panicked (its `TaskFuture` caught the panic). A cold path,
 /// so finding the runtime through the thread-local is fine.
 pub(crate) fn note_panic() {
-    if crate::executor::in_runtime() {
-        crate::executor::with_current("a panicking task", |core| {
+    if crate::context::in_runtime() {
+        crate::context::with_current("a panicking task", |core| {
             if let Some(obs) = &core.observer {
                 obs.panicked.set(true);
             }

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use super::schedule::Schedule;
 use super::sink::{Reports, Sink};
-use crate::executor::Builder;
+use crate::builder::Builder;
 
 /// The default slow-poll threshold: 100 ms, asyncio's `slow_callback_duration`.
 pub const DEFAULT_SLOW_POLL: Duration = Duration::from_millis(100);

@@ -12,7 +12,7 @@ use std::fmt;
 use std::ops::{Add, AddAssign, Sub};
 use std::time::Duration;
 
-use crate::executor::with_current;
+use crate::context::with_current;
 
 /// A point in time on the current runtime's clock (real or virtual).
 ///

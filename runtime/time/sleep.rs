@@ -38,7 +38,8 @@ use std::time::Duration;
 use super::clock::duration_to_ms_ceil;
 use super::wheel::TimerKey;
 use super::Instant;
-use crate::executor::{with_current, Core};
+use crate::context::with_current;
+use crate::executor::Core;
 use crate::observe::{note_await, note_timer};
 
 /// Wait until `duration` has passed on the runtime's clock.

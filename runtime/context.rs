@@ -1,0 +1,101 @@
+//! # The current runtime: how `spawn` finds the loop
+//!
+//! `glassloop::spawn(fut)` takes no runtime argument, yet it must put the task into *this*
+//! thread's loop. The loop announces itself in a thread-local while it runs:
+//!
+//! ```text
+//!   Runtime::block_on ── EnterGuard::enter ──► CURRENT = Some(core)
+//!        │ tick, tick, tick ... any code polled here may call spawn / sleep / Instant::now,
+//!        │                      which read CURRENT (with_current)
+//!   return or unwind ── EnterGuard dropped ──► CURRENT = None
+//! ```
+//!
+//! A second `block_on` on the same thread finds `CURRENT` already set and refuses with a
+//! message (a loop cannot run inside itself); `spawn` outside any loop finds it empty and says
+//! to wrap the program in `glassloop::run`. asyncio does the same with
+//! `asyncio.get_running_loop()` and its "cannot be called from a running event loop" error;
+//! tokio with its runtime context and "there is no reactor running".
+//!
+//! Read next: `executor.rs`, the loop that sets it.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::executor::Core;
+
+thread_local! {
+    /// The runtime running on this thread, if any. Set by `block_on`/`step` for their duration.
+    static CURRENT: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
+}
+
+/// Run `f` with the current runtime's core, or panic with a message that says what to do.
+/// `what` names the caller for the message, e.g. "glassloop::spawn".
+pub(crate) fn with_current<R>(what: &str, f: impl FnOnce(&Rc<Core>) -> R) -> R {
+    let core = CURRENT.with(|current| current.borrow().clone());
+    match core {
+        Some(core) => f(&core),
+        None => panic!(
+            "{what} was called outside a glassloop runtime. Wrap your program in \
+             `glassloop::run(async {{ ... }})` (or `Runtime::block_on`) and call it from code \
+             that runs inside."
+        ),
+    }
+}
+
+/// Is a glassloop runtime running on this thread?
+pub(crate) fn in_runtime() -> bool {
+    CURRENT.with(|current| current.borrow().is_some())
+}
+
+/// Run `f` with the current runtime's core if one runs on this thread, else do nothing.
+/// Borrows the thread-local instead of cloning the `Rc`: for observer hooks on the `Pending`
+/// path of channels, which do not keep their runtime (`f` must not enter or leave a runtime).
+pub(crate) fn if_current(f: impl FnOnce(&Core)) {
+    CURRENT.with(|current| {
+        if let Some(core) = current.borrow().as_deref() {
+            f(core);
+        }
+    });
+}
+
+/// Sets `CURRENT` for as long as it lives; restores "no runtime" when dropped, even on panic.
+pub(crate) struct EnterGuard;
+
+impl EnterGuard {
+    pub(crate) fn enter(core: &Rc<Core>, what: &str) -> EnterGuard {
+        CURRENT.with(|current| {
+            let mut current = current.borrow_mut();
+            assert!(
+                current.is_none(),
+                "{what} was called while a glassloop runtime is already running on this \
+                 thread. A loop cannot run inside itself: inside async code, `.await` the \
+                 future (or `glassloop::spawn` it) instead of starting another loop."
+            );
+            *current = Some(core.clone());
+        });
+        EnterGuard
+    }
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        CURRENT.with(|current| current.borrow_mut().take());
+    }
+}
+
+/// Puts back the runtime that was current before `Runtime::drop` entered its own.
+pub(crate) struct RestoreCurrent(Option<Rc<Core>>);
+
+impl Drop for RestoreCurrent {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        CURRENT.with(|current| *current.borrow_mut() = previous);
+    }
+}
+
+/// Make `core` current while a runtime is dropped, setting aside whichever runtime was
+/// current (a runtime may be dropped inside another): its tasks' destructors must find their
+/// own runtime. The returned guard puts the previous one back.
+pub(crate) fn enter_for_drop(core: &Rc<Core>) -> RestoreCurrent {
+    RestoreCurrent(CURRENT.with(|current| current.replace(Some(core.clone()))))
+}
