@@ -318,22 +318,29 @@ impl<T, E> Future for JoinAll<T, E> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let values = &mut this.values;
+        // The index of the first child aborted from outside; its task id is looked up only
+        // then, so an ordinary poll does not copy the member list.
         let mut cancelled_from_outside = None;
-        let members = this.shared.borrow().members.clone();
         this.children.poll_woken(cx, |index, result| {
             match result {
                 Ok(Some(value)) => values[index] = Some(value),
                 Ok(None) => {} // this child failed; its failure is in `shared`
                 Err(err) if err.is_cancelled() => {
-                    cancelled_from_outside.get_or_insert(members[index]);
+                    cancelled_from_outside.get_or_insert(index);
                 }
                 Err(err) => unreachable!("a group member catches its own panic, yet: {err}"),
             }
             ControlFlow::Continue(())
         });
-        let failure = this.shared.borrow_mut().failure.take();
-        let failure =
-            failure.or_else(|| cancelled_from_outside.map(|task| GroupError::Cancelled { task }));
+        let failure = {
+            let mut shared = this.shared.borrow_mut();
+            let failure = shared.failure.take();
+            failure.or_else(|| {
+                cancelled_from_outside.map(|index| GroupError::Cancelled {
+                    task: shared.members[index],
+                })
+            })
+        };
         if let Some(failure) = failure {
             abort_pending(&mut this.children);
             return Poll::Ready(Err(failure));
