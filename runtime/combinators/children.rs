@@ -32,6 +32,10 @@
 //! holds a child's waker (the `Arc`'s strong count); if nobody does, no child can ever be woken
 //! again, and the parent's waker is let go.
 //!
+//! The file also holds `InOrder`, the row of outputs that `gather`, `try_gather` and
+//! `TaskGroup::join_all` fill in as children finish (in any order) and hand back in argument
+//! order.
+//!
 //! ## Shortcuts, honestly
 //!
 //! Each child is boxed (so the parent can move freely without unsafe pin projection) and the
@@ -245,6 +249,41 @@ impl<F: Future> Children<F> {
             .iter_mut()
             .enumerate()
             .filter_map(|(index, slot)| slot.take().map(|child| (index, child)))
+            .collect()
+    }
+}
+
+/// The children's outputs in argument order, filled in as each child finishes: the answer
+/// that `gather`, `try_gather` and `TaskGroup::join_all` all give back.
+pub(crate) struct InOrder<T> {
+    /// Output of child `i` at index `i`; `None` until that child finishes.
+    slots: Vec<Option<T>>,
+}
+
+impl<T> InOrder<T> {
+    /// Room for `count` outputs, none there yet.
+    pub(crate) fn new(count: usize) -> InOrder<T> {
+        InOrder {
+            slots: (0..count).map(|_| None).collect(),
+        }
+    }
+
+    /// Child `index` finished with `output`.
+    pub(crate) fn put(&mut self, index: usize, output: T) {
+        self.slots[index] = Some(output);
+    }
+
+    /// Every output, in argument order. Call it once no child remains; a missing output is a
+    /// bug in the caller, named by `who`.
+    pub(crate) fn take_all(&mut self, who: &str) -> Vec<T> {
+        mem::take(&mut self.slots)
+            .into_iter()
+            .enumerate()
+            .map(|(index, output)| {
+                output.unwrap_or_else(|| {
+                    panic!("{who}: no child remains, yet output {index} is missing")
+                })
+            })
             .collect()
     }
 }

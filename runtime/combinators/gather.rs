@@ -42,7 +42,7 @@ use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::children::Children;
+use super::children::{Children, InOrder};
 
 /// Await every future concurrently and return their outputs in argument order.
 ///
@@ -75,7 +75,7 @@ where
     I::Item: Future,
 {
     let children = Children::new(futures);
-    let outputs = (0..children.len()).map(|_| None).collect();
+    let outputs = InOrder::new(children.len());
     Gather { children, outputs }
 }
 
@@ -83,8 +83,7 @@ where
 #[must_use = "futures do nothing unless awaited"]
 pub struct Gather<F: Future> {
     children: Children<F>,
-    /// Output of child `i` at index `i`, filled in as each finishes.
-    outputs: Vec<Option<F::Output>>,
+    outputs: InOrder<F::Output>,
 }
 
 impl<F: Future> Future for Gather<F> {
@@ -94,19 +93,13 @@ impl<F: Future> Future for Gather<F> {
         let this = self.get_mut();
         let outputs = &mut this.outputs;
         this.children.poll_woken(cx, |index, output| {
-            outputs[index] = Some(output);
+            outputs.put(index, output);
             ControlFlow::Continue(())
         });
         if this.children.remaining() > 0 {
             return Poll::Pending;
         }
-        let outputs = std::mem::take(&mut this.outputs);
-        Poll::Ready(
-            outputs
-                .into_iter()
-                .map(|output| output.expect("gather: every child finished, so every slot is set"))
-                .collect(),
-        )
+        Poll::Ready(this.outputs.take_all("gather"))
     }
 }
 

@@ -51,7 +51,7 @@ use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
-use super::children::Children;
+use super::children::{Children, InOrder};
 use crate::context::with_current;
 use crate::executor::Core;
 use crate::task::{spawn_on, JoinHandle, TaskId};
@@ -267,7 +267,7 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
     /// asyncio: the end of the `async with TaskGroup()` block; tokio: `JoinSet::join_all`.
     pub fn join_all(mut self) -> JoinAll<T, E> {
         let handles = std::mem::take(&mut self.handles);
-        let values = handles.iter().map(|_| None).collect();
+        let values = InOrder::new(handles.len());
         JoinAll {
             shared: self.shared.clone(),
             children: Children::new(handles),
@@ -309,7 +309,7 @@ impl<T, E> fmt::Debug for TaskGroup<T, E> {
 pub struct JoinAll<T, E> {
     shared: Rc<RefCell<Shared<E>>>,
     children: Children<JoinHandle<Option<T>>>,
-    values: Vec<Option<T>>,
+    values: InOrder<T>,
 }
 
 impl<T, E> Future for JoinAll<T, E> {
@@ -323,7 +323,7 @@ impl<T, E> Future for JoinAll<T, E> {
         let mut cancelled_from_outside = None;
         this.children.poll_woken(cx, |index, result| {
             match result {
-                Ok(Some(value)) => values[index] = Some(value),
+                Ok(Some(value)) => values.put(index, value),
                 Ok(None) => {} // this child failed; its failure is in `shared`
                 Err(err) if err.is_cancelled() => {
                     cancelled_from_outside.get_or_insert(index);
@@ -348,11 +348,7 @@ impl<T, E> Future for JoinAll<T, E> {
         if this.children.remaining() > 0 {
             return Poll::Pending;
         }
-        let values = std::mem::take(&mut this.values);
-        Poll::Ready(Ok(values
-            .into_iter()
-            .map(|value| value.expect("join_all: no failure, so every child gave a value"))
-            .collect()))
+        Poll::Ready(Ok(this.values.take_all("join_all")))
     }
 }
 

@@ -25,7 +25,7 @@ use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::children::Children;
+use super::children::{Children, InOrder};
 
 /// Await every future concurrently; `Ok` with all the values in argument order, or the first
 /// `Err` (in time) as soon as it happens, with the other children cancelled.
@@ -58,7 +58,7 @@ where
     I::Item: Future<Output = Result<T, E>>,
 {
     let children = Children::new(futures);
-    let values = (0..children.len()).map(|_| None).collect();
+    let values = InOrder::new(children.len());
     TryGather { children, values }
 }
 
@@ -66,7 +66,7 @@ where
 #[must_use = "futures do nothing unless awaited"]
 pub struct TryGather<F: Future<Output = Result<T, E>>, T, E> {
     children: Children<F>,
-    values: Vec<Option<T>>,
+    values: InOrder<T>,
 }
 
 impl<F, T, E> Future for TryGather<F, T, E>
@@ -81,7 +81,7 @@ where
         let mut failure = None;
         this.children.poll_woken(cx, |index, output| match output {
             Ok(value) => {
-                values[index] = Some(value);
+                values.put(index, value);
                 ControlFlow::Continue(())
             }
             Err(err) => {
@@ -97,11 +97,7 @@ where
         if this.children.remaining() > 0 {
             return Poll::Pending;
         }
-        let values = std::mem::take(&mut this.values);
-        Poll::Ready(Ok(values
-            .into_iter()
-            .map(|value| value.expect("try_gather: every child succeeded, so every slot is set"))
-            .collect()))
+        Poll::Ready(Ok(this.values.take_all("try_gather")))
     }
 }
 
