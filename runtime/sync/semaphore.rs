@@ -71,6 +71,21 @@ struct State {
     closed: bool,
 }
 
+impl State {
+    /// Take `n` permits now if the rules allow it: not closed, nobody queued ahead, enough
+    /// free. The one check behind both `try_acquire_many` and an `Acquire`'s first poll.
+    fn take_now(&mut self, n: usize) -> Result<(), TryAcquireError> {
+        if self.closed {
+            return Err(TryAcquireError::Closed);
+        }
+        if self.waiters.queued() > 0 || self.permits < n {
+            return Err(TryAcquireError::NoPermits);
+        }
+        self.permits -= n;
+        Ok(())
+    }
+}
+
 /// A counter of permits with a fair (FIFO) queue of waiters.
 ///
 /// asyncio: `asyncio.Semaphore` (`async with sem:`); tokio: `tokio::sync::Semaphore`.
@@ -207,14 +222,7 @@ impl Semaphore {
     ///
     /// tokio: `Semaphore::try_acquire_many`.
     pub fn try_acquire_many(&self, n: usize) -> Result<Permit<'_>, TryAcquireError> {
-        let mut state = self.state.borrow_mut();
-        if state.closed {
-            return Err(TryAcquireError::Closed);
-        }
-        if state.waiters.queued() > 0 || state.permits < n {
-            return Err(TryAcquireError::NoPermits);
-        }
-        state.permits -= n;
+        self.state.borrow_mut().take_now(n)?;
         Ok(Permit {
             semaphore: self,
             permits: n,
@@ -303,15 +311,15 @@ impl<'a> Future for Acquire<'a> {
         let mut state = semaphore.state.borrow_mut();
         if !this.line.is_queued() {
             // First poll: take the permits now only if nobody is ahead of us.
-            if state.closed {
-                return Poll::Ready(Err(AcquireError));
-            }
-            if state.waiters.queued() == 0 && state.permits >= wants {
-                state.permits -= wants;
-                return Poll::Ready(Ok(Permit {
-                    semaphore,
-                    permits: wants,
-                }));
+            match state.take_now(wants) {
+                Ok(()) => {
+                    return Poll::Ready(Ok(Permit {
+                        semaphore,
+                        permits: wants,
+                    }))
+                }
+                Err(TryAcquireError::Closed) => return Poll::Ready(Err(AcquireError)),
+                Err(TryAcquireError::NoPermits) => {} // queue below
             }
         }
         let new_request = || Request {
