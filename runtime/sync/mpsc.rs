@@ -383,22 +383,19 @@ impl<T> Receiver<T> {
     ///
     /// tokio: `Receiver::poll_recv`.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let value = {
-            let mut state = self.chan.state.borrow_mut();
-            match state.queue.pop_front() {
-                Some(value) => value,
-                None if state.senders == 0 || state.closed => return Poll::Ready(None),
-                None => {
-                    match &state.receiver_waker {
-                        Some(stored) if stored.will_wake(cx.waker()) => {}
-                        _ => state.receiver_waker = Some(cx.waker().clone()),
-                    }
-                    return Poll::Pending;
+        match self.try_recv() {
+            Ok(value) => Poll::Ready(Some(value)),
+            Err(TryRecvError::Closed) => Poll::Ready(None),
+            Err(TryRecvError::Empty) => {
+                // Nothing runs between the look and this line: no send can slip in between.
+                let mut state = self.chan.state.borrow_mut();
+                match &state.receiver_waker {
+                    Some(stored) if stored.will_wake(cx.waker()) => {}
+                    _ => state.receiver_waker = Some(cx.waker().clone()),
                 }
+                Poll::Pending
             }
-        };
-        self.free_slot();
-        Poll::Ready(Some(value))
+        }
     }
 
     /// Stop the channel from accepting values; the ones already queued can still be received.
