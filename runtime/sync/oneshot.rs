@@ -166,18 +166,19 @@ impl<T> Future for Receiver<T> {
     // `#[track_caller]`: `Location::caller()` is the `.await` on this receiver.
     #[track_caller]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut shared = self.shared.borrow_mut();
-        if let Some(value) = shared.value.take() {
-            return Poll::Ready(Ok(value));
+        let this = self.get_mut();
+        match this.try_recv() {
+            Ok(value) => return Poll::Ready(Ok(value)),
+            Err(TryRecvError::Closed) => return Poll::Ready(Err(RecvError)),
+            Err(TryRecvError::Empty) => {}
         }
-        if !shared.sender_alive {
-            return Poll::Ready(Err(RecvError));
+        {
+            let mut shared = this.shared.borrow_mut();
+            match &shared.receiver_waker {
+                Some(stored) if stored.will_wake(cx.waker()) => {}
+                _ => shared.receiver_waker = Some(cx.waker().clone()),
+            }
         }
-        match &shared.receiver_waker {
-            Some(stored) if stored.will_wake(cx.waker()) => {}
-            _ => shared.receiver_waker = Some(cx.waker().clone()),
-        }
-        drop(shared);
         note_await_current(Location::caller());
         Poll::Pending
     }
