@@ -345,6 +345,17 @@ fn an_empty_race_is_refused_with_a_message() {
     rt.block_on(race(Vec::<std::future::Ready<()>>::new()));
 }
 
+#[test]
+#[should_panic(expected = "Race was polled after it completed")]
+fn a_race_polled_again_after_it_finished_is_refused_with_a_message() {
+    let rt = virtual_runtime();
+    rt.block_on(async {
+        let mut finished = race([std::future::ready(1), std::future::ready(2)]);
+        assert_eq!((&mut finished).await, (0, 1));
+        (&mut finished).await; // a second await of a finished race
+    });
+}
+
 // ───────────── as_completed ─────────────
 
 #[test]

@@ -127,15 +127,14 @@ where
 {
     Race {
         children: Children::new(futures),
-        done: false,
     }
 }
 
 /// The future returned by [`race`] (futures' `SelectAll`, without the leftovers).
 #[must_use = "futures do nothing unless awaited"]
 pub struct Race<F: Future> {
+    /// Once a winner is found the others are cancelled, so "none remaining" means "done".
     children: Children<F>,
-    done: bool,
 }
 
 impl<F: Future> Future for Race<F> {
@@ -149,7 +148,7 @@ impl<F: Future> Future for Race<F> {
              and would wait forever. Pass at least one future."
         );
         assert!(
-            !this.done,
+            this.children.remaining() > 0,
             "a glassloop Race was polled after it completed; await it once"
         );
         let mut winner = None;
@@ -159,7 +158,6 @@ impl<F: Future> Future for Race<F> {
         });
         match winner {
             Some(winner) => {
-                this.done = true;
                 this.children.cancel_all();
                 Poll::Ready(winner)
             }
@@ -174,7 +172,7 @@ impl<F: Future> std::fmt::Debug for Race<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Race")
             .field("children", &self.children.len())
-            .field("done", &self.done)
+            .field("done", &(self.children.remaining() == 0))
             .finish()
     }
 }
