@@ -5,6 +5,7 @@
 //! the polls of spawned tasks, so "woken once, polled once" is measured, not assumed.
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::Poll;
@@ -15,6 +16,17 @@ use glassloop::time::{sleep, timeout};
 
 mod common;
 use common::{count_polls, now_ms, virtual_runtime, WakeCounter};
+
+/// Set-up step of the hand-polled experiments: pin `future`, poll it once with `counter`'s
+/// waker, and check that it had to wait. It is now in line.
+fn in_line<F: Future>(counter: &WakeCounter, future: F) -> Pin<Box<F>> {
+    let mut future = Box::pin(future);
+    assert!(
+        counter.poll(future.as_mut()).is_pending(),
+        "the future did not have to wait"
+    );
+    future
+}
 
 // ───────────────────────────── Semaphore ─────────────────────────────
 
@@ -113,10 +125,8 @@ fn a_permit_handed_to_a_waiter_that_is_then_dropped_passes_to_the_next() {
     let sem = Semaphore::new(1);
     let held = sem.try_acquire().unwrap();
     let (first, second) = (WakeCounter::new(), WakeCounter::new());
-    let mut first_acquire = Box::pin(sem.acquire());
-    let mut second_acquire = Box::pin(sem.acquire());
-    assert!(first.poll(first_acquire.as_mut()).is_pending());
-    assert!(second.poll(second_acquire.as_mut()).is_pending());
+    let first_acquire = in_line(&first, sem.acquire());
+    let mut second_acquire = in_line(&second, sem.acquire());
 
     drop(held); // handed to the first waiter, which is woken
     assert_eq!((first.wakes(), second.wakes()), (1, 0));
@@ -171,10 +181,8 @@ fn a_cancelled_head_waiter_unblocks_the_smaller_waiters_behind_it() {
     let sem = Semaphore::new(1);
     let held = sem.try_acquire().unwrap();
     let (big, small) = (WakeCounter::new(), WakeCounter::new());
-    let mut wants_two = Box::pin(sem.acquire_many(2));
-    let mut wants_one = Box::pin(sem.acquire());
-    assert!(big.poll(wants_two.as_mut()).is_pending());
-    assert!(small.poll(wants_one.as_mut()).is_pending());
+    let wants_two = in_line(&big, sem.acquire_many(2));
+    let mut wants_one = in_line(&small, sem.acquire());
     drop(held);
     assert_eq!(
         small.wakes(),
@@ -399,8 +407,7 @@ fn a_set_event_lets_wait_pass_at_once_until_it_is_cleared() {
     event.set();
     assert!(counter.poll(Box::pin(event.wait()).as_mut()).is_ready());
     event.clear();
-    let mut wait = Box::pin(event.wait());
-    assert!(counter.poll(wait.as_mut()).is_pending());
+    let wait = in_line(&counter, event.wait());
     drop(wait); // a dropped wait leaves the queue: set wakes nobody
     event.set();
     assert_eq!(counter.wakes(), 0);
@@ -412,10 +419,8 @@ fn a_set_event_lets_wait_pass_at_once_until_it_is_cleared() {
 fn notify_one_wakes_only_the_oldest_waiter() {
     let notify = Notify::new();
     let (a, b) = (WakeCounter::new(), WakeCounter::new());
-    let mut first = Box::pin(notify.notified());
-    let mut second = Box::pin(notify.notified());
-    assert!(a.poll(first.as_mut()).is_pending());
-    assert!(b.poll(second.as_mut()).is_pending());
+    let mut first = in_line(&a, notify.notified());
+    let mut second = in_line(&b, notify.notified());
     notify.notify_one();
     assert_eq!((a.wakes(), b.wakes()), (1, 0));
     assert!(a.poll(first.as_mut()).is_ready());
@@ -443,10 +448,8 @@ fn notify_one_with_nobody_waiting_stores_a_single_permit() {
 fn a_notification_handed_to_a_waiter_that_is_then_dropped_passes_to_the_next() {
     let notify = Notify::new();
     let (a, b) = (WakeCounter::new(), WakeCounter::new());
-    let mut first = Box::pin(notify.notified());
-    let mut second = Box::pin(notify.notified());
-    assert!(a.poll(first.as_mut()).is_pending());
-    assert!(b.poll(second.as_mut()).is_pending());
+    let first = in_line(&a, notify.notified());
+    let mut second = in_line(&b, notify.notified());
     notify.notify_one();
     drop(first);
     assert_eq!((a.wakes(), b.wakes()), (1, 1));
@@ -457,15 +460,13 @@ fn a_notification_handed_to_a_waiter_that_is_then_dropped_passes_to_the_next() {
 fn notify_waiters_wakes_everyone_waiting_and_stores_nothing() {
     let notify = Notify::new();
     let (a, b, late) = (WakeCounter::new(), WakeCounter::new(), WakeCounter::new());
-    let mut first = Box::pin(notify.notified());
-    let mut second = Box::pin(notify.notified());
-    assert!(a.poll(first.as_mut()).is_pending());
-    assert!(b.poll(second.as_mut()).is_pending());
+    let mut first = in_line(&a, notify.notified());
+    let mut second = in_line(&b, notify.notified());
     notify.notify_waiters();
     assert_eq!((a.wakes(), b.wakes()), (1, 1));
     assert!(a.poll(first.as_mut()).is_ready());
     assert!(b.poll(second.as_mut()).is_ready());
-    assert!(late.poll(Box::pin(notify.notified()).as_mut()).is_pending());
+    let _latecomer = in_line(&late, notify.notified()); // nothing was stored for it
 }
 
 // ───────────────────────────── a model test ─────────────────────────────
