@@ -19,6 +19,7 @@
 //! `Semaphore::new(5)` and `let _permit = sem.acquire().await?`.
 
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -71,19 +72,13 @@ async fn request(
 
 /// Group the measurements into waves: requests that started in the same whole second.
 fn print_waves(log: &[Measured]) {
-    let mut waves: Vec<Vec<&Measured>> = Vec::new();
+    // Keyed by the start rounded to the nearest second; the map keeps the waves in time order.
+    let mut waves: BTreeMap<u128, Vec<&Measured>> = BTreeMap::new();
     for measured in log {
         let second = (measured.started.as_millis() + 500) / 1000;
-        match waves
-            .iter_mut()
-            .find(|wave| (wave[0].started.as_millis() + 500) / 1000 == second)
-        {
-            Some(wave) => wave.push(measured),
-            None => waves.push(vec![measured]),
-        }
+        waves.entry(second).or_default().push(measured);
     }
-    waves.sort_by_key(|wave| wave[0].started);
-    for (index, wave) in waves.iter_mut().enumerate() {
+    for (index, wave) in waves.values_mut().enumerate() {
         wave.sort_by_key(|measured| measured.request);
         let requests: Vec<String> = wave.iter().map(|m| m.request.to_string()).collect();
         let began = wave.iter().map(|m| m.started).min().unwrap_or_default();
