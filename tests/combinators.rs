@@ -35,6 +35,18 @@ impl Drop for DropGuard {
     }
 }
 
+/// A child that sleeps `s` seconds and returns `value`, holding a guard on `dropped` the whole
+/// time: `dropped` counts the children that ended, finished or cancelled. The guard is made
+/// now, not at the first poll, so a child dropped before it ever ran is counted too.
+fn guarded_sleep<T>(s: u64, dropped: &Rc<Cell<u32>>, value: T) -> impl Future<Output = T> {
+    let guard = DropGuard(dropped.clone());
+    async move {
+        let _guard = guard;
+        sleep(secs(s)).await;
+        value
+    }
+}
+
 /// Sleep `s` seconds, log the name when done, return it.
 async fn job(name: &'static str, s: u64, log: Rc<RefCell<Vec<&'static str>>>) -> &'static str {
     sleep(secs(s)).await;
@@ -236,16 +248,8 @@ fn try_gather_returns_the_first_error_at_once_and_drops_the_other_children() {
         let start = Instant::now();
         let dropped = Rc::new(Cell::new(0));
         let child = |s: u64, fail: bool| {
-            let guard = DropGuard(dropped.clone());
-            async move {
-                let _guard = guard;
-                sleep(secs(s)).await;
-                if fail {
-                    Err(s)
-                } else {
-                    Ok(s)
-                }
-            }
+            let outcome = if fail { Err(s) } else { Ok(s) };
+            guarded_sleep(s, &dropped, outcome)
         };
         let result = try_gather([child(3, false), child(1, true), child(5, false)]).await;
         assert_eq!(result, Err(1));
@@ -283,12 +287,7 @@ fn select_returns_the_first_to_finish_and_drops_the_loser_before_returning() {
     rt.block_on(async {
         let start = Instant::now();
         let dropped = Rc::new(Cell::new(0));
-        let guard = DropGuard(dropped.clone());
-        let slow = async move {
-            let _guard = guard;
-            sleep(secs(5)).await;
-            "slow"
-        };
+        let slow = guarded_sleep(5, &dropped, "slow");
         let fast = async {
             sleep(secs(2)).await;
             2
@@ -318,14 +317,7 @@ fn race_returns_the_winners_index_and_on_a_tie_the_lowest_index_wins() {
     rt.block_on(async {
         let start = Instant::now();
         let dropped = Rc::new(Cell::new(0));
-        let runner = |s: u64| {
-            let guard = DropGuard(dropped.clone());
-            async move {
-                let _guard = guard;
-                sleep(secs(s)).await;
-                s
-            }
-        };
+        let runner = |s: u64| guarded_sleep(s, &dropped, s);
         // Children 1 and 3 both finish at 2 s; child 1 comes first in argument order.
         let winner = race([runner(4), runner(2), runner(3), runner(2)]).await;
         assert_eq!(winner, (1, 2));
@@ -502,12 +494,7 @@ fn a_failing_child_cancels_its_siblings_at_once_and_its_error_reaches_the_owner(
         let dropped = Rc::new(Cell::new(0));
         let mut group = TaskGroup::<u64, &'static str>::new();
         for s in [10, 20] {
-            let guard = DropGuard(dropped.clone());
-            group.spawn(async move {
-                let _guard = guard;
-                sleep(secs(s)).await;
-                Ok(s)
-            });
+            group.spawn(guarded_sleep(s, &dropped, Ok(s)));
         }
         let failing = group.spawn(async {
             sleep(secs(2)).await;
@@ -534,13 +521,8 @@ fn a_panicking_child_cancels_its_siblings_and_the_owner_receives_the_panic_as_an
     rt.block_on(async {
         let start = Instant::now();
         let dropped = Rc::new(Cell::new(0));
-        let guard = DropGuard(dropped.clone());
         let mut group = TaskGroup::<(), ()>::new();
-        group.spawn(async move {
-            let _guard = guard;
-            sleep(secs(60)).await;
-            Ok(())
-        });
+        group.spawn(guarded_sleep(60, &dropped, Ok(())));
         group.spawn(async {
             sleep(secs(1)).await;
             panic!("child panicked");
@@ -560,12 +542,7 @@ fn dropping_a_task_group_cancels_the_children_still_running() {
         let dropped = Rc::new(Cell::new(0));
         let mut group = TaskGroup::<(), ()>::new();
         for _ in 0..3 {
-            let guard = DropGuard(dropped.clone());
-            group.spawn(async move {
-                let _guard = guard;
-                sleep(secs(60)).await;
-                Ok(())
-            });
+            group.spawn(guarded_sleep(60, &dropped, Ok(())));
         }
         sleep(secs(1)).await; // the children have started
         assert_eq!(rt.live_tasks(), 3);
@@ -603,12 +580,7 @@ fn cancelling_the_owner_while_it_waits_in_join_all_cancels_the_groups_children()
         let owner = glassloop::spawn(async move {
             let mut group = TaskGroup::<(), ()>::new();
             for _ in 0..2 {
-                let guard = DropGuard(counter.clone());
-                group.spawn(async move {
-                    let _guard = guard;
-                    sleep(secs(60)).await;
-                    Ok(())
-                });
+                group.spawn(guarded_sleep(60, &counter, Ok(())));
             }
             group.join_all().await
         });
@@ -629,14 +601,7 @@ fn dropping_as_completed_cancels_the_futures_not_yet_handed_out() {
     let rt = virtual_runtime();
     rt.block_on(async {
         let dropped = Rc::new(Cell::new(0));
-        let child = |s: u64| {
-            let guard = DropGuard(dropped.clone());
-            async move {
-                let _guard = guard;
-                sleep(secs(s)).await;
-                s
-            }
-        };
+        let child = |s: u64| guarded_sleep(s, &dropped, s);
         let mut done = as_completed([child(3), child(1), child(2)]);
         assert_eq!(done.next().await, Some((1, 1)));
         assert_eq!(dropped.get(), 1, "only the finished one so far");
