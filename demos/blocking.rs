@@ -67,7 +67,9 @@ async fn heartbeat(start: Instant) {
     );
 }
 
-/// Spawn the heartbeat, then `resize`, then the three fetches, and wait for all of them.
+/// Spawn the three fetches, then wait for `resize` and for them; returns when all are done.
+/// (The caller spawns the heartbeat and the resize itself, so that a report's "spawned at"
+/// points at the resize it is about.)
 async fn gather(resize: JoinHandle<()>, start: Instant) -> Duration {
     let fetches: Vec<_> = [1, 4, 1]
         .into_iter()

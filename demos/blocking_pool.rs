@@ -70,8 +70,17 @@ fn blocking_call(scale: Scale) -> u64 {
 #[derive(Default)]
 struct TickerLog {
     ticks: Cell<u32>,
-    /// The latest a tick ran after its scheduled instant, since the last `reset_worst`.
+    /// The latest a tick ran after its scheduled instant, since the last `start_phase`.
     worst_late: Cell<Duration>,
+}
+
+impl TickerLog {
+    /// Start watching a phase: forget the worst lateness so far, and return the tick count
+    /// that the phase's ticks are counted from.
+    fn start_phase(&self) -> u32 {
+        self.worst_late.set(Duration::ZERO);
+        self.ticks.get()
+    }
 }
 
 async fn ticker(period: Duration, log: Rc<TickerLog>) {
@@ -108,8 +117,7 @@ pub fn main(runtime: &Runtime) {
         let ticking = glassloop::spawn(ticker(scale.period, log.clone()));
 
         // Phase 1: on the pool. The main task awaits; the loop is free to run the ticker.
-        let before = log.ticks.get();
-        log.worst_late.set(Duration::ZERO);
+        let before = log.start_phase();
         let start = Instant::now();
         let job = glassloop::spawn_blocking(move || blocking_call(scale));
         let on_pool = job.await.expect("the blocking call does not panic");
@@ -124,8 +132,7 @@ pub fn main(runtime: &Runtime) {
         );
 
         // Phase 2: inline. Nothing else can run on the loop until the call returns.
-        let before = log.ticks.get();
-        log.worst_late.set(Duration::ZERO);
+        let before = log.start_phase();
         let start = Instant::now();
         let inline = blocking_call(scale);
         let took = start.elapsed();

@@ -28,6 +28,11 @@ use crate::secs;
 /// How many clients come, one after another.
 const CLIENTS: u64 = 3;
 
+/// Print `line` after the time since `start`, as every line of this demo is printed.
+fn say(start: Instant, line: impl std::fmt::Display) {
+    println!("[{}] {line}", secs(start.elapsed()));
+}
+
 /// The server: wait for the listener to be readable, accept until WouldBlock, repeat.
 async fn server(listener: TcpListener, start: Instant) {
     let mut accepted = 0;
@@ -36,24 +41,18 @@ async fn server(listener: TcpListener, start: Instant) {
             .readable()
             .await
             .expect("the listener has an error");
-        println!(
-            "[{}] listener  readable: a connection waits",
-            secs(start.elapsed())
-        );
+        say(start, "listener  readable: a connection waits");
         loop {
             match listener.try_accept() {
                 Ok((stream, _)) => {
                     accepted += 1;
-                    println!(
-                        "[{}] listener  accepted connection {accepted}",
-                        secs(start.elapsed())
-                    );
+                    say(start, format!("listener  accepted connection {accepted}"));
                     glassloop::spawn(echo_connection(stream, accepted, start));
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                    println!(
-                        "[{}] listener  accept: WouldBlock, wait for the next edge",
-                        secs(start.elapsed())
+                    say(
+                        start,
+                        "listener  accept: WouldBlock, wait for the next edge",
                     );
                     break;
                 }
@@ -68,21 +67,21 @@ async fn echo_connection(stream: TcpStream, n: u32, start: Instant) {
     let mut buf = [0u8; 64];
     loop {
         if let Err(e) = stream.readable().await {
-            println!("conn {n}: {e}");
+            say(start, format!("conn {n}    {e}"));
             return;
         }
-        println!("[{}] conn {n}    readable", secs(start.elapsed()));
+        say(start, format!("conn {n}    readable"));
         loop {
             match stream.try_read(&mut buf) {
                 Ok(0) => {
-                    println!(
-                        "[{}] conn {n}    read 0 bytes: end of stream, close",
-                        secs(start.elapsed())
+                    say(
+                        start,
+                        format!("conn {n}    read 0 bytes: end of stream, close"),
                     );
                     return;
                 }
                 Ok(len) => {
-                    println!("[{}] conn {n}    read {len} bytes", secs(start.elapsed()));
+                    say(start, format!("conn {n}    read {len} bytes"));
                     stream
                         .writable()
                         .await
@@ -90,20 +89,20 @@ async fn echo_connection(stream: TcpStream, n: u32, start: Instant) {
                     let written = stream
                         .try_write(&buf[..len])
                         .expect("64 bytes fit in the send buffer");
-                    println!(
-                        "[{}] conn {n}    writable, wrote {written} bytes back",
-                        secs(start.elapsed())
+                    say(
+                        start,
+                        format!("conn {n}    writable, wrote {written} bytes back"),
                     );
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                    println!(
-                        "[{}] conn {n}    read: WouldBlock, wait for the next edge",
-                        secs(start.elapsed())
+                    say(
+                        start,
+                        format!("conn {n}    read: WouldBlock, wait for the next edge"),
                     );
                     break;
                 }
                 Err(e) => {
-                    println!("[{}] conn {n}    {e}", secs(start.elapsed()));
+                    say(start, format!("conn {n}    {e}"));
                     return;
                 }
             }
@@ -118,24 +117,21 @@ async fn client(id: u64, addr: std::net::SocketAddr, start: Instant) {
     let stream = TcpStream::connect(addr)
         .await
         .expect("the echo server listens");
-    println!("[{}] client {id}  connected", secs(start.elapsed()));
+    say(start, format!("client {id}  connected"));
     for (pause, word) in [(10, "hello"), (100, "bye")] {
         sleep(Duration::from_millis(pause)).await;
         let message = format!("{word} from client {id}");
         stream.write_all(message.as_bytes()).await.expect("write");
-        println!("[{}] client {id}  sent {message:?}", secs(start.elapsed()));
+        say(start, format!("client {id}  sent {message:?}"));
         let mut echo = vec![0u8; message.len()];
         stream
             .read_exact(&mut echo)
             .await
             .expect("the server echoes");
-        println!(
-            "[{}] client {id}  got {:?} back",
-            secs(start.elapsed()),
-            String::from_utf8_lossy(&echo)
-        );
+        let echo = String::from_utf8_lossy(&echo);
+        say(start, format!("client {id}  got {echo:?} back"));
     }
-    println!("[{}] client {id}  closes", secs(start.elapsed()));
+    say(start, format!("client {id}  closes"));
 }
 
 /// Run the demo.
@@ -155,6 +151,6 @@ pub fn main(runtime: &Runtime) {
         }
         // Give the last connection's task a moment to see the end of its stream.
         sleep(Duration::from_millis(10)).await;
-        println!("[{}] all {CLIENTS} clients served", secs(start.elapsed()));
+        say(start, format!("all {CLIENTS} clients served"));
     });
 }

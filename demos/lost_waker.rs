@@ -25,14 +25,14 @@ use glassloop::Runtime;
 
 use crate::secs;
 
-/// A bell someone rings once. `keeps_waker` chooses between the bug and the fix.
+/// A bell someone rings once, and the waker of whoever waits for it (if it was kept).
 #[derive(Default)]
 struct Bell {
     rung: bool,
     waiter: Option<Waker>,
 }
 
-/// Waits for the bell.
+/// Waits for the bell. `keeps_waker` chooses between the bug and the fix.
 struct WaitForBell {
     bell: Rc<RefCell<Bell>>,
     keeps_waker: bool,

@@ -14,7 +14,8 @@
 //!   the task: AwaitJob::poll                                        │ result into the cell
 //!     cell empty? leave a waker in the cell, Pending ◄── wake() ────┤ (waker.rs: ready queue
 //!     cell full?  Ready(value), or re-raise the panic               │  + doorbell if parked)
-//!   you: handle.await ◄── the task's JoinHandle                     └ holds -= 1
+//!   you: handle.await ◄── the task's JoinHandle                     └ drop the HoldGuard:
+//!                                                                     holds -= 1, doorbell
 //! ```
 //!
 //! ## Why a task in the middle
@@ -44,9 +45,12 @@
 //! really beat. So each job holds the runtime's `holds` count up from the moment it is
 //! submitted until its result has been handed back and its task woken (a `HoldGuard`, the
 //! guard behind [`OutsideWork`](crate::OutsideWork), outside.rs), and while `holds` is
-//! non-zero the loop does not jump: it parks until woken, as the real clock would (executor.rs `park_decision` and `fire_timers`). The rule, tested in
-//! tests/blocking.rs: *the virtual clock never moves while a blocking job is in flight*. A
-//! consequence to know: a job that never ends freezes virtual time for good.
+//! non-zero the loop does not jump: it parks until woken, as the real clock would (executor.rs
+//! `park_decision` and `fire_timers`). Releasing the guard always rings the loop's doorbell,
+//! so a job whose result nobody wanted (its task was aborted) still lets the parked loop go
+//! on. The rule, tested in tests/blocking.rs: *the virtual clock never moves while a blocking
+//! job is in flight*. A consequence to know: a job that never ends freezes virtual time for
+//! good.
 //!
 //! ## The other direction: async code from sync code
 //!

@@ -46,6 +46,7 @@ use std::panic::Location;
 use std::path::{Path, PathBuf};
 
 use crate::blocking::spawn_blocking_as;
+use crate::task::JoinHandle;
 
 /// How many lines [`Lines`] reads in one trip to the blocking pool.
 pub const LINES_PER_TRIP: usize = 256;
@@ -61,12 +62,18 @@ where
     let job = spawn_blocking_as(caller, Location::caller(), move || {
         op(&path).map_err(|err| name_the_path(err, what, &path))
     });
+    finish(job, "the file operation").await?
+}
+
+/// Await a job on the pool: its value; its panic passed on, because a `std::fs` call that
+/// panicked is a bug worth seeing; or, if the job was cancelled, an error that says `doing`
+/// was cancelled.
+async fn finish<T>(job: JoinHandle<T>, doing: &str) -> io::Result<T> {
     match job.await {
-        Ok(result) => result,
-        // A std::fs call that panicked is a bug worth seeing: pass the panic on.
+        Ok(value) => Ok(value),
         Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
         Err(err) => Err(io::Error::other(format!(
-            "the file operation was cancelled before it finished: {err}"
+            "{doing} was cancelled before it finished: {err}"
         ))),
     }
 }
@@ -226,15 +233,27 @@ impl Lines {
     /// not UTF-8); or, if an earlier `next_line` future was dropped while its read was in
     /// flight, an error saying that the reader's position was lost with it.
     pub async fn next_line(&mut self) -> io::Result<Option<String>> {
-        if let Some(line) = self.ready.pop_front() {
-            return Ok(Some(line));
+        // Hand out what the trips brought, in order: the lines, then the error met after
+        // them, then the end. A trip always brings one of the three, so this loops at most
+        // once.
+        loop {
+            if let Some(line) = self.ready.pop_front() {
+                return Ok(Some(line));
+            }
+            if let Some(err) = self.pending_error.take() {
+                return Err(err);
+            }
+            if self.at_end {
+                return Ok(None);
+            }
+            self.trip().await?;
         }
-        if let Some(err) = self.pending_error.take() {
-            return Err(err);
-        }
-        if self.at_end {
-            return Ok(None);
-        }
+    }
+
+    /// One trip to the pool: up to [`LINES_PER_TRIP`] lines into `ready`, and what stopped
+    /// the reading (an error, or the end of the file).
+    /// A good breakpoint: `break glassloop::fs::Lines::trip`.
+    async fn trip(&mut self) -> io::Result<()> {
         let Some(reader) = self.reader.take() else {
             return Err(io::Error::other(format!(
                 "cannot read more lines of {}: an earlier next_line was cancelled while its \
@@ -245,30 +264,16 @@ impl Lines {
         };
         let path = self.path.clone();
         let first_line = self.lines_read + 1;
-        let trip = spawn_blocking_as("glassloop::fs::Lines::next_line", Location::caller(), {
+        let job = spawn_blocking_as("glassloop::fs::Lines::next_line", Location::caller(), {
             move || read_batch(reader, &path, first_line)
         });
-        let batch = match trip.await {
-            Ok(batch) => batch,
-            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-            Err(err) => {
-                return Err(io::Error::other(format!(
-                    "reading lines was cancelled: {err}"
-                )))
-            }
-        };
+        let batch = finish(job, "reading lines").await?;
         self.reader = Some(batch.reader);
         self.lines_read += batch.lines.len() as u64;
         self.ready.extend(batch.lines);
         self.pending_error = batch.error;
         self.at_end = batch.at_end;
-        match self.ready.pop_front() {
-            Some(line) => Ok(Some(line)),
-            None => match self.pending_error.take() {
-                Some(err) => Err(err),
-                None => Ok(None),
-            },
-        }
+        Ok(())
     }
 }
 

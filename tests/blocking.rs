@@ -5,6 +5,9 @@
 //! so every count below is exact; real-time figures are only ever lower bounds or generous
 //! upper bounds.
 
+mod common;
+use common::virtual_runtime;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -17,10 +20,6 @@ use glassloop::{spawn_blocking, Runtime};
 
 /// How long a test waits for something that should happen at once before calling it a failure.
 const PATIENCE: Duration = Duration::from_secs(10);
-
-fn virtual_runtime() -> Runtime {
-    Runtime::builder().virtual_clock().build().unwrap()
-}
 
 /// n! modulo a prime: some arithmetic whose answer the test thread can check.
 fn factorial_mod(n: u64) -> u64 {

@@ -1,12 +1,15 @@
 //! Files through the blocking pool: what is written reads back the same, lines come back in
 //! order without their line endings, and every error names the path it is about.
 
+mod common;
+use common::virtual_runtime;
+
 use std::future::Future;
 use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use glassloop::{fs, Runtime};
+use glassloop::fs;
 
 /// A fresh directory under the system's temp dir, removed when dropped (even if the test fails).
 struct TempDir(PathBuf);
@@ -33,10 +36,6 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-fn virtual_runtime() -> Runtime {
-    Runtime::builder().virtual_clock().build().unwrap()
 }
 
 #[test]

@@ -1,24 +1,21 @@
 //! Sockets: every method of TcpListener, TcpStream and UdpSocket, the errors a peer can cause,
 //! edge-triggered readiness, and many connections at once. Each test is named after its rule.
 
+mod common;
+use common::{virtual_runtime, WakeCounter};
+
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
 use std::io::ErrorKind;
 use std::net::{Shutdown, SocketAddr};
 use std::pin::pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::Poll;
 use std::time::Duration;
 
 use glassloop::net::{TcpListener, TcpStream, UdpSocket};
 use glassloop::time::{sleep, timeout, Instant};
 use glassloop::Runtime;
-
-fn virtual_rt() -> Runtime {
-    Runtime::builder().virtual_clock().build().unwrap()
-}
 
 fn localhost() -> SocketAddr {
     "127.0.0.1:0".parse().unwrap()
@@ -34,20 +31,11 @@ async fn pair() -> (TcpStream, TcpStream) {
     (client, server)
 }
 
-/// A waker that counts its wakes, to watch who gets woken.
-struct CountingWaker(AtomicUsize);
-
-impl Wake for CountingWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
 // ───────────────────────────── methods and addresses ─────────────────────────────
 
 #[test]
 fn both_ends_of_a_connection_agree_on_their_addresses() {
-    virtual_rt().block_on(async {
+    virtual_runtime().block_on(async {
         let listener = TcpListener::bind(localhost()).unwrap();
         let addr = listener.local_addr().unwrap();
         assert_ne!(
@@ -66,7 +54,7 @@ fn both_ends_of_a_connection_agree_on_their_addresses() {
 
 #[test]
 fn bytes_arrive_in_order_through_write_write_all_read_and_read_exact() {
-    virtual_rt().block_on(async {
+    virtual_runtime().block_on(async {
         let (client, server) = pair().await;
         client.set_nodelay(true).unwrap();
         assert_eq!(client.write(b"abc").await.unwrap(), 3);
@@ -83,7 +71,7 @@ fn bytes_arrive_in_order_through_write_write_all_read_and_read_exact() {
 
 #[test]
 fn shutting_down_the_writing_half_makes_the_peer_read_end_of_stream() {
-    virtual_rt().block_on(async {
+    virtual_runtime().block_on(async {
         let (client, server) = pair().await;
         client.write_all(b"last words").await.unwrap();
         client.shutdown(Shutdown::Write).unwrap();
@@ -104,7 +92,7 @@ fn shutting_down_the_writing_half_makes_the_peer_read_end_of_stream() {
 
 #[test]
 fn read_exact_cut_short_by_end_of_stream_says_how_much_arrived() {
-    virtual_rt().block_on(async {
+    virtual_runtime().block_on(async {
         let (client, server) = pair().await;
         client.write_all(b"abc").await.unwrap();
         drop(client);
@@ -117,7 +105,7 @@ fn read_exact_cut_short_by_end_of_stream_says_how_much_arrived() {
 
 #[test]
 fn readable_waits_for_an_edge_and_try_read_until_would_block_uses_it_up() {
-    virtual_rt().block_on(async {
+    virtual_runtime().block_on(async {
         let (client, server) = pair().await;
         let mut buf = [0u8; 4];
         assert_eq!(
@@ -151,7 +139,7 @@ fn readable_waits_for_an_edge_and_try_read_until_would_block_uses_it_up() {
 #[test]
 fn a_reader_gets_a_message_larger_than_its_buffer() {
     const SIZE: usize = 1 << 20;
-    virtual_rt().block_on(async {
+    virtual_runtime().block_on(async {
         let (client, server) = pair().await;
         let writer = glassloop::spawn(async move {
             let message: Vec<u8> = (0..SIZE).map(|i| (i % 251) as u8).collect();
@@ -181,7 +169,7 @@ fn a_reader_gets_a_message_larger_than_its_buffer() {
 
 #[test]
 fn a_wake_for_data_already_read_is_harmless() {
-    let rt = virtual_rt();
+    let rt = virtual_runtime();
     let (client, server) = rt.block_on(pair());
     let server = Rc::new(server);
     let got = Rc::new(RefCell::new(Vec::<Vec<u8>>::new()));
@@ -236,7 +224,7 @@ fn one_task_reads_while_another_writes_the_same_stream() {
     // Both sides write 2 MiB before reading anything back. If reading and writing shared one
     // readiness flag or one waker, the writers would fill both send buffers and wait forever.
     const SIZE: usize = 2 << 20;
-    virtual_rt().block_on(async {
+    virtual_runtime().block_on(async {
         let (a, b) = pair().await;
         let (a, b) = (Rc::new(a), Rc::new(b));
         let mut handles = Vec::new();
@@ -267,32 +255,26 @@ fn one_task_reads_while_another_writes_the_same_stream() {
 
 #[test]
 fn a_dropped_socket_never_wakes_its_waiter() {
-    virtual_rt().block_on(async {
+    virtual_runtime().block_on(async {
         let (client, server) = pair().await;
         let (kept_client, kept_server) = pair().await;
-        let dropped_waker = Arc::new(CountingWaker(AtomicUsize::new(0)));
-        let kept_waker = Arc::new(CountingWaker(AtomicUsize::new(0)));
+        let dropped_waker = WakeCounter::new();
+        let kept_waker = WakeCounter::new();
         for (stream, counter) in [(&server, &dropped_waker), (&kept_server, &kept_waker)] {
-            let waker = Waker::from(counter.clone());
-            let mut cx = Context::from_waker(&waker);
             let mut buf = [0u8; 8];
             let read = pin!(stream.read(&mut buf));
-            assert!(read.poll(&mut cx).is_pending(), "nothing was sent yet");
+            assert!(counter.poll(read).is_pending(), "nothing was sent yet");
         }
         drop(server);
         client.write_all(b"late").await.unwrap();
         kept_client.write_all(b"late").await.unwrap();
         sleep(Duration::from_millis(10)).await; // a few ticks, with reactor polls
         assert_eq!(
-            kept_waker.0.load(Ordering::SeqCst),
+            kept_waker.wakes(),
             1,
             "the control socket's waiter is woken"
         );
-        assert_eq!(
-            dropped_waker.0.load(Ordering::SeqCst),
-            0,
-            "a dropped socket woke its waiter"
-        );
+        assert_eq!(dropped_waker.wakes(), 0, "a dropped socket woke its waiter");
     });
 }
 
@@ -300,7 +282,7 @@ fn a_dropped_socket_never_wakes_its_waiter() {
 
 #[test]
 fn connecting_to_a_closed_port_is_refused_and_the_error_names_the_address() {
-    virtual_rt().block_on(async {
+    virtual_runtime().block_on(async {
         let addr = TcpListener::bind(localhost())
             .unwrap()
             .local_addr()
@@ -362,7 +344,7 @@ fn a_connect_the_listener_cannot_take_yet_waits_for_writability_without_blocking
 
 #[test]
 fn binding_an_address_in_use_fails_and_the_error_names_the_address() {
-    virtual_rt().block_on(async {
+    virtual_runtime().block_on(async {
         let taken = TcpListener::bind(localhost()).unwrap();
         let addr = taken.local_addr().unwrap();
         let err = TcpListener::bind(addr).unwrap_err();
@@ -391,7 +373,7 @@ async fn reset_by_peer() -> (TcpStream, SocketAddr) {
 
 #[test]
 fn a_reset_during_a_read_is_an_error_that_names_the_peer() {
-    virtual_rt().block_on(async {
+    virtual_runtime().block_on(async {
         let (client, server_addr) = reset_by_peer().await;
         let mut buf = [0u8; 16];
         let err = client.read(&mut buf).await.unwrap_err();
@@ -406,7 +388,7 @@ fn a_reset_during_a_read_is_an_error_that_names_the_peer() {
 
 #[test]
 fn a_reset_during_a_write_is_an_error_that_names_the_peer() {
-    virtual_rt().block_on(async {
+    virtual_runtime().block_on(async {
         let (client, server_addr) = reset_by_peer().await;
         let chunk = vec![0u8; 64 * 1024];
         let mut err = None;
@@ -444,7 +426,7 @@ fn using_a_socket_outside_a_runtime_panics_with_advice() {
 
 #[test]
 fn udp_datagrams_arrive_whole_with_their_sender() {
-    virtual_rt().block_on(async {
+    virtual_runtime().block_on(async {
         let a = UdpSocket::bind(localhost()).unwrap();
         let b = UdpSocket::bind(localhost()).unwrap();
         let b_addr = b.local_addr().unwrap();
@@ -460,7 +442,7 @@ fn udp_datagrams_arrive_whole_with_their_sender() {
 
 #[test]
 fn a_connected_udp_socket_sends_and_hears_only_its_peer() {
-    virtual_rt().block_on(async {
+    virtual_runtime().block_on(async {
         let a = UdpSocket::bind(localhost()).unwrap();
         let b = UdpSocket::bind(localhost()).unwrap();
         let stranger = UdpSocket::bind(localhost()).unwrap();
@@ -495,7 +477,7 @@ fn a_connected_udp_socket_sends_and_hears_only_its_peer() {
 #[test]
 fn loopback_bytes_are_never_skipped_by_a_virtual_time_jump() {
     const ROUNDS: u32 = 20;
-    virtual_rt().block_on(async {
+    virtual_runtime().block_on(async {
         let (client, server) = pair().await;
         let start = Instant::now();
         let _replier = glassloop::spawn(async move {
@@ -603,7 +585,7 @@ fn a_thousand_concurrent_connections_echo_without_loss() {
 
 #[test]
 fn a_socket_wait_lets_other_tasks_run() {
-    virtual_rt().block_on(async {
+    virtual_runtime().block_on(async {
         let (client, server) = pair().await;
         let ran = Rc::new(Cell::new(0));
         let counter = ran.clone();

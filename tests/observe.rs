@@ -7,6 +7,7 @@ use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::mpsc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -33,6 +34,22 @@ fn debug_runtime(reports: &Reports, threshold: Duration) -> Runtime {
 
 fn count(haystack: &str, needle: &str) -> usize {
     haystack.matches(needle).count()
+}
+
+/// Pending once, after sending its waker on `waker_tx`; ready with `value` when polled again.
+/// The thread that receives the waker holds the only way to wake the task, so the loop has
+/// to wait for that thread.
+fn pending_until_woken_via<T>(waker_tx: mpsc::Sender<Waker>, value: T) -> impl Future<Output = T> {
+    let mut value = Some(value);
+    let mut sent = false;
+    poll_fn(move |cx| {
+        if sent {
+            return Poll::Ready(value.take().expect("polled again after it was ready"));
+        }
+        sent = true;
+        waker_tx.send(cx.waker().clone()).unwrap();
+        Poll::Pending
+    })
 }
 
 // ─────────────── slow polls (invariant 13) ───────────────
@@ -426,22 +443,14 @@ fn under_the_virtual_clock_announced_outside_work_is_not_a_stall() {
     let rt = Runtime::builder().virtual_clock().build().unwrap();
     let got = rt.block_on(async {
         let work = glassloop::OutsideWork::new();
-        let (tx, rx) = std::sync::mpsc::channel::<Waker>();
+        let (tx, rx) = mpsc::channel::<Waker>();
         let thread = std::thread::spawn(move || {
             rx.recv().unwrap().wake();
             drop(work);
         });
-        let mut sent = false;
-        poll_fn(|cx| {
-            if sent {
-                return Poll::Ready(7);
-            }
-            sent = true;
-            tx.send(cx.waker().clone()).unwrap();
-            Poll::Pending
-        })
-        .await
-        .max(thread.join().map(|()| 0).unwrap())
+        let got = pending_until_woken_via(tx, 7).await;
+        thread.join().unwrap();
+        got
     });
     assert_eq!(got, 7);
 }
@@ -485,7 +494,7 @@ fn under_the_real_clock_a_wait_only_hidden_wakers_can_end_is_reported_as_a_possi
         .unwrap();
     let watcher = reports.clone();
     let got = rt.block_on(async move {
-        let (tx, rx) = std::sync::mpsc::channel::<Waker>();
+        let (tx, rx) = mpsc::channel::<Waker>();
         // Another thread holds the waker and wakes the loop only once the report is out.
         std::thread::spawn(move || {
             let waker = rx.recv().unwrap();
@@ -499,16 +508,7 @@ fn under_the_real_clock_a_wait_only_hidden_wakers_can_end_is_reported_as_a_possi
             }
             waker.wake();
         });
-        let mut sent = false;
-        poll_fn(|cx| {
-            if sent {
-                return Poll::Ready("woken");
-            }
-            sent = true;
-            tx.send(cx.waker().clone()).unwrap();
-            Poll::Pending
-        })
-        .await
+        pending_until_woken_via(tx, "woken").await
     });
     assert_eq!(got, "woken");
     let text = reports.contents();
@@ -594,18 +594,9 @@ fn the_event_log_records_spawns_polls_timers_and_what_woke_each_task() {
 fn a_wake_from_another_thread_is_recorded_as_such() {
     let rt = Runtime::builder().trace().build().unwrap();
     rt.block_on(async {
-        let (tx, rx) = std::sync::mpsc::channel::<Waker>();
+        let (tx, rx) = mpsc::channel::<Waker>();
         let thread = std::thread::spawn(move || rx.recv().unwrap().wake());
-        let mut sent = false;
-        poll_fn(|cx| {
-            if sent {
-                return Poll::Ready(());
-            }
-            sent = true;
-            tx.send(cx.waker().clone()).unwrap();
-            Poll::Pending
-        })
-        .await;
+        pending_until_woken_via(tx, ()).await;
         thread.join().unwrap();
     });
     let wakes: Vec<EventKind> = rt
@@ -775,22 +766,13 @@ fn narration_says_how_long_the_loop_parked_and_what_woke_it() {
         .unwrap();
     rt.block_on(async {
         sleep(ms(30)).await; // the park ends when the timeout runs out
-        let (tx, rx) = std::sync::mpsc::channel::<Waker>();
+        let (tx, rx) = mpsc::channel::<Waker>();
         let thread = std::thread::spawn(move || {
             let waker = rx.recv().unwrap();
             std::thread::sleep(ms(30)); // so that the loop is surely parked
             waker.wake();
         });
-        let mut sent = false;
-        poll_fn(|cx| {
-            if sent {
-                return Poll::Ready(());
-            }
-            sent = true;
-            tx.send(cx.waker().clone()).unwrap();
-            Poll::Pending
-        })
-        .await;
+        pending_until_woken_via(tx, ()).await;
         thread.join().unwrap();
     });
     let text = reports.contents();

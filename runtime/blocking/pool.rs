@@ -109,17 +109,10 @@ pub struct BlockingPoolStats {
     pub threads_exited: usize,
 }
 
-/// The books, kept under one mutex (see "The counts" above).
-#[derive(Debug, Default)]
-struct State {
-    /// Invariant: `busy <= threads <= max_threads`.
-    threads: usize,
-    busy: usize,
-    queued: usize,
-    peak_threads: usize,
-    threads_started: usize,
-    threads_exited: usize,
-}
+/// The books, kept under one mutex (see "The counts" above). They are exactly the figures
+/// `Runtime::blocking_pool_stats` reports, so a snapshot is a copy taken under the lock.
+/// Invariant: `busy <= threads <= max_threads`.
+type State = BlockingPoolStats;
 
 /// What the pool's threads share with it.
 struct Shared {
@@ -207,15 +200,7 @@ impl Pool {
 
     /// The counts as they are now.
     pub(crate) fn stats(&self) -> BlockingPoolStats {
-        let books = self.shared.books();
-        BlockingPoolStats {
-            threads: books.threads,
-            busy: books.busy,
-            queued: books.queued,
-            peak_threads: books.peak_threads,
-            threads_started: books.threads_started,
-            threads_exited: books.threads_exited,
-        }
+        *self.shared.books()
     }
 }
 

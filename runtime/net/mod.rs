@@ -23,9 +23,8 @@
 //! keeps calling `read` until `WouldBlock` before it waits again; waiting earlier could wait
 //! forever with data in the buffer. And a wake may come for bytes that someone took between
 //! the event and the reader's turn; then its next try gets `WouldBlock` and it simply waits
-//! again. `evented.rs` applies both rules in
-//! one place, and `tests/net.rs` checks them (`a_reader_gets_a_message_larger_than_its_buffer`,
-//! `a_wake_for_data_already_read_is_harmless`).
+//! again. `evented.rs` applies both rules in one place, and `tests/net.rs` checks them
+//! (`a_reader_gets_a_message_larger_than_its_buffer`, `a_wake_for_data_already_read_is_harmless`).
 //!
 //! ## Sockets and the virtual clock
 //!
