@@ -252,6 +252,28 @@ enum Park {
     Stalled,
 }
 
+impl Park {
+    /// The timeout for `mio::Poll::poll`: zero (only look), at most a duration, or `None`
+    /// (until woken). A stall is never parked on; it only looks.
+    fn timeout(self) -> Option<Duration> {
+        match self {
+            Park::DontSleep | Park::Stalled => Some(Duration::ZERO),
+            Park::AtMost(duration) => Some(duration),
+            Park::UntilWoken => None,
+        }
+    }
+
+    /// The park for a timeout, the inverse of [`Park::timeout`]: the observer may shorten a
+    /// park by giving back a different timeout.
+    fn from_timeout(timeout: Option<Duration>) -> Park {
+        match timeout {
+            Some(Duration::ZERO) => Park::DontSleep,
+            Some(duration) => Park::AtMost(duration),
+            None => Park::UntilWoken,
+        }
+    }
+}
+
 impl Runtime {
     /// Put a runtime together from a builder's settings: the reactor and its doorbell, the
     /// ready queue, the clock, the wheel, the blocking pool, the observer.
@@ -621,11 +643,7 @@ impl Runtime {
     /// sees `parked` and rings the doorbell, which makes `poll` return at once.
     fn park(&self, park: Park) -> usize {
         let core = &*self.core;
-        let timeout = match park {
-            Park::DontSleep | Park::Stalled => Some(Duration::ZERO),
-            Park::AtMost(duration) => Some(duration),
-            Park::UntilWoken => None,
-        };
+        let timeout = park.timeout();
         if timeout == Some(Duration::ZERO) {
             return core.reactor.poll_events(timeout, None);
         }
@@ -649,18 +667,9 @@ impl Runtime {
         let only_hidden_wakers = park == Park::UntilWoken
             && core.holds.load(Ordering::SeqCst) == 0
             && !core.reactor.has_waiters();
-        let timeout = match park {
-            Park::DontSleep | Park::Stalled => Some(Duration::ZERO),
-            Park::AtMost(duration) => Some(duration),
-            Park::UntilWoken => None,
-        };
-        let timeout = obs.before_park(core, timeout, only_hidden_wakers);
+        let timeout = obs.before_park(core, park.timeout(), only_hidden_wakers);
         let probed = only_hidden_wakers && timeout.is_some();
-        let events = self.park(match timeout {
-            Some(Duration::ZERO) => Park::DontSleep,
-            Some(duration) => Park::AtMost(duration),
-            None => Park::UntilWoken,
-        });
+        let events = self.park(Park::from_timeout(timeout));
         obs.after_park(core, events, probed, core.ready_rx.is_empty(), || {
             self.dump()
         });
