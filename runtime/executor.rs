@@ -687,24 +687,24 @@ impl Runtime {
             && core.holds.load(Ordering::SeqCst) == 0;
         // region: fire_timers
         let mut fired = Vec::new();
+        let mut timers = core.timers.borrow_mut();
         loop {
             if jump {
-                if let Some(at_ms) = core.timers.borrow().next_expiration() {
+                if let Some(at_ms) = timers.next_expiration() {
                     core.clock.advance_to(Duration::from_millis(at_ms));
                 }
             }
-            core.timers
-                .borrow_mut()
-                .advance(core.clock.now_ms(), &mut fired);
+            timers.advance(core.clock.now_ms(), &mut fired);
             // The wheel's next event may be a cascade (entries moving down a level), which
             // fires nothing. A jumping virtual clock goes on to the deadline itself, so
             // virtual time only ever stops at an instant some timer asked for.
-            if !jump || !fired.is_empty() || core.timers.borrow().is_empty() {
+            if !jump || !fired.is_empty() || timers.is_empty() {
                 break;
             }
         }
         // Wake after the borrow ends: waking may drop the last waker, and tasks are not polled
         // here, but keeping borrows short is the rule in this file.
+        drop(timers);
         let count = fired.len();
         for waker in fired {
             waker.wake();
