@@ -15,16 +15,20 @@
 //! ```
 //!
 //! `block_on` repeats `tick` until the main future is done, then drops every task that is
-//! still pending, as `asyncio.run` does.
+//! still pending, as `asyncio.run` does. `step` runs one `tick` with no main future, and never
+//! waits in step 3: where `block_on` would park until woken, a step only looks and returns.
+//! Under the virtual clock, step 4 does not jump while work announced as running outside the
+//! loop (a blocking job, an `OutsideWork`) is in flight; the loop parks until that work rings.
 //!
 //! ## Where the state lives
 //!
 //! The runtime's state is a [`Core`] behind an `Rc`. While a runtime runs, a thread-local
 //! (`CURRENT`, in context.rs) points at it, so `spawn`, `sleep` and `Instant::now` can find "the current
 //! loop" without being handed it, the same trick as asyncio's `get_running_loop()` and tokio's
-//! runtime context. Every part of `Core` sits in a `Cell`/`RefCell` that is borrowed only for
-//! a few lines and never across a poll: a task being polled may spawn, abort, sleep, or drop a
-//! socket, and all of those touch `Core` again.
+//! runtime context. Every part of `Core` that changes sits in a `Cell`/`RefCell` that is
+//! borrowed only for a few lines and never across a poll (or in an atomic, where other threads
+//! touch it): a task being polled may spawn, abort, sleep, or drop a socket, and all of those
+//! touch `Core` again.
 //!
 //! ## Shortcuts, honestly
 //!
@@ -36,7 +40,8 @@
 //!   128 operations in one poll to yield; here a task that never awaits holds the loop, which is
 //!   exactly what the course wants you to see.
 //!
-//! Read next: `time/wheel.rs`, where sleeping tasks wait.
+//! Read next: `context.rs` (how `spawn` finds this loop) and `builder.rs` (its options), then
+//! `time/wheel.rs`, where sleeping tasks wait.
 
 use std::cell::{Cell, RefCell};
 use std::fmt::Write as _;
@@ -421,11 +426,14 @@ impl Runtime {
     ///    (invariant 7). If the main future completes, the tick ends at once.
     /// 2. **Decide how long to sleep.** Zero if anything is ready. Otherwise, with the real
     ///    clock, until the timer wheel's next expiration, or with no timers until woken. With
-    ///    the virtual clock, zero whenever a timer exists (time will jump in step 4); until
-    ///    woken if only I/O or a blocking job can make progress. If nothing at all holds a
-    ///    waker, the loop is stalled and says so instead of sleeping forever; with the virtual
-    ///    clock it is stalled as soon as no timer, socket or outside work is left, because
-    ///    wakers held inside the loop (a channel nobody sends on) cannot make time pass.
+    ///    the virtual clock, zero whenever a timer exists (time will jump in step 4), except
+    ///    while outside work (a blocking job, an `OutsideWork`) is in flight: virtual time
+    ///    holds still for it, so the loop parks until woken, as it does when only I/O can make
+    ///    progress. `step` never waits: a park until woken becomes a look. If nothing at all
+    ///    holds a waker, the loop is stalled and says so instead of sleeping forever; with the
+    ///    virtual clock it is stalled as soon as no timer, socket or outside work is left,
+    ///    because wakers held inside the loop (a channel nobody sends on) cannot make time
+    ///    pass.
     /// 3. **Park** in `mio::Poll::poll` for that long. Readiness events wake the tasks waiting on
     ///    those sockets; a wake from another thread rings the doorbell and ends the sleep
     ///    (invariant 10).
@@ -436,7 +444,9 @@ impl Runtime {
     ///
     /// In debug mode, tracing, narration or step mode, hooks into `observe/` watch these steps
     /// (time each poll, note wakes, print the phases, pause before the tick) without changing
-    /// what they do; switched off, each hook is one untaken branch.
+    /// what they decide. One hook may change a park: in debug mode, a park until woken that
+    /// only hidden wakers could end is cut to one slow-poll threshold, to report a possible
+    /// stall (`park_observed`, observe/ticks.rs). Switched off, each hook is one untaken branch.
     fn tick(&self, main: &mut dyn PollMain) -> Tick {
         let core = &*self.core;
         if let Some(obs) = core.observer.as_ref().filter(|obs| obs.options.step) {
