@@ -29,7 +29,7 @@
 //! asyncio: `loop.run_in_executor` counts its own jobs the same way; tokio: its blocking pool
 //! keeps the runtime alive while `spawn_blocking` jobs run.
 //!
-//! Read next: `observe/mod.rs`.
+//! Read next: `blocking.rs`, the pool that takes one hold per job.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
