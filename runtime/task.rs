@@ -136,9 +136,9 @@ impl Task {
     }
 }
 
-/// "'fetch' #3" for a named task, "#3" for an unnamed one. Built only when a report or an
-/// error needs it, never at spawn.
-fn label(name: Option<&str>, id: TaskId) -> String {
+/// "'fetch' #3" for a named task, "#3" for an unnamed one: how errors and reports name a
+/// task. Built only when one needs it, never at spawn.
+pub(crate) fn label(name: Option<&str>, id: TaskId) -> String {
     match name {
         Some(name) => format!("'{name}' {id}"),
         None => format!("{id}"),

@@ -180,10 +180,9 @@ impl Observer {
         name: Option<&str>,
         spawned_at: &'static Location<'static>,
     ) {
-        let label = match name {
-            _ if id == TaskId::MAIN => "main future #0".to_string(),
-            Some(name) => format!("'{name}' {id}"),
-            None => format!("{id}"),
+        let label = match id {
+            TaskId::MAIN => "main future #0".to_string(),
+            _ => crate::task::label(name, id),
         };
         if self.watchdog.is_some() {
             self.shared
