@@ -255,13 +255,11 @@ pub(crate) fn note_await_current(at: &'static Location<'static>) {
 /// Note that the task being polled panicked (its `TaskFuture` caught the panic). A cold path,
 /// so finding the runtime through the thread-local is fine.
 pub(crate) fn note_panic() {
-    if crate::context::in_runtime() {
-        crate::context::with_current("a panicking task", |core| {
-            if let Some(obs) = &core.observer {
-                obs.panicked.set(true);
-            }
-        });
-    }
+    crate::context::if_current(|core| {
+        if let Some(obs) = &core.observer {
+            obs.panicked.set(true);
+        }
+    });
 }
 
 /// Note a timer just put in the wheel: who set it, where, and when it is due.
