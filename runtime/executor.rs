@@ -143,7 +143,7 @@ impl Core {
         let waker = TaskWaker::new(id, self.unparker.clone());
         entry.insert(Task {
             id,
-            name,
+            name: name.clone(),
             spawned_at,
             future: Some(make(id)),
             waker,
@@ -151,7 +151,6 @@ impl Core {
         });
         drop(tasks);
         if let Some(obs) = &self.observer {
-            let name = self.tasks.borrow()[id.slot].name.clone();
             obs.task_spawned(self, id, name.as_deref(), spawned_at);
         }
         // A new task starts out scheduled (its flag is already true): queue its first poll.
