@@ -239,7 +239,9 @@ pub struct Tick {
     pub timers_fired: usize,
     /// The clock after the tick.
     pub now: Instant,
-    /// True if nothing can ever happen again: no task is ready and nothing holds a waker.
+    /// True if nothing can ever happen again: no task is ready and nothing holds a waker, or,
+    /// under the virtual clock, no timer, socket waiter or outside work is left (wakers held
+    /// inside the loop cannot make time pass). Steps 3 and 4 did not run.
     pub stalled: bool,
 }
 
