@@ -141,3 +141,41 @@ impl From<Elapsed> for std::io::Error {
         std::io::Error::new(std::io::ErrorKind::TimedOut, elapsed)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::future::{pending, poll_fn};
+    use std::rc::Rc;
+
+    use super::*;
+
+    /// Sets its flag when dropped.
+    struct DropFlag(Rc<Cell<bool>>);
+
+    impl Drop for DropFlag {
+        fn drop(&mut self) {
+            self.0.set(true);
+        }
+    }
+
+    #[test]
+    fn a_timed_out_future_is_dropped_when_the_deadline_wins_not_when_the_timeout_goes() {
+        let rt = crate::Runtime::builder().virtual_clock().build().unwrap();
+        let dropped = Rc::new(Cell::new(false));
+        let flag = DropFlag(dropped.clone());
+        rt.block_on(async move {
+            let mut guarded = timeout(Duration::from_secs(1), async move {
+                let _flag = flag;
+                pending::<()>().await;
+            });
+            let result = poll_fn(|cx| Pin::new(&mut guarded).poll(cx)).await;
+            assert!(result.is_err());
+            assert!(
+                dropped.get(),
+                "still alive while the Timeout that gave up on it lives"
+            );
+            drop(guarded);
+        });
+    }
+}
