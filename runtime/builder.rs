@@ -7,7 +7,7 @@
 //! loop. asyncio: `asyncio.Runner` / `new_event_loop()` and `loop.set_debug`; tokio:
 //! `tokio::runtime::Builder`.
 //!
-//! Read next: `executor.rs`.
+//! Read next: `time/wheel.rs`, where sleeping tasks wait.
 
 use std::io;
 

@@ -16,7 +16,7 @@
 //! `asyncio.get_running_loop()` and its "cannot be called from a running event loop" error;
 //! tokio with its runtime context and "there is no reactor running".
 //!
-//! Read next: `executor.rs`, the loop that sets it.
+//! Read next: `builder.rs`, the options a runtime is built with.
 
 use std::cell::RefCell;
 use std::rc::Rc;

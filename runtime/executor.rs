@@ -15,16 +15,20 @@
 //! ```
 //!
 //! `block_on` repeats `tick` until the main future is done, then drops every task that is
-//! still pending, as `asyncio.run` does.
+//! still pending, as `asyncio.run` does. `step` runs one `tick` with no main future, and never
+//! waits in step 3: where `block_on` would park until woken, a step only looks and returns.
+//! Under the virtual clock, step 4 does not jump while work announced as running outside the
+//! loop (a blocking job, an `OutsideWork`) is in flight; the loop parks until that work rings.
 //!
 //! ## Where the state lives
 //!
 //! The runtime's state is a [`Core`] behind an `Rc`. While a runtime runs, a thread-local
 //! (`CURRENT`, in context.rs) points at it, so `spawn`, `sleep` and `Instant::now` can find "the current
 //! loop" without being handed it, the same trick as asyncio's `get_running_loop()` and tokio's
-//! runtime context. Every part of `Core` sits in a `Cell`/`RefCell` that is borrowed only for
-//! a few lines and never across a poll: a task being polled may spawn, abort, sleep, or drop a
-//! socket, and all of those touch `Core` again.
+//! runtime context. Every part of `Core` that changes sits in a `Cell`/`RefCell` that is
+//! borrowed only for a few lines and never across a poll (or in an atomic, where other threads
+//! touch it): a task being polled may spawn, abort, sleep, or drop a socket, and all of those
+//! touch `Core` again.
 //!
 //! ## Shortcuts, honestly
 //!
@@ -36,7 +40,8 @@
 //!   128 operations in one poll to yield; here a task that never awaits holds the loop, which is
 //!   exactly what the course wants you to see.
 //!
-//! Read next: `time/wheel.rs`, where sleeping tasks wait.
+//! Read next: `context.rs` (how `spawn` finds this loop) and `builder.rs` (its options), then
+//! `time/wheel.rs`, where sleeping tasks wait.
 
 use std::cell::{Cell, RefCell};
 use std::fmt::Write as _;
@@ -138,7 +143,7 @@ impl Core {
         let waker = TaskWaker::new(id, self.unparker.clone());
         entry.insert(Task {
             id,
-            name,
+            name: name.clone(),
             spawned_at,
             future: Some(make(id)),
             waker,
@@ -146,7 +151,6 @@ impl Core {
         });
         drop(tasks);
         if let Some(obs) = &self.observer {
-            let name = self.tasks.borrow()[id.slot].name.clone();
             obs.task_spawned(self, id, name.as_deref(), spawned_at);
         }
         // A new task starts out scheduled (its flag is already true): queue its first poll.
@@ -235,7 +239,9 @@ pub struct Tick {
     pub timers_fired: usize,
     /// The clock after the tick.
     pub now: Instant,
-    /// True if nothing can ever happen again: no task is ready and nothing holds a waker.
+    /// True if nothing can ever happen again: no task is ready and nothing holds a waker, or,
+    /// under the virtual clock, no timer, socket waiter or outside work is left (wakers held
+    /// inside the loop cannot make time pass). Steps 3 and 4 did not run.
     pub stalled: bool,
 }
 
@@ -250,6 +256,28 @@ enum Park {
     UntilWoken,
     /// Nothing can ever wake anything: report instead of hanging.
     Stalled,
+}
+
+impl Park {
+    /// The timeout for `mio::Poll::poll`: zero (only look), at most a duration, or `None`
+    /// (until woken). A stall is never parked on; it only looks.
+    fn timeout(self) -> Option<Duration> {
+        match self {
+            Park::DontSleep | Park::Stalled => Some(Duration::ZERO),
+            Park::AtMost(duration) => Some(duration),
+            Park::UntilWoken => None,
+        }
+    }
+
+    /// The park for a timeout, the inverse of [`Park::timeout`]: the observer may shorten a
+    /// park by giving back a different timeout.
+    fn from_timeout(timeout: Option<Duration>) -> Park {
+        match timeout {
+            Some(Duration::ZERO) => Park::DontSleep,
+            Some(duration) => Park::AtMost(duration),
+            None => Park::UntilWoken,
+        }
+    }
 }
 
 impl Runtime {
@@ -399,11 +427,14 @@ impl Runtime {
     ///    (invariant 7). If the main future completes, the tick ends at once.
     /// 2. **Decide how long to sleep.** Zero if anything is ready. Otherwise, with the real
     ///    clock, until the timer wheel's next expiration, or with no timers until woken. With
-    ///    the virtual clock, zero whenever a timer exists (time will jump in step 4); until
-    ///    woken if only I/O or a blocking job can make progress. If nothing at all holds a
-    ///    waker, the loop is stalled and says so instead of sleeping forever; with the virtual
-    ///    clock it is stalled as soon as no timer, socket or outside work is left, because
-    ///    wakers held inside the loop (a channel nobody sends on) cannot make time pass.
+    ///    the virtual clock, zero whenever a timer exists (time will jump in step 4), except
+    ///    while outside work (a blocking job, an `OutsideWork`) is in flight: virtual time
+    ///    holds still for it, so the loop parks until woken, as it does when only I/O can make
+    ///    progress. `step` never waits: a park until woken becomes a look. If nothing at all
+    ///    holds a waker, the loop is stalled and says so instead of sleeping forever; with the
+    ///    virtual clock it is stalled as soon as no timer, socket or outside work is left,
+    ///    because wakers held inside the loop (a channel nobody sends on) cannot make time
+    ///    pass.
     /// 3. **Park** in `mio::Poll::poll` for that long. Readiness events wake the tasks waiting on
     ///    those sockets; a wake from another thread rings the doorbell and ends the sleep
     ///    (invariant 10).
@@ -414,7 +445,9 @@ impl Runtime {
     ///
     /// In debug mode, tracing, narration or step mode, hooks into `observe/` watch these steps
     /// (time each poll, note wakes, print the phases, pause before the tick) without changing
-    /// what they do; switched off, each hook is one untaken branch.
+    /// what they decide. One hook may change a park: in debug mode, a park until woken that
+    /// only hidden wakers could end is cut to one slow-poll threshold, to report a possible
+    /// stall (`park_observed`, observe/ticks.rs). Switched off, each hook is one untaken branch.
     fn tick(&self, main: &mut dyn PollMain) -> Tick {
         let core = &*self.core;
         if let Some(obs) = core.observer.as_ref().filter(|obs| obs.options.step) {
@@ -621,11 +654,7 @@ impl Runtime {
     /// sees `parked` and rings the doorbell, which makes `poll` return at once.
     fn park(&self, park: Park) -> usize {
         let core = &*self.core;
-        let timeout = match park {
-            Park::DontSleep | Park::Stalled => Some(Duration::ZERO),
-            Park::AtMost(duration) => Some(duration),
-            Park::UntilWoken => None,
-        };
+        let timeout = park.timeout();
         if timeout == Some(Duration::ZERO) {
             return core.reactor.poll_events(timeout, None);
         }
@@ -649,18 +678,9 @@ impl Runtime {
         let only_hidden_wakers = park == Park::UntilWoken
             && core.holds.load(Ordering::SeqCst) == 0
             && !core.reactor.has_waiters();
-        let timeout = match park {
-            Park::DontSleep | Park::Stalled => Some(Duration::ZERO),
-            Park::AtMost(duration) => Some(duration),
-            Park::UntilWoken => None,
-        };
-        let timeout = obs.before_park(core, timeout, only_hidden_wakers);
+        let timeout = obs.before_park(core, park.timeout(), only_hidden_wakers);
         let probed = only_hidden_wakers && timeout.is_some();
-        let events = self.park(match timeout {
-            Some(Duration::ZERO) => Park::DontSleep,
-            Some(duration) => Park::AtMost(duration),
-            None => Park::UntilWoken,
-        });
+        let events = self.park(Park::from_timeout(timeout));
         obs.after_park(core, events, probed, core.ready_rx.is_empty(), || {
             self.dump()
         });
@@ -678,24 +698,24 @@ impl Runtime {
             && core.holds.load(Ordering::SeqCst) == 0;
         // region: fire_timers
         let mut fired = Vec::new();
+        let mut timers = core.timers.borrow_mut();
         loop {
             if jump {
-                if let Some(at_ms) = core.timers.borrow().next_expiration() {
+                if let Some(at_ms) = timers.next_expiration() {
                     core.clock.advance_to(Duration::from_millis(at_ms));
                 }
             }
-            core.timers
-                .borrow_mut()
-                .advance(core.clock.now_ms(), &mut fired);
+            timers.advance(core.clock.now_ms(), &mut fired);
             // The wheel's next event may be a cascade (entries moving down a level), which
             // fires nothing. A jumping virtual clock goes on to the deadline itself, so
             // virtual time only ever stops at an instant some timer asked for.
-            if !jump || !fired.is_empty() || core.timers.borrow().is_empty() {
+            if !jump || !fired.is_empty() || timers.is_empty() {
                 break;
             }
         }
         // Wake after the borrow ends: waking may drop the last waker, and tasks are not polled
         // here, but keeping borrows short is the rule in this file.
+        drop(timers);
         let count = fired.len();
         for waker in fired {
             waker.wake();

@@ -27,8 +27,9 @@
 //! 2. **Decide** how long to sleep: zero if tasks are ready, else until the next timer, else
 //!    until woken.
 //! 3. **Park** in the reactor (`mio::Poll::poll`); readiness events wake socket waiters.
-//! 4. **Fire** expired timers. Under the virtual clock, when nothing is ready and no blocking
-//!    job is in flight, time first jumps to the next deadline.
+//! 4. **Fire** expired timers. Under the virtual clock, when nothing is ready and no outside
+//!    work (a blocking job, an [`OutsideWork`]) is in flight, time first jumps to the next
+//!    deadline; while such work runs, the loop instead parks in step 3 until it rings.
 //!
 //! ## Reading order
 //!
@@ -45,7 +46,7 @@
 //! | 5 | `time/clock.rs`, `sleep.rs`, `timeout.rs`, `interval.rs` | real and virtual time | 2 (end) |
 //! | 6 | `reactor.rs` | mio, tokens, readiness to wakers | 3 |
 //! | 7 | `net/` | `TcpListener`, `TcpStream`, `UdpSocket` over the reactor | 3 |
-//! | 8 | `blocking.rs`, `blocking/pool.rs`, `fs.rs` | `spawn_blocking`: a thread pool for calls that would block the loop; `block_on`; files on the pool, and why epoll cannot wait for them | |
+//! | 8 | `outside.rs`, `blocking.rs`, `blocking/pool.rs`, `fs.rs` | `OutsideWork`: how work off the loop holds the virtual clock; `spawn_blocking`: a thread pool for calls that would block the loop; `block_on`; files on the pool, and why epoll cannot wait for them | |
 //! | 9 | `combinators/` | gather, try_gather, select, race, wait, as_completed, TaskGroup | |
 //! | 10 | `sync/` | Semaphore, Mutex, Event, Notify, oneshot and mpsc channels, on the same wakers | |
 //! | 11 | `observe/` | debug mode (slow polls, watchdog), dump, stalls, lost wakers, trace and timeline | 4, 5, 6 |

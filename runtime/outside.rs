@@ -29,7 +29,7 @@
 //! asyncio: `loop.run_in_executor` counts its own jobs the same way; tokio: its blocking pool
 //! keeps the runtime alive while `spawn_blocking` jobs run.
 //!
-//! Read next: `observe/mod.rs`.
+//! Read next: `blocking.rs`, the pool that takes one hold per job.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -92,16 +92,9 @@ impl OutsideWork {
     }
 }
 
-impl std::fmt::Debug for HoldGuard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HoldGuard")
-            .field("holds", &self.holds.load(Ordering::SeqCst))
-            .finish()
-    }
-}
-
 /// One unit of "work in flight outside the loop" on the runtime's `holds` count, released on
-/// drop. While any is held, the virtual clock does not jump (executor.rs `park_decision`).
+/// drop. While any is held, the virtual clock does not jump (executor.rs: `fire_timers` holds
+/// the clock still and `park_decision` parks until woken).
 /// [`OutsideWork`] is the public face; the blocking pool takes one per job.
 pub(crate) struct HoldGuard {
     holds: Arc<AtomicUsize>,
@@ -117,6 +110,14 @@ impl HoldGuard {
             holds: core.holds.clone(),
             unparker: core.unparker.clone(),
         }
+    }
+}
+
+impl std::fmt::Debug for HoldGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HoldGuard")
+            .field("holds", &self.holds.load(Ordering::SeqCst))
+            .finish()
     }
 }
 

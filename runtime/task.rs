@@ -44,9 +44,11 @@
 //!
 //! ## Shortcuts, honestly
 //!
-//! Each task is two allocations (the boxed future and the waker's `Arc`) plus the shared cell.
-//! tokio puts the future, its state word and the join output in one allocation and builds the
-//! waker vtable by hand with `unsafe`. glassloop pays a little memory to stay safe and simple.
+//! Each task is four allocations: your future, boxed so it can be pinned without `unsafe`; the
+//! `TaskFuture` around it, boxed again so the slab holds one type for every task; the waker's
+//! `Arc`; and the shared cell. tokio puts the future, its state word and the join output in one
+//! allocation and builds the waker vtable by hand with `unsafe`. glassloop pays a little memory
+//! to stay safe and simple.
 //!
 //! Read next: `waker.rs`, what happens when a task is woken.
 
@@ -130,10 +132,16 @@ pub(crate) struct Task {
 impl Task {
     /// "'fetch' #3" or "#3": how reports name a task.
     pub(crate) fn label(&self) -> String {
-        match &self.name {
-            Some(name) => format!("'{}' {}", name, self.id),
-            None => format!("{}", self.id),
-        }
+        label(self.name.as_deref(), self.id)
+    }
+}
+
+/// "'fetch' #3" for a named task, "#3" for an unnamed one: how errors and reports name a
+/// task. Built only when one needs it, never at spawn.
+pub(crate) fn label(name: Option<&str>, id: TaskId) -> String {
+    match name {
+        Some(name) => format!("'{name}' {id}"),
+        None => format!("{id}"),
     }
 }
 
@@ -159,11 +167,17 @@ struct JoinCell<T> {
 struct TaskFuture<T> {
     future: Option<Pin<Box<dyn Future<Output = T>>>>,
     cell: Rc<RefCell<JoinCell<T>>>,
-    label: String,
+    id: TaskId,
+    name: Option<Rc<str>>,
     spawned_at: &'static Location<'static>,
 }
 
 impl<T> TaskFuture<T> {
+    /// How errors and reports name this task (see [`Task::label`]).
+    fn label(&self) -> String {
+        label(self.name.as_deref(), self.id)
+    }
+
     fn finish(&self, result: Result<T, JoinError>) {
         let awaiter = {
             let mut cell = self.cell.borrow_mut();
@@ -178,7 +192,9 @@ impl<T> TaskFuture<T> {
                         eprintln!(
                             "glassloop: task {} spawned at {} panicked and nobody holds its \
                              JoinHandle, so the panic is reported here: {}",
-                            self.label, self.spawned_at, err
+                            self.label(),
+                            self.spawned_at,
+                            err
                         );
                     }
                 }
@@ -198,7 +214,7 @@ impl<T> Future for TaskFuture<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let Some(future) = self.future.as_mut() else {
-            unreachable!("task {} polled after it ended", self.label)
+            unreachable!("task {} polled after it ended", self.label())
         };
         // A panic must not unwind through the loop (it would stop every other task), so the
         // poll runs under catch_unwind and a panic becomes the task's result.
@@ -209,13 +225,13 @@ impl<T> Future for TaskFuture<T> {
             Ok(Poll::Ready(value)) => Ok(value),
             Err(payload) => {
                 crate::observe::note_panic();
-                Err(JoinError::panic(self.label.clone(), payload))
+                Err(JoinError::panic(self.label(), payload))
             }
         };
         // Drop the finished future now: its captured values are released as soon as it ends.
         // Their destructors are your code too, so a panic there is the task's panic as well.
         let result = match (result, drop_catching_panics(self.future.take())) {
-            (Ok(_), Err(payload)) => Err(JoinError::panic(self.label.clone(), payload)),
+            (Ok(_), Err(payload)) => Err(JoinError::panic(self.label(), payload)),
             (result, _) => result,
         };
         self.finish(result);
@@ -231,8 +247,8 @@ impl<T> Drop for TaskFuture<T> {
         // time the awaiter hears "cancelled".
         if let Some(future) = self.future.take() {
             let result = match drop_catching_panics(Some(future)) {
-                Ok(()) => JoinError::cancelled(self.label.clone()),
-                Err(payload) => JoinError::panic(self.label.clone(), payload),
+                Ok(()) => JoinError::cancelled(self.label()),
+                Err(payload) => JoinError::panic(self.label(), payload),
             };
             self.finish(Err(result));
         }
@@ -525,14 +541,11 @@ where
         detached: false,
     }));
     let id = core.insert_task(name.clone(), spawned_at, |id| {
-        let label = match &name {
-            Some(name) => format!("'{name}' {id}"),
-            None => format!("{id}"),
-        };
         Box::pin(TaskFuture::<F::Output> {
             future: Some(Box::pin(future)),
             cell: cell.clone(),
-            label,
+            id,
+            name,
             spawned_at,
         })
     });

@@ -123,11 +123,11 @@ impl TaskWaker {
         if self.scheduled.swap(true, Ordering::AcqRel) {
             return; // already queued: many wakes, one poll (invariant 2)
         }
-        // The receiver lives as long as the runtime. If the runtime is gone the send fails and
-        // there is nobody to run the task anyway.
         if let Some(log) = &self.unparker.wake_log {
             log.woke(self.id);
         }
+        // The receiver lives as long as the runtime. If the runtime is gone the send fails and
+        // there is nobody to run the task anyway.
         if self.unparker.ready_tx.send(self.id).is_ok() {
             self.unparker.unpark_if_parked();
         }

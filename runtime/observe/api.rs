@@ -2,7 +2,8 @@
 //!
 //! Kept apart from `executor.rs` so the loop's file stays about the loop.
 //!
-//! Read next: `sink.rs`.
+//! The last file of the tour. `docs/README.md` lists the chapters that walk these files with
+//! pictures and experiments.
 
 use std::io;
 use std::path::Path;

@@ -8,7 +8,7 @@
 //! Shortcut: the JSON is written by hand (no serde, to keep the dependency list at four);
 //! only task names need escaping, which [`escape`] does.
 //!
-//! Read next: `dump.rs`.
+//! Read next: `step.rs`.
 
 use std::fmt::Write as _;
 

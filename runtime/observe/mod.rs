@@ -1,15 +1,20 @@
 //! # Seeing inside the loop
 //!
 //! asyncio and tokio hide their schedulers; glassloop shows its own. This folder holds
-//! everything that watches the loop without changing what it does:
+//! everything that watches the loop, and two switches that steer it on request: step mode
+//! (step.rs) stops before every tick, and seeded scheduling (schedule.rs) polls each pass in
+//! another order. Watching never changes what the loop decides, with one exception: in debug
+//! mode a park until woken that only hidden wakers could end is cut to one threshold, so a
+//! possible stall can be reported (ticks.rs).
 //!
 //! ```text
 //!   executor.rs tick ──hooks──► Observer ──► detector.rs  slow polls, busy passes, lost wakers
 //!     (one `if let Some(obs)`     │      ──► watchdog.rs  a thread that sees a loop blocked now
 //!      per hook)                  │      ──► dump.rs      every live task, and stalls
 //!   leaf futures ─await points──► │      ──► trace.rs     the event log; timeline.rs, chrome.rs
-//!   (timers, JoinHandle, sockets, └──────► sink.rs       stderr or a Reports buffer
-//!    channels, locks)
+//!   (timers, JoinHandle, sockets, │      ──► ticks.rs     the phases of a tick, narrated
+//!    channels, locks)             │      ──► step.rs      pause before a tick (schedule.rs: order)
+//!                                 └──────► sink.rs       stderr or a Reports buffer
 //! ```
 //!
 //! ## The cost when it is off
@@ -180,10 +185,9 @@ impl Observer {
         name: Option<&str>,
         spawned_at: &'static Location<'static>,
     ) {
-        let label = match name {
-            _ if id == TaskId::MAIN => "main future #0".to_string(),
-            Some(name) => format!("'{name}' {id}"),
-            None => format!("{id}"),
+        let label = match id {
+            TaskId::MAIN => "main future #0".to_string(),
+            _ => crate::task::label(name, id),
         };
         if self.watchdog.is_some() {
             self.shared
@@ -256,13 +260,11 @@ pub(crate) fn note_await_current(at: &'static Location<'static>) {
 /// Note that the task being polled panicked (its `TaskFuture` caught the panic). A cold path,
 /// so finding the runtime through the thread-local is fine.
 pub(crate) fn note_panic() {
-    if crate::context::in_runtime() {
-        crate::context::with_current("a panicking task", |core| {
-            if let Some(obs) = &core.observer {
-                obs.panicked.set(true);
-            }
-        });
-    }
+    crate::context::if_current(|core| {
+        if let Some(obs) = &core.observer {
+            obs.panicked.set(true);
+        }
+    });
 }
 
 /// Note a timer just put in the wheel: who set it, where, and when it is due.

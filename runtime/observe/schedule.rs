@@ -22,7 +22,7 @@
 //! tokio has no such switch (its LIFO slot is an optimisation, not a test tool); loom explores
 //! thread interleavings exhaustively, a far bigger machine. asyncio has none either.
 //!
-//! Read next: `step.rs`.
+//! Read next: `sink.rs`.
 
 use std::cell::Cell;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -8,7 +8,7 @@
 //! The watchdog writes from its own thread, so a sink is `Send + Sync`: a mutex around a
 //! `String`. One block is written under one lock, so two reports never interleave.
 //!
-//! Read next: `detector.rs`, the main producer of reports.
+//! Read next: `api.rs`, the public calls (`Runtime::dump`, `glassloop::dump`, ...).
 
 use std::fmt;
 use std::io::Write as _;

@@ -16,6 +16,7 @@
 //!
 //! Read next: `timeline.rs`.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::detector::secs;
@@ -59,7 +60,10 @@ impl Observer {
                 (Some(Duration::ZERO), _) if core.ready_len() > 0 => {
                     "don't sleep, tasks are ready".to_string()
                 }
-                (Some(Duration::ZERO), true) if core.clock.is_virtual() => {
+                // The same test as the jump in `fire_timers`: outside work holds the clock.
+                (Some(Duration::ZERO), true)
+                    if core.clock.is_virtual() && core.holds.load(Ordering::SeqCst) == 0 =>
+                {
                     "nothing is ready: the virtual clock jumps to the next timer's deadline"
                         .to_string()
                 }

@@ -23,7 +23,7 @@
 //! to a file (tokio-console streams over gRPC). The times are the runtime's clock, so under the
 //! virtual clock the timeline is exact and a test can check it.
 //!
-//! Read next: `timeline.rs`.
+//! Read next: `ticks.rs`, the hooks between the steps of a tick.
 
 use std::cell::RefCell;
 use std::collections::HashMap;

@@ -1,9 +1,9 @@
 //! # sleep: a future that asks the wheel to wake it
 //!
-//! `sleep(d)` does no waiting of its own. Its first poll computes a deadline, puts
-//! `(deadline, waker)` into the runtime's timer wheel and returns `Pending`. When step 4 of a
-//! tick finds the deadline passed, the wheel hands back the waker, the waker queues the task,
-//! and the next poll sees `now >= deadline` and returns `Ready`.
+//! `sleep(d)` does no waiting of its own. The call fixes the deadline (now + `d`, one clock
+//! read); the first poll puts `(deadline, waker)` into the runtime's timer wheel and returns
+//! `Pending`. When step 4 of a tick finds the deadline passed, the wheel hands back the waker,
+//! the waker queues the task, and the next poll sees `now >= deadline` and returns `Ready`.
 //!
 //! ```text
 //!   poll #1: now < deadline ─► wheel.insert(deadline_ms, waker) ─► Pending

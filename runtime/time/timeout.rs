@@ -48,7 +48,7 @@ use super::Instant;
 #[track_caller]
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     Timeout {
-        future: Box::pin(future),
+        future: Some(Box::pin(future)),
         sleep: sleep(duration),
     }
 }
@@ -60,7 +60,7 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 #[track_caller]
 pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     Timeout {
-        future: Box::pin(future),
+        future: Some(Box::pin(future)),
         sleep: sleep_until(deadline),
     }
 }
@@ -68,10 +68,12 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
 /// The future returned by [`timeout`].
 ///
 /// Your future is boxed so `Timeout` is `Unpin` and can be polled without unsafe pin
-/// projection; one allocation per timeout, where tokio uses `pin-project`.
+/// projection; one allocation per timeout, where tokio uses `pin-project`. It is dropped the
+/// moment the deadline wins, so polling the `Timeout` again after `Err(Elapsed)` panics.
 #[must_use = "futures do nothing unless awaited"]
 pub struct Timeout<F: Future> {
-    future: Pin<Box<F>>,
+    /// Yours; `None` once the deadline passed and it was dropped.
+    future: Option<Pin<Box<F>>>,
     sleep: Sleep,
 }
 
@@ -79,12 +81,20 @@ impl<F: Future> Future for Timeout<F> {
     type Output = Result<F::Output, Elapsed>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if let Poll::Ready(output) = self.future.as_mut().poll(cx) {
+        let Some(future) = self.future.as_mut() else {
+            panic!("a glassloop Timeout was polled again after it returned Err(Elapsed)");
+        };
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
             return Poll::Ready(Ok(output));
         }
         let after = self.sleep.deadline();
         match Pin::new(&mut self.sleep).poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(Elapsed { deadline: after })),
+            Poll::Ready(()) => {
+                // The cancellation: your future's destructors run now, not whenever the
+                // `Timeout` itself is dropped.
+                self.future = None;
+                Poll::Ready(Err(Elapsed { deadline: after }))
+            }
             Poll::Pending => Poll::Pending,
         }
     }
@@ -129,5 +139,43 @@ impl std::error::Error for Elapsed {}
 impl From<Elapsed> for std::io::Error {
     fn from(elapsed: Elapsed) -> std::io::Error {
         std::io::Error::new(std::io::ErrorKind::TimedOut, elapsed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::future::{pending, poll_fn};
+    use std::rc::Rc;
+
+    use super::*;
+
+    /// Sets its flag when dropped.
+    struct DropFlag(Rc<Cell<bool>>);
+
+    impl Drop for DropFlag {
+        fn drop(&mut self) {
+            self.0.set(true);
+        }
+    }
+
+    #[test]
+    fn a_timed_out_future_is_dropped_when_the_deadline_wins_not_when_the_timeout_goes() {
+        let rt = crate::Runtime::builder().virtual_clock().build().unwrap();
+        let dropped = Rc::new(Cell::new(false));
+        let flag = DropFlag(dropped.clone());
+        rt.block_on(async move {
+            let mut guarded = timeout(Duration::from_secs(1), async move {
+                let _flag = flag;
+                pending::<()>().await;
+            });
+            let result = poll_fn(|cx| Pin::new(&mut guarded).poll(cx)).await;
+            assert!(result.is_err());
+            assert!(
+                dropped.get(),
+                "still alive while the Timeout that gave up on it lives"
+            );
+            drop(guarded);
+        });
     }
 }
