@@ -1,252 +1,119 @@
-//! # glassloop beside tokio, and glassloop beside itself: the same workloads, a ratio
+//! # glassloop beside tokio and smol, and beside itself: the same workloads, ratios
 //!
-//! A number such as "100k spawns take 40 ms" says little on its own: it depends on the machine,
-//! the compiler and whatever else the machine is doing. So every workload here runs twice in the
-//! same process, once on glassloop and once on tokio's `current_thread` runtime (the tokio
-//! runtime closest to glassloop: one thread, no work stealing), and the figure to read is the
-//! ratio, glassloop's time divided by tokio's. 1.00 means as fast as tokio; 2.00 means twice as
-//! slow. Noise from other processes hits both runtimes alike, because their runs are
-//! interleaved (glassloop, tokio, glassloop, tokio, ...) and each side reports its median.
+//! A number such as "100k spawns take 40 ms" says little on its own: it depends on the
+//! machine, the compiler and whatever else the machine is doing. So every workload of
+//! ../shared/DESIGN.md runs on glassloop and on the two single-threaded Rust runtimes closest
+//! to it, tokio's `current_thread` runtime and smol (async-executor's `LocalExecutor` driven by
+//! async-io), and the figures to read are the ratios: glassloop divided by each peer, and by
+//! the better of the two. 1.00 means as fast (or as small) as that peer; 2.00 twice as slow.
+//!
+//! Each measurement is a process of its own: this binary starts itself again as
+//! `vs_tokio --child RUNTIME WORKLOAD`, pinned to CPU 1 with `taskset` when there is one. So
+//! the runtimes never share an allocator's free lists, a warmed cache or a leftover thread, and
+//! the resident memory a process reports belongs to one runtime. A child runs the workload
+//! once to warm up, then once timed (only `block_on`, not building the runtime), checks the
+//! result, and prints one number. The parent interleaves the runtimes, rotating which goes
+//! first in each round, so that a burst of load from another process lands on all of them:
 //!
 //! ```text
-//!   for each workload:      warm-up: G T   (not counted)
-//!                           runs:    G T G T G T ...
-//!                           report:  median(G)  median(T)  median(G) / median(T)
+//!   for each workload:   round 1: G T S      round 2: T S G      round 3: S G T ...
+//!   report:              median [min..max] per runtime, then the ratios of the medians
 //! ```
 //!
-//! What is timed is `block_on` alone: building a runtime (an epoll instance, a timer wheel,
-//! tokio's driver) happens before the clock starts. tokio is built with `enable_all()` because
-//! glassloop always has its reactor and timer wheel switched on.
-//!
-//! Each workload checks its own result (a sum of every task's output, a count of timeouts that
-//! did not fire), so an optimiser or a bug cannot make one side look fast by skipping the work.
-//!
-//! Honest limits: this is a plain `main`, not a statistics harness such as criterion; it reports
-//! the median of a few runs and their spread, nothing more. Figures from a shared or busy
-//! machine move by tens of percent from one run to the next; read the ratio, and distrust any
-//! difference smaller than the spread.
+//! Every workload checks its own result (the sum of the joined values, the count of timeouts
+//! that did not fire, every echoed byte), so an optimiser or a bug cannot make a side look
+//! fast by skipping the work.
 //!
 //! ## What watching the loop costs
 //!
-//! The second table runs the same kind of workload on glassloop twice: once with debug mode or
-//! tracing switched on, once plain, interleaved the same way, and its ratio is on / off. That
-//! is the price of switching the observer on (two clock reads per poll, task notes, the
-//! watchdog thread, measured with and without it; with tracing, one event per spawn, poll and
-//! wake). What it costs when it
-//! is *off* (one untaken branch per hook) is inside every plain glassloop figure, including
-//! the first table's; there is no build without the hooks to compare against. Set
-//! `GLASSLOOP_DEBUG` and "off" is no longer off: the benchmark says so and stops.
+//! The second table runs spawn+join, yields and channel round trips on glassloop with the
+//! observer on (debug mode with and without its watchdog thread, tracing) in the same rounds
+//! as plain glassloop, and its ratio is on / off. What the observer costs when it is *off* (one
+//! untaken branch per hook) is inside every plain glassloop figure; there is no build without
+//! the hooks. Set `GLASSLOOP_DEBUG` and "off" is no longer off: the benchmark says so and stops.
 //!
-//! Run it: `cargo bench --bench vs_tokio`; add `-- NAME` to run only the workloads whose name
-//! contains NAME, e.g. `cargo bench --bench vs_tokio -- timers`. benches/README.md explains what
-//! each workload exercises.
+//! Honest limits: a plain `main`, not a statistics harness such as criterion; the median of a
+//! few runs and their spread, nothing more. On a shared machine figures move by tens of
+//! percent; read the ratio, and distrust a difference smaller than the spread.
 //!
-//! Read next: runtime/executor.rs, whose `Runtime::tick` is what most of these workloads time.
+//! Run it: `cargo bench --bench vs_tokio`; `-- NAME` runs only the workloads whose key or title
+//! contains NAME (`-- timers`), `-- --rounds=N` changes the number of rounds (7).
+//! benches/README.md explains each workload.
 
-use std::fmt::Debug;
-use std::future::{ready, Future, Ready};
-use std::hint::black_box;
+#[path = "vs_tokio/common.rs"]
+mod common;
+#[path = "vs_tokio/on_glassloop.rs"]
+mod on_glassloop;
+#[path = "vs_tokio/on_smol.rs"]
+mod on_smol;
+#[path = "vs_tokio/on_tokio.rs"]
+mod on_tokio;
+
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// spawn+join: this many tasks, each returning its index.
-const SPAWN_TASKS: u64 = 100_000;
-/// 1M yields, as this many tasks ...
-const YIELD_TASKS: u64 = 1_000;
-/// ... each yielding this many times.
-const YIELDS_PER_TASK: u64 = 1_000;
-/// Timers: this many sleeping tasks ...
-const TIMERS: u64 = 100_000;
-/// ... with deadlines spread evenly over 1..=TIMER_SPREAD_MS milliseconds.
-const TIMER_SPREAD_MS: u64 = 200;
-/// Timeouts that never fire: this many `timeout(NEVER, ready)` awaited one after another.
-const TIMEOUTS: u64 = 1_000_000;
-/// A timeout long enough never to fire during the benchmark.
-const NEVER: Duration = Duration::from_secs(3600);
+/// Rounds unless `--rounds=N` says otherwise.
+const ROUNDS: usize = 7;
+/// The CPU each measuring process is pinned to, when `taskset` can pin it.
+const CPU: &str = "1";
 
-/// One workload: a name, how many counted runs, and the two sides to divide. Each function
-/// builds its runtime, then returns how long `block_on` took.
-struct Workload {
-    name: &'static str,
-    runs: usize,
-    /// The side whose cost is asked about (the numerator of the ratio).
-    measured: fn() -> Duration,
-    /// What it is compared with (the denominator).
-    baseline: fn() -> Duration,
+/// Who runs a workload: glassloop (plain or with the observer on), tokio, or smol.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Runner {
+    Glassloop,
+    Tokio,
+    Smol,
+    Debug,
+    QuietDebug,
+    Trace,
 }
 
-/// A table of workloads that compare the same two things.
-struct Table {
-    title: &'static str,
-    /// Column headers: the measured side, the baseline, the ratio.
-    columns: [&'static str; 3],
-    workloads: &'static [Workload],
-}
+use Runner::*;
 
-const VS_TOKIO: Table = Table {
-    title: "glassloop vs tokio current_thread; median of N interleaved runs, [min..max]",
-    columns: ["glassloop", "tokio", "ratio"],
-    workloads: &[
-        Workload {
-            name: "spawn+join 100k tasks",
-            runs: 7,
-            measured: glassloop_spawn_join,
-            baseline: tokio_spawn_join,
-        },
-        Workload {
-            name: "1M yields (1000 tasks x 1000)",
-            runs: 7,
-            measured: glassloop_yields,
-            baseline: tokio_yields,
-        },
-        Workload {
-            name: "100k timers over 1..=200 ms",
-            runs: 5,
-            measured: glassloop_timers,
-            baseline: tokio_timers,
-        },
-        Workload {
-            name: "1M timeouts that never fire",
-            runs: 7,
-            measured: glassloop_timeouts,
-            baseline: tokio_timeouts,
-        },
-    ],
-};
+/// The three runtimes compared in the first table.
+const PEERS: [Runner; 3] = [Glassloop, Tokio, Smol];
+/// The observer modes compared with plain glassloop in the second table.
+const OBSERVERS: [Runner; 3] = [Debug, QuietDebug, Trace];
+const RUNNERS: [Runner; 6] = [Glassloop, Tokio, Smol, Debug, QuietDebug, Trace];
 
-const INSTRUMENTATION: Table = Table {
-    title:
-        "glassloop with the observer on vs off (the plain runtime); median of N interleaved runs",
-    columns: ["on", "off", "on/off"],
-    workloads: &[
-        Workload {
-            name: "spawn+join 100k, debug on / off",
-            runs: 7,
-            measured: debug_spawn_join,
-            baseline: glassloop_spawn_join,
-        },
-        Workload {
-            name: "1M yields, debug on / off",
-            runs: 7,
-            measured: debug_yields,
-            baseline: glassloop_yields,
-        },
-        Workload {
-            name: "spawn+join 100k, debug w/o watchdog / off",
-            runs: 7,
-            measured: quiet_debug_spawn_join,
-            baseline: glassloop_spawn_join,
-        },
-        Workload {
-            name: "1M yields, debug w/o watchdog / off",
-            runs: 7,
-            measured: quiet_debug_yields,
-            baseline: glassloop_yields,
-        },
-        Workload {
-            name: "spawn+join 100k, trace on / off",
-            runs: 7,
-            measured: trace_spawn_join,
-            baseline: glassloop_spawn_join,
-        },
-        Workload {
-            name: "1M yields, trace on / off",
-            runs: 7,
-            measured: trace_yields,
-            baseline: glassloop_yields,
-        },
-    ],
-};
-
-fn main() {
-    if std::env::var_os(glassloop::observe::DEBUG_ENV).is_some() {
-        eprintln!(
-            "{} is set, so every runtime has debug mode on and no figure here means what it \
-             says. Unset it and run again.",
-            glassloop::observe::DEBUG_ENV
-        );
-        std::process::exit(2);
-    }
-    // `cargo bench` passes flags such as `--bench`; any other argument filters by name.
-    let filters: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|arg| !arg.starts_with('-'))
-        .collect();
-    let wanted =
-        |w: &Workload| filters.is_empty() || filters.iter().any(|f| w.name.contains(f.as_str()));
-    let tables = [VS_TOKIO, INSTRUMENTATION];
-    if !tables.iter().any(|t| t.workloads.iter().any(wanted)) {
-        eprintln!("no workload matches {filters:?}. The workloads are:");
-        for workload in tables.iter().flat_map(|t| t.workloads) {
-            eprintln!("  {}", workload.name);
+impl Runner {
+    /// The name on a child's command line and in the tables.
+    fn name(self) -> &'static str {
+        match self {
+            Glassloop => "glassloop",
+            Tokio => "tokio",
+            Smol => "smol",
+            Debug => "debug on",
+            QuietDebug => "debug w/o watchdog",
+            Trace => "trace on",
         }
-        std::process::exit(2);
     }
-    for table in &tables {
-        let selected: Vec<&Workload> = table.workloads.iter().filter(|w| wanted(w)).collect();
-        if !selected.is_empty() {
-            print_table(table, &selected);
+
+    fn named(name: &str) -> Runner {
+        RUNNERS
+            .into_iter()
+            .find(|r| r.name() == name)
+            .unwrap_or_else(|| panic!("no runtime named {name:?}"))
+    }
+
+    /// How this runner's glassloop runtime is built (plain glassloop and the observer modes).
+    fn glassloop(self) -> fn() -> glassloop::Runtime {
+        match self {
+            Debug => || debug_runtime(true),
+            QuietDebug => || debug_runtime(false),
+            Trace => || {
+                glassloop::Runtime::builder()
+                    .trace()
+                    .build()
+                    .expect("glassloop could not create its reactor")
+            },
+            _ => || glassloop::Runtime::new().expect("glassloop could not create its reactor"),
         }
     }
 }
 
-/// Run `selected` and print one line each: the two medians with their spread, and the ratio.
-fn print_table(table: &Table, selected: &[&Workload]) {
-    let [measured, baseline, ratio] = table.columns;
-    println!("{}", table.title);
-    println!(
-        "{:<42} {:>3} {measured:>25} {baseline:>25} {ratio:>7}",
-        "workload", "N"
-    );
-    for workload in selected {
-        let (measured, baseline) = measure(workload);
-        println!(
-            "{:<42} {:>3} {:>25} {:>25} {:>7.2}",
-            workload.name,
-            workload.runs,
-            summary(&measured),
-            summary(&baseline),
-            median(&measured).as_secs_f64() / median(&baseline).as_secs_f64()
-        );
-    }
-    println!();
-}
-
-/// One uncounted warm-up per side, then `runs` interleaved runs per side.
-fn measure(workload: &Workload) -> (Vec<Duration>, Vec<Duration>) {
-    (workload.measured)();
-    (workload.baseline)();
-    let mut measured = Vec::with_capacity(workload.runs);
-    let mut baseline = Vec::with_capacity(workload.runs);
-    for _ in 0..workload.runs {
-        measured.push((workload.measured)());
-        baseline.push((workload.baseline)());
-    }
-    (measured, baseline)
-}
-
-fn median(times: &[Duration]) -> Duration {
-    let mut sorted = times.to_vec();
-    sorted.sort();
-    sorted[sorted.len() / 2]
-}
-
-/// "41.2 ms [39.8..47.0]": the median, then the fastest and slowest run.
-fn summary(times: &[Duration]) -> String {
-    let ms = |d: &Duration| d.as_secs_f64() * 1000.0;
-    let min = times.iter().min().map(ms).unwrap_or(0.0);
-    let max = times.iter().max().map(ms).unwrap_or(0.0);
-    format!("{:.1} ms [{min:.1}..{max:.1}]", ms(&median(times)))
-}
-
-// ───────────────────────────── runtimes and timing ─────────────────────────────
-
-fn glassloop_runtime() -> glassloop::Runtime {
-    glassloop::Runtime::new().expect("glassloop could not create its reactor")
-}
-
-/// Debug mode as a user switches it on, with its watchdog thread or (`watchdog` false)
-/// without. Its reports (spawning 100k tasks in one poll is a slow poll) go to a buffer, not
-/// to the screen.
+/// Debug mode as a user switches it on, with its watchdog thread or without. Its reports
+/// (spawning 100k tasks in one poll is a slow poll) go to a buffer, not to the screen.
 fn debug_runtime(watchdog: bool) -> glassloop::Runtime {
     glassloop::Runtime::builder()
         .debug()
@@ -256,182 +123,332 @@ fn debug_runtime(watchdog: bool) -> glassloop::Runtime {
         .expect("glassloop could not create its reactor")
 }
 
-/// Tracing on: every spawn, poll, wake and end goes into the event log.
-fn trace_runtime() -> glassloop::Runtime {
-    glassloop::Runtime::builder()
-        .trace()
-        .build()
-        .expect("glassloop could not create its reactor")
+/// What a workload's one number is.
+#[derive(Clone, Copy)]
+enum Metric {
+    /// The time `block_on` took, divided by this many operations, in nanoseconds.
+    NanosPer(u64),
+    /// The time `block_on` took beyond this many milliseconds that no runtime can beat, in
+    /// milliseconds (the timers: the last deadline is 200 ms away).
+    MillisOver(u64),
+    /// Resident bytes per idle task.
+    BytesPerTask,
 }
 
-fn tokio_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio could not create its runtime")
+struct Workload {
+    /// Its name on the command line and the children's.
+    key: &'static str,
+    title: &'static str,
+    unit: &'static str,
+    metric: Metric,
+    /// Whether the second table measures it with the observer on.
+    observed: bool,
 }
 
-/// Time `block_on(work)` on a glassloop runtime built beforehand, and check its result, so an
-/// optimiser or a bug cannot make a side look fast by skipping the work.
-fn on_glassloop(
-    runtime: glassloop::Runtime,
-    work: impl Future<Output = u64>,
-    expect: u64,
-) -> Duration {
-    timed(|| assert_eq!(runtime.block_on(work), expect, "the workload's result"))
-}
+const WORKLOADS: [Workload; 7] = [
+    Workload {
+        key: "spawn",
+        title: "spawn+join 100k tasks",
+        unit: "ns/task",
+        metric: Metric::NanosPer(common::SPAWN_TASKS),
+        observed: true,
+    },
+    Workload {
+        key: "yields",
+        title: "1M yields (1000 tasks x 1000)",
+        unit: "ns/yield",
+        metric: Metric::NanosPer(common::YIELD_TASKS * common::YIELDS_PER_TASK),
+        observed: true,
+    },
+    Workload {
+        key: "channel",
+        title: "100k channel round trips",
+        unit: "ns/trip",
+        metric: Metric::NanosPer(common::ROUND_TRIPS),
+        observed: true,
+    },
+    Workload {
+        key: "timers",
+        title: "100k timers over 1..=200 ms",
+        unit: "ms >200",
+        metric: Metric::MillisOver(common::TIMER_SPREAD_MS),
+        observed: false,
+    },
+    Workload {
+        key: "timeouts",
+        title: "1M timeouts that never fire",
+        unit: "ns/op",
+        metric: Metric::NanosPer(common::TIMEOUTS),
+        observed: false,
+    },
+    Workload {
+        key: "echo",
+        title: "TCP echo 50 x 2,000 x 64 B",
+        unit: "ns/msg",
+        metric: Metric::NanosPer(common::CLIENTS * common::MESSAGES),
+        observed: false,
+    },
+    Workload {
+        key: "memory",
+        title: "idle memory, 100k tasks",
+        unit: "B/task",
+        metric: Metric::BytesPerTask,
+        observed: false,
+    },
+];
 
-/// [`on_glassloop`] for tokio.
-fn on_tokio(work: impl Future<Output = u64>, expect: u64) -> Duration {
-    let runtime = tokio_runtime();
-    timed(|| assert_eq!(runtime.block_on(work), expect, "the workload's result"))
-}
-
-/// Time `f`, keeping its result alive so the work cannot be optimised away.
-fn timed<T>(f: impl FnOnce() -> T) -> Duration {
-    let start = Instant::now();
-    black_box(f());
-    start.elapsed()
-}
-
-// ───────────────────────────── the workloads, for either runtime ─────────────────────────────
-
-/// Spawn `n` tasks with the runtime's `spawn` (task `i` made by `task(i)`), then await every
-/// handle in order and add up their outputs. Generic over the two runtimes' join handles.
-async fn spawn_and_sum<H, E>(n: u64, task: impl FnMut(u64) -> H) -> u64
-where
-    H: Future<Output = Result<u64, E>>,
-    E: Debug,
-{
-    let handles: Vec<H> = (0..n).map(task).collect();
-    let mut sum = 0;
-    for handle in handles {
-        sum += handle.await.expect("a benchmark task never fails");
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--child") {
+        return child(&args[1..]);
     }
-    sum
-}
-
-/// Await `timeout(NEVER, ready(i))` for every i below TIMEOUTS; count those that completed.
-async fn count_timeouts<F, E>(timeout: impl Fn(Ready<u64>) -> F) -> u64
-where
-    F: Future<Output = Result<u64, E>>,
-{
-    let mut completed = 0;
-    for i in 0..TIMEOUTS {
-        if timeout(ready(i)).await.is_ok() {
-            completed += 1;
+    if std::env::var_os(glassloop::observe::DEBUG_ENV).is_some() {
+        eprintln!(
+            "{} is set, so every runtime has debug mode on and no figure here means what it \
+             says. Unset it and run again.",
+            glassloop::observe::DEBUG_ENV
+        );
+        std::process::exit(2);
+    }
+    let mut rounds = ROUNDS;
+    let mut filters = Vec::new();
+    for arg in &args {
+        if let Some(n) = arg.strip_prefix("--rounds=") {
+            rounds = n.parse().expect("--rounds=N takes a whole number");
+        } else if !arg.starts_with('-') {
+            // `cargo bench` passes flags such as `--bench`; any other argument filters.
+            filters.push(arg.as_str());
         }
     }
-    completed
-}
-
-/// The sum of 0..n, which spawn+join must reproduce from the tasks' outputs.
-fn sum_below(n: u64) -> u64 {
-    n * (n - 1) / 2
-}
-
-/// Timer `i`'s delay: 1..=TIMER_SPREAD_MS ms, every value used equally often, in a scattered
-/// order (37 is coprime to 200, so each block of 200 timers visits every delay once).
-fn timer_delay(i: u64) -> Duration {
-    Duration::from_millis(1 + (i * 37) % TIMER_SPREAD_MS)
-}
-
-// ───────────────────────────── glassloop ─────────────────────────────
-
-fn spawn_join_on(runtime: glassloop::Runtime) -> Duration {
-    let work = spawn_and_sum(SPAWN_TASKS, |i| glassloop::spawn(async move { i }));
-    on_glassloop(runtime, work, sum_below(SPAWN_TASKS))
-}
-
-fn yields_on(runtime: glassloop::Runtime) -> Duration {
-    let work = spawn_and_sum(YIELD_TASKS, |_| {
-        glassloop::spawn(async {
-            for _ in 0..YIELDS_PER_TASK {
-                glassloop::task::yield_now().await;
-            }
-            YIELDS_PER_TASK
+    let selected: Vec<&Workload> = WORKLOADS
+        .iter()
+        .filter(|w| {
+            filters.is_empty()
+                || filters
+                    .iter()
+                    .any(|f| w.key.contains(f) || w.title.contains(f))
         })
-    });
-    on_glassloop(runtime, work, YIELD_TASKS * YIELDS_PER_TASK)
+        .collect();
+    if selected.is_empty() || rounds == 0 {
+        eprintln!("no workload matches {filters:?} (or no rounds). The workloads are:");
+        for w in &WORKLOADS {
+            eprintln!("  {:<9} {}", w.key, w.title);
+        }
+        std::process::exit(2);
+    }
+    parent(&selected, rounds);
 }
 
-fn glassloop_spawn_join() -> Duration {
-    spawn_join_on(glassloop_runtime())
+// ───────────────────────────── the parent: rounds, medians, ratios ─────────────────────────────
+
+/// Every measurement of one workload, by runner, in round order.
+struct Results<'w> {
+    workload: &'w Workload,
+    values: Vec<(Runner, Vec<f64>)>,
 }
 
-fn glassloop_yields() -> Duration {
-    yields_on(glassloop_runtime())
+impl Results<'_> {
+    fn of(&self, runner: Runner) -> &[f64] {
+        let found = self.values.iter().find(|(r, _)| *r == runner);
+        found.map(|(_, v)| v.as_slice()).unwrap_or(&[])
+    }
 }
 
-fn debug_spawn_join() -> Duration {
-    spawn_join_on(debug_runtime(true))
+fn parent(selected: &[&Workload], rounds: usize) {
+    let pinned = Command::new("taskset")
+        .args(["-c", CPU, "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    let start = Instant::now();
+    println!(
+        "glassloop vs tokio current_thread vs smol LocalExecutor: each run its own process{}, \
+         {rounds} interleaved rounds, median [min..max]",
+        if pinned {
+            format!(" pinned to CPU {CPU} (taskset)")
+        } else {
+            " (not pinned: taskset is missing or CPU 1 is not there)".to_string()
+        }
+    );
+    println!("load average at the start: {}", load_average());
+    println!(
+        "{:<30} {:<8} {:>22} {:>22} {:>22} {:>7} {:>7} {:>7}",
+        "workload", "unit", "glassloop", "tokio", "smol", "g/tokio", "g/smol", "g/best"
+    );
+    let mut observed = Vec::new();
+    for &workload in selected {
+        let results = measure(workload, rounds, pinned);
+        print_peers(&results);
+        if workload.observed {
+            observed.push(results);
+        }
+    }
+    if !observed.is_empty() {
+        println!();
+        println!(
+            "glassloop with the observer on vs off (plain), the same rounds: median [min..max]"
+        );
+        println!(
+            "{:<30} {:<8} {:<20} {:>22} {:>22} {:>7}",
+            "workload", "unit", "mode", "on", "off", "on/off"
+        );
+        for results in &observed {
+            print_observers(results);
+        }
+    }
+    println!();
+    println!(
+        "load average at the end: {}; {:.0} s in all",
+        load_average(),
+        start.elapsed().as_secs_f64()
+    );
 }
 
-fn debug_yields() -> Duration {
-    yields_on(debug_runtime(true))
+/// Run `rounds` rounds of `workload`, each runner once per round in a rotating order.
+fn measure(workload: &Workload, rounds: usize, pinned: bool) -> Results<'_> {
+    let mut runners = PEERS.to_vec();
+    if workload.observed {
+        runners.extend(OBSERVERS);
+    }
+    let mut values: Vec<(Runner, Vec<f64>)> = runners.iter().map(|&r| (r, Vec::new())).collect();
+    for round in 0..rounds {
+        for turn in 0..runners.len() {
+            let which = (round + turn) % runners.len();
+            let value = run_child(runners[which], workload, pinned);
+            values[which].1.push(value);
+        }
+    }
+    Results { workload, values }
 }
 
-fn quiet_debug_spawn_join() -> Duration {
-    spawn_join_on(debug_runtime(false))
+/// Start this binary again to measure one workload on one runner; return the number it prints.
+fn run_child(runner: Runner, workload: &Workload, pinned: bool) -> f64 {
+    let me = std::env::current_exe().expect("the path of this benchmark");
+    let mut command = if pinned {
+        let mut taskset = Command::new("taskset");
+        taskset.args(["-c", CPU]).arg(me);
+        taskset
+    } else {
+        Command::new(me)
+    };
+    let output = command
+        .args(["--child", runner.name(), workload.key])
+        .output()
+        .expect("could not start a measuring process");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    match stdout.trim().parse() {
+        Ok(value) if output.status.success() => value,
+        _ => {
+            eprintln!(
+                "{} on {} failed ({}):\n{stdout}{}",
+                workload.key,
+                runner.name(),
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            );
+            std::process::exit(1);
+        }
+    }
 }
 
-fn quiet_debug_yields() -> Duration {
-    yields_on(debug_runtime(false))
+fn print_peers(results: &Results) {
+    let median_of = |r| median(results.of(r));
+    let (g, t, s) = (median_of(Glassloop), median_of(Tokio), median_of(Smol));
+    println!(
+        "{:<30} {:<8} {:>22} {:>22} {:>22} {:>7.2} {:>7.2} {:>7.2}",
+        results.workload.title,
+        results.workload.unit,
+        summary(results.of(Glassloop)),
+        summary(results.of(Tokio)),
+        summary(results.of(Smol)),
+        g / t,
+        g / s,
+        g / t.min(s),
+    );
 }
 
-fn trace_spawn_join() -> Duration {
-    spawn_join_on(trace_runtime())
+fn print_observers(results: &Results) {
+    let off = results.of(Glassloop);
+    for mode in OBSERVERS {
+        let on = results.of(mode);
+        println!(
+            "{:<30} {:<8} {:<20} {:>22} {:>22} {:>7.2}",
+            results.workload.title,
+            results.workload.unit,
+            mode.name(),
+            summary(on),
+            summary(off),
+            median(on) / median(off),
+        );
+    }
 }
 
-fn trace_yields() -> Duration {
-    yields_on(trace_runtime())
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
 }
 
-fn glassloop_timers() -> Duration {
-    let work = spawn_and_sum(TIMERS, |i| {
-        glassloop::spawn(async move {
-            glassloop::time::sleep(timer_delay(i)).await;
-            1
-        })
-    });
-    on_glassloop(glassloop_runtime(), work, TIMERS)
+/// "41.2 [39.8..47.0]": the median, then the smallest and largest.
+fn summary(values: &[f64]) -> String {
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let show = |v: f64| {
+        if v.abs() < 100.0 {
+            format!("{v:.1}")
+        } else {
+            format!("{v:.0}")
+        }
+    };
+    format!("{} [{}..{}]", show(median(values)), show(min), show(max))
 }
 
-fn glassloop_timeouts() -> Duration {
-    let work = count_timeouts(|ready| glassloop::time::timeout(NEVER, ready));
-    on_glassloop(glassloop_runtime(), work, TIMEOUTS)
+/// The 1, 5 and 15 minute load averages, from /proc/loadavg ("?" where there is none).
+fn load_average() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let fields: Vec<&str> = text.split_whitespace().take(3).collect();
+    if fields.is_empty() {
+        "?".to_string()
+    } else {
+        format!("{} (on {} CPUs)", fields.join(" "), cpus())
+    }
 }
 
-// ───────────────────────────── tokio ─────────────────────────────
-
-fn tokio_spawn_join() -> Duration {
-    let work = spawn_and_sum(SPAWN_TASKS, |i| tokio::spawn(async move { i }));
-    on_tokio(work, sum_below(SPAWN_TASKS))
+fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-fn tokio_yields() -> Duration {
-    let work = spawn_and_sum(YIELD_TASKS, |_| {
-        tokio::spawn(async {
-            for _ in 0..YIELDS_PER_TASK {
-                tokio::task::yield_now().await;
-            }
-            YIELDS_PER_TASK
-        })
-    });
-    on_tokio(work, YIELD_TASKS * YIELDS_PER_TASK)
+// ───────────────────────────── a child: one workload, one runtime, one number ─────────────────────────────
+
+/// `--child RUNNER KEY`: measure, check and print one number on stdout.
+fn child(args: &[String]) {
+    let [runner, key] = args else {
+        panic!("usage: vs_tokio --child RUNNER WORKLOAD");
+    };
+    let runner = Runner::named(runner);
+    let workload = WORKLOADS
+        .iter()
+        .find(|w| w.key == key)
+        .unwrap_or_else(|| panic!("no workload {key:?}"));
+    let value = match workload.metric {
+        // Measured in a fresh process with no warm-up, so that no freed memory is reused.
+        Metric::BytesPerTask => match runner {
+            Tokio => on_tokio::idle_memory(),
+            Smol => on_smol::idle_memory(),
+            _ => on_glassloop::idle_memory(runner.glassloop()),
+        },
+        Metric::NanosPer(ops) => time(runner, key).as_nanos() as f64 / ops as f64,
+        Metric::MillisOver(floor) => (time(runner, key).as_secs_f64() * 1e3) - floor as f64,
+    };
+    println!("{value}");
 }
 
-fn tokio_timers() -> Duration {
-    let work = spawn_and_sum(TIMERS, |i| {
-        tokio::spawn(async move {
-            tokio::time::sleep(timer_delay(i)).await;
-            1
-        })
-    });
-    on_tokio(work, TIMERS)
-}
-
-fn tokio_timeouts() -> Duration {
-    let work = count_timeouts(|ready| tokio::time::timeout(NEVER, ready));
-    on_tokio(work, TIMEOUTS)
+/// Run the workload once to warm up (the allocator, the page tables, the code), then time it.
+fn time(runner: Runner, key: &str) -> Duration {
+    let once = || match runner {
+        Tokio => on_tokio::time(key),
+        Smol => on_smol::time(key),
+        _ => on_glassloop::time(key, runner.glassloop()),
+    };
+    once();
+    once()
 }
