@@ -87,7 +87,12 @@ impl MiniExecutor {
             task.waker.queued.store(false, Ordering::SeqCst);
             let waker = Waker::from(task.waker.clone());
             polled += 1;
-            if task.future.as_mut().poll(&mut Context::from_waker(&waker)).is_ready() {
+            if task
+                .future
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_ready()
+            {
                 self.tasks[id] = None;
             }
         }

@@ -21,50 +21,110 @@
 
 // The files the suites grade: the reference solutions, or with `--features learner` the
 // learner's own files. A learner's unfinished file has unused parameters: not a warning.
-#[cfg_attr(feature = "learner", path = "../../exercises/01_counting_waker.rs", allow(unused))]
-#[cfg_attr(not(feature = "learner"), path = "../../exercises/solutions/01_counting_waker.rs")]
-mod counting_waker;
-#[cfg_attr(feature = "learner", path = "../../exercises/02_countdown.rs", allow(unused))]
-#[cfg_attr(not(feature = "learner"), path = "../../exercises/solutions/02_countdown.rs")]
-mod countdown;
-#[cfg_attr(feature = "learner", path = "../../exercises/03_block_on.rs", allow(unused))]
-#[cfg_attr(not(feature = "learner"), path = "../../exercises/solutions/03_block_on.rs")]
+#[cfg_attr(
+    feature = "learner",
+    path = "../../exercises/03_block_on.rs",
+    allow(unused)
+)]
+#[cfg_attr(
+    not(feature = "learner"),
+    path = "../../exercises/solutions/03_block_on.rs"
+)]
 mod block_on;
-#[cfg_attr(feature = "learner", path = "../../exercises/04_join.rs", allow(unused))]
-#[cfg_attr(not(feature = "learner"), path = "../../exercises/solutions/04_join.rs")]
+#[cfg_attr(
+    feature = "learner",
+    path = "../../exercises/02_countdown.rs",
+    allow(unused)
+)]
+#[cfg_attr(
+    not(feature = "learner"),
+    path = "../../exercises/solutions/02_countdown.rs"
+)]
+mod countdown;
+#[cfg_attr(
+    feature = "learner",
+    path = "../../exercises/01_counting_waker.rs",
+    allow(unused)
+)]
+#[cfg_attr(
+    not(feature = "learner"),
+    path = "../../exercises/solutions/01_counting_waker.rs"
+)]
+mod counting_waker;
+#[cfg_attr(
+    feature = "learner",
+    path = "../../exercises/04_join.rs",
+    allow(unused)
+)]
+#[cfg_attr(
+    not(feature = "learner"),
+    path = "../../exercises/solutions/04_join.rs"
+)]
 mod join;
-#[cfg_attr(feature = "learner", path = "../../exercises/05_wheel_position.rs", allow(unused))]
-#[cfg_attr(not(feature = "learner"), path = "../../exercises/solutions/05_wheel_position.rs")]
-mod wheel_position;
-#[cfg_attr(feature = "learner", path = "../../exercises/06_mini_executor.rs", allow(unused))]
-#[cfg_attr(not(feature = "learner"), path = "../../exercises/solutions/06_mini_executor.rs")]
+#[cfg_attr(
+    feature = "learner",
+    path = "../../exercises/06_mini_executor.rs",
+    allow(unused)
+)]
+#[cfg_attr(
+    not(feature = "learner"),
+    path = "../../exercises/solutions/06_mini_executor.rs"
+)]
 mod mini_executor;
+#[cfg_attr(
+    feature = "learner",
+    path = "../../exercises/05_wheel_position.rs",
+    allow(unused)
+)]
+#[cfg_attr(
+    not(feature = "learner"),
+    path = "../../exercises/solutions/05_wheel_position.rs"
+)]
+mod wheel_position;
 
 // The set that is not graded in this build, compiled only so that it keeps compiling.
-#[cfg_attr(not(feature = "learner"), path = "../../exercises/01_counting_waker.rs")]
-#[cfg_attr(feature = "learner", path = "../../exercises/solutions/01_counting_waker.rs")]
-#[allow(unused, clippy::all)]
-mod not_graded_counting_waker;
-#[cfg_attr(not(feature = "learner"), path = "../../exercises/02_countdown.rs")]
-#[cfg_attr(feature = "learner", path = "../../exercises/solutions/02_countdown.rs")]
-#[allow(unused, clippy::all)]
-mod not_graded_countdown;
 #[cfg_attr(not(feature = "learner"), path = "../../exercises/03_block_on.rs")]
 #[cfg_attr(feature = "learner", path = "../../exercises/solutions/03_block_on.rs")]
 #[allow(unused, clippy::all)]
 mod not_graded_block_on;
+#[cfg_attr(not(feature = "learner"), path = "../../exercises/02_countdown.rs")]
+#[cfg_attr(
+    feature = "learner",
+    path = "../../exercises/solutions/02_countdown.rs"
+)]
+#[allow(unused, clippy::all)]
+mod not_graded_countdown;
+#[cfg_attr(
+    not(feature = "learner"),
+    path = "../../exercises/01_counting_waker.rs"
+)]
+#[cfg_attr(
+    feature = "learner",
+    path = "../../exercises/solutions/01_counting_waker.rs"
+)]
+#[allow(unused, clippy::all)]
+mod not_graded_counting_waker;
 #[cfg_attr(not(feature = "learner"), path = "../../exercises/04_join.rs")]
 #[cfg_attr(feature = "learner", path = "../../exercises/solutions/04_join.rs")]
 #[allow(unused, clippy::all)]
 mod not_graded_join;
-#[cfg_attr(not(feature = "learner"), path = "../../exercises/05_wheel_position.rs")]
-#[cfg_attr(feature = "learner", path = "../../exercises/solutions/05_wheel_position.rs")]
-#[allow(unused, clippy::all)]
-mod not_graded_wheel_position;
 #[cfg_attr(not(feature = "learner"), path = "../../exercises/06_mini_executor.rs")]
-#[cfg_attr(feature = "learner", path = "../../exercises/solutions/06_mini_executor.rs")]
+#[cfg_attr(
+    feature = "learner",
+    path = "../../exercises/solutions/06_mini_executor.rs"
+)]
 #[allow(unused, clippy::all)]
 mod not_graded_mini_executor;
+#[cfg_attr(
+    not(feature = "learner"),
+    path = "../../exercises/05_wheel_position.rs"
+)]
+#[cfg_attr(
+    feature = "learner",
+    path = "../../exercises/solutions/05_wheel_position.rs"
+)]
+#[allow(unused, clippy::all)]
+mod not_graded_wheel_position;
 
 mod lab;
 mod suite_block_on;

@@ -67,7 +67,10 @@ fn rule_1_a_ready_future_is_polled_once_and_its_output_returned() {
             polls: counted,
         })
     });
-    assert_eq!(output, "done", "rule 1 broken: block_on must return the future's output");
+    assert_eq!(
+        output, "done",
+        "rule 1 broken: block_on must return the future's output"
+    );
     assert_eq!(
         polls.load(Ordering::SeqCst),
         1,
@@ -132,7 +135,10 @@ fn rule_3_a_pending_future_sleeps_until_a_wake_from_another_thread() {
         polls_before_the_wake: early.clone(),
     };
     let output = on_own_thread("rule 3", move || block_on(future));
-    assert_eq!(output, 42, "rule 3 broken: block_on must return the future's output");
+    assert_eq!(
+        output, 42,
+        "rule 3 broken: block_on must return the future's output"
+    );
     assert_eq!(
         early.load(Ordering::SeqCst),
         0,

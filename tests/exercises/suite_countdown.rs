@@ -16,7 +16,11 @@ fn rule_1_countdown_zero_is_ready_on_its_first_poll() {
         Poll::Ready(1),
         "rule 1 broken: Countdown::new(0) must be Ready(1) on its first poll (1 poll taken)"
     );
-    assert_eq!(wakes.count(), 0, "rule 1 broken: a Ready future must not wake anyone");
+    assert_eq!(
+        wakes.count(),
+        0,
+        "rule 1 broken: a Ready future must not wake anyone"
+    );
 }
 
 #[test]

@@ -18,9 +18,17 @@ fn rule_1_a_new_waker_has_counted_no_wake() {
 fn rule_2_wake_by_ref_counts_one_and_leaves_the_waker_usable() {
     let (waker, counter) = counting_waker();
     waker.wake_by_ref();
-    assert_eq!(counter.count(), 1, "rule 2 broken: one wake_by_ref must count exactly 1");
+    assert_eq!(
+        counter.count(),
+        1,
+        "rule 2 broken: one wake_by_ref must count exactly 1"
+    );
     waker.wake_by_ref();
-    assert_eq!(counter.count(), 2, "rule 2 broken: a second wake_by_ref must count 2 in all");
+    assert_eq!(
+        counter.count(),
+        2,
+        "rule 2 broken: a second wake_by_ref must count 2 in all"
+    );
 }
 
 #[test]

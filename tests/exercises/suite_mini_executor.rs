@@ -21,12 +21,7 @@ type Slot = Rc<RefCell<Option<Waker>>>;
 
 /// A task that logs `name` at each poll, keeps its waker in the returned slot, and finishes
 /// at poll `polls_to_finish` (never, for `usize::MAX`).
-fn probe(
-    exec: &mut MiniExecutor,
-    log: &Log,
-    name: &'static str,
-    polls_to_finish: usize,
-) -> Slot {
+fn probe(exec: &mut MiniExecutor, log: &Log, name: &'static str, polls_to_finish: usize) -> Slot {
     let slot: Slot = Rc::default();
     let (log, kept) = (log.clone(), slot.clone());
     let mut polls = 0;
@@ -44,7 +39,10 @@ fn probe(
 }
 
 fn wake(slot: &Slot) {
-    slot.borrow().as_ref().expect("the task was polled").wake_by_ref();
+    slot.borrow()
+        .as_ref()
+        .expect("the task was polled")
+        .wake_by_ref();
 }
 
 fn taken(log: &Log) -> Vec<&'static str> {
@@ -56,7 +54,11 @@ fn rule_1_a_spawned_task_is_polled_once_and_then_only_when_woken() {
     let mut exec = MiniExecutor::new();
     let log = Log::default();
     let a = probe(&mut exec, &log, "a", usize::MAX);
-    assert_eq!(exec.run_once(), 1, "rule 1 broken: a new task must be polled in the first pass");
+    assert_eq!(
+        exec.run_once(),
+        1,
+        "rule 1 broken: a new task must be polled in the first pass"
+    );
     assert_eq!(taken(&log), ["a"]);
     assert_eq!(
         exec.run_once(),
@@ -64,7 +66,11 @@ fn rule_1_a_spawned_task_is_polled_once_and_then_only_when_woken() {
         "rule 1 broken: a task that nobody woke must not be polled again (invariant 1)"
     );
     wake(&a);
-    assert_eq!(exec.run_once(), 1, "rule 1 broken: a woken task must be polled in the next pass");
+    assert_eq!(
+        exec.run_once(),
+        1,
+        "rule 1 broken: a woken task must be polled in the next pass"
+    );
     assert_eq!(taken(&log), ["a"]);
 }
 
@@ -85,7 +91,11 @@ fn rule_2_many_wakes_before_a_poll_make_one_poll() {
         "rule 2 broken: three wakes before a poll must cause exactly one poll (invariant 2): \
          queue a task only if it is not queued already"
     );
-    assert_eq!(exec.run_once(), 0, "rule 2 broken: the extra wakes left the task queued");
+    assert_eq!(
+        exec.run_once(),
+        0,
+        "rule 2 broken: the extra wakes left the task queued"
+    );
 }
 
 #[test]
@@ -96,7 +106,11 @@ fn rule_3_ready_tasks_are_polled_in_the_order_they_were_woken() {
     let b = probe(&mut exec, &log, "b", usize::MAX);
     let c = probe(&mut exec, &log, "c", usize::MAX);
     exec.run_once();
-    assert_eq!(taken(&log), ["a", "b", "c"], "rule 3 broken: spawned tasks run in spawn order");
+    assert_eq!(
+        taken(&log),
+        ["a", "b", "c"],
+        "rule 3 broken: spawned tasks run in spawn order"
+    );
     wake(&c);
     wake(&a);
     wake(&b);

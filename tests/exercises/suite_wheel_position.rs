@@ -40,8 +40,15 @@ fn rule_0_the_shape_is_six_levels_of_sixty_four() {
 
 #[test]
 fn rule_1_within_the_current_64_ms_a_timer_goes_to_level_0_slot_deadline_mod_64() {
-    agree("rule 1", &[(0, 1), (0, 63), (10, 20), (130, 135), (64, 127)]);
-    assert_eq!(position(0, 5), (0, 5), "rule 1 broken: at 0, a timer for 5 goes to (0, 5)");
+    agree(
+        "rule 1",
+        &[(0, 1), (0, 63), (10, 20), (130, 135), (64, 127)],
+    );
+    assert_eq!(
+        position(0, 5),
+        (0, 5),
+        "rule 1 broken: at 0, a timer for 5 goes to (0, 5)"
+    );
 }
 
 #[test]
@@ -82,7 +89,10 @@ fn rule_4_beyond_the_top_level_a_timer_goes_to_the_overflow_list() {
         (LEVELS, 0),
         "rule 4 broken: 64^6 ms is past the top level: the overflow list, reported (6, 0)"
     );
-    agree("rule 4", &[(0, u64::MAX), ((1 << 36) - 1, 1 << 36), (7, 1 << 40)]);
+    agree(
+        "rule 4",
+        &[(0, u64::MAX), ((1 << 36) - 1, 1 << 36), (7, 1 << 40)],
+    );
 }
 
 #[test]
