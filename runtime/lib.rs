@@ -126,6 +126,10 @@ pub mod course {
     pub struct Chapter05;
     #[doc = include_str!("../docs/06-timeline.md")]
     pub struct Chapter06;
+    #[doc = include_str!("../docs/07-starvation-and-fairness.md")]
+    pub struct Chapter07;
+    #[doc = include_str!("../docs/08-cancellation.md")]
+    pub struct Chapter08;
     #[doc = include_str!("../docs/asyncio.md")]
     pub struct Asyncio;
 }
