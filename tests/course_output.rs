@@ -84,7 +84,10 @@ fn quotes(document: &str) -> Result<Vec<Quote>, String> {
             .map(String::from)
             .collect();
         if lines.get(i + 1).map(|l| l.trim()) != Some("```text") {
-            return Err(format!("line {}: an output marker needs a ```text block after it", i + 1));
+            return Err(format!(
+                "line {}: an output marker needs a ```text block after it",
+                i + 1
+            ));
         }
         let start = i + 2;
         let close = (start..lines.len())
@@ -110,7 +113,11 @@ fn mismatch(quote: &Quote, stdout: &str, stderr: &str) -> Option<String> {
             format!("the demo now prints (GLASSLOOP_BLESS_QUOTES=1 rewrites it):\n{stdout}")
         });
     }
-    let printed: Vec<String> = stdout.lines().chain(stderr.lines()).map(mask_decimals).collect();
+    let printed: Vec<String> = stdout
+        .lines()
+        .chain(stderr.lines())
+        .map(mask_decimals)
+        .collect();
     let mut from = 0;
     for line in &quote.body {
         let wanted = mask_decimals(line);
@@ -175,7 +182,10 @@ fn every_demo_output_quoted_in_the_course_is_what_the_demo_prints() {
             std::fs::write(&path, lines.join("\n") + "\n").unwrap();
         }
     }
-    assert!(checked > 0, "no chapter quotes a demo's output; is the marker unchanged?");
+    assert!(
+        checked > 0,
+        "no chapter quotes a demo's output; is the marker unchanged?"
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 

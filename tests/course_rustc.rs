@@ -56,7 +56,13 @@ fn compile(name: &str, code: &str) -> String {
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
     let output = Command::new(&rustc)
         .current_dir(&dir)
-        .args(["--edition", "2021", "--crate-type", "lib", "--emit=metadata"])
+        .args([
+            "--edition",
+            "2021",
+            "--crate-type",
+            "lib",
+            "--emit=metadata",
+        ])
         .args(["--color", "never", "-o", "out.rmeta", name])
         .output()
         .unwrap_or_else(|err| panic!("could not run {rustc}: {err}"));
@@ -127,9 +133,16 @@ fn every_rustc_diagnostic_quoted_in_the_course_is_what_rustc_prints() {
             std::fs::write(&path, rewritten).unwrap();
             continue;
         }
-        problems.extend(found.into_iter().map(|p| format!("{}: {p}", path.display())));
+        problems.extend(
+            found
+                .into_iter()
+                .map(|p| format!("{}: {p}", path.display())),
+        );
     }
-    assert!(checked > 0, "no chapter quotes rustc; is the marker format unchanged?");
+    assert!(
+        checked > 0,
+        "no chapter quotes rustc; is the marker format unchanged?"
+    );
     assert!(
         problems.is_empty(),
         "{}\n(GLASSLOOP_BLESS_QUOTES=1 rewrites the quotes)",
