@@ -31,9 +31,9 @@ fn root() -> &'static Path {
 /// The source file of a module path such as `glassloop::time::wheel` or
 /// `glassloop_demos::hello`, if there is one.
 fn module_file(module: &[&str]) -> Option<PathBuf> {
-    let (dir, rest) = match module.first()? {
-        &"glassloop" => ("runtime", &module[1..]),
-        &"glassloop_demos" => ("demos", &module[1..]),
+    let (dir, rest) = match *module.first()? {
+        "glassloop" => ("runtime", &module[1..]),
+        "glassloop_demos" => ("demos", &module[1..]),
         _ => return None,
     };
     let base = rest.iter().fold(root().join(dir), |p, m| p.join(m));
