@@ -26,12 +26,14 @@ mod echo;
 mod errors;
 mod fetch;
 mod files;
+mod forget_await;
 mod gather;
 mod hello;
 mod lost_waker;
 mod semaphore;
 mod sleep;
 mod stall;
+mod starvation;
 mod sync_vs_async;
 mod tasks;
 mod timeout;
@@ -73,6 +75,11 @@ const DEMOS: &[Demo] = &[
         main: tasks::main,
     },
     Demo {
+        name: "forget_await",
+        about: "a future never awaited never runs; a task never awaited is cancelled when main returns",
+        main: forget_await::main,
+    },
+    Demo {
         name: "wait_first",
         about: "wait for the first of three downloads, cancel the rest, watch their cleanup",
         main: wait_first::main,
@@ -86,6 +93,11 @@ const DEMOS: &[Demo] = &[
         name: "cancel",
         about: "a long task cancelled after 1 s: its cleanup runs, awaiting it says cancelled",
         main: cancel::main,
+    },
+    Demo {
+        name: "starvation",
+        about: "a task with no .await holds the loop; yielding tasks take turns; timers still fire",
+        main: starvation::main,
     },
     Demo {
         name: "errors",

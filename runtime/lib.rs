@@ -112,6 +112,8 @@ pub use task::{spawn, JoinError, JoinHandle, TaskId};
 /// The course chapters' code blocks, compiled and run as doctests so they cannot drift.
 #[cfg(doctest)]
 pub mod course {
+    #[doc = include_str!("../docs/00-a-future-from-zero.md")]
+    pub struct Chapter00;
     #[doc = include_str!("../docs/01-a-task-from-spawn-to-completion.md")]
     pub struct Chapter01;
     #[doc = include_str!("../docs/02-timer-wheel.md")]
@@ -124,6 +126,10 @@ pub mod course {
     pub struct Chapter05;
     #[doc = include_str!("../docs/06-timeline.md")]
     pub struct Chapter06;
+    #[doc = include_str!("../docs/07-starvation-and-fairness.md")]
+    pub struct Chapter07;
+    #[doc = include_str!("../docs/08-cancellation.md")]
+    pub struct Chapter08;
     #[doc = include_str!("../docs/asyncio.md")]
     pub struct Asyncio;
 }

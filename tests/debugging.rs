@@ -426,3 +426,23 @@ fn a_backtrace_check_needs_frame_zero_and_then_the_callers_in_order() {
         "task::{impl#*}::drop"
     ));
 }
+
+#[test]
+fn the_vscode_configurations_carry_the_container_settings_the_guide_gives() {
+    let launch = include_str!("../.vscode/launch.json");
+    for (setting, debugger) in [
+        ("set startup-with-shell off", "cppdbg"),
+        ("set disable-randomization off", "cppdbg"),
+        ("settings set target.disable-aslr false", "lldb"),
+    ] {
+        assert!(
+            GUIDE.contains(setting),
+            "docs/debugging.md no longer gives `{setting}`; update .vscode/launch.json too"
+        );
+        assert_eq!(
+            launch.matches(setting).count(),
+            2,
+            ".vscode/launch.json should pass `{setting}` to both {debugger} configurations"
+        );
+    }
+}
