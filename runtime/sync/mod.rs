@@ -32,6 +32,8 @@
 //! | [`oneshot`] | one value | the receiver | yes: the value | `Future` | `oneshot` |
 //! | [`mpsc`] | a value / a free slot | the receiver / the oldest sender | yes: the queue | none | `mpsc` |
 //! | [`Queue`] | an item / a free slot / all done | the oldest getter / putter; every joiner | yes: the queue, the count | `Queue` | none |
+//! | [`Condition`] | a notify, with a mutex released | the oldest (`notify_one`) or all | no: the state behind the mutex is | `Condition` | none |
+//! | [`Barrier`] | `n` arrivals | every waiter, when the last arrives | yes: the count of arrivals | `Barrier` | `Barrier` |
 //!
 //! The last-but-one column is the one to think about. A *level* (a count, a flag, a queue)
 //! is remembered, so a wake-up that comes before anyone waits is not lost. A *bare* wake-up
@@ -95,10 +97,13 @@
 //! because `while let` needs nothing more.
 //!
 //! Reading order: `waiters.rs`, `semaphore.rs`, `mutex.rs`, `event.rs`, `notify.rs`,
-//! `oneshot.rs`, `mpsc.rs`, `queue.rs`, and `error.rs` for what each failure says.
+//! `oneshot.rs`, `mpsc.rs`, `queue.rs`, `condition.rs`, `barrier.rs`, and `error.rs` for
+//! what each failure says.
 //!
 //! Read next: `waiters.rs`.
 
+mod barrier;
+mod condition;
 mod error;
 mod event;
 pub mod mpsc;
@@ -109,6 +114,8 @@ mod queue;
 mod semaphore;
 pub(crate) mod waiters;
 
+pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
+pub use condition::Condition;
 pub use error::{
     AcquireError, QueueEmpty, QueueFull, RecvError, SendError, TryAcquireError, TryLockError,
     TryRecvError, TrySendError,
