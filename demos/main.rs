@@ -29,6 +29,7 @@ mod files;
 mod gather;
 mod hello;
 mod lost_waker;
+mod queue;
 mod semaphore;
 mod sleep;
 mod stall;
@@ -106,6 +107,11 @@ const DEMOS: &[Demo] = &[
         name: "semaphore",
         about: "20 one-second requests, a Semaphore(5) lets 5 run at a time: 4 waves, 4 s",
         main: semaphore::main,
+    },
+    Demo {
+        name: "queue",
+        about: "asyncio's worker pool: 20 random jobs, 3 workers, queue.join(), then cancel",
+        main: queue::main,
     },
     Demo {
         name: "async_iter",
