@@ -33,6 +33,7 @@ mod queue;
 mod semaphore;
 mod sleep;
 mod stall;
+mod streams;
 mod sync_vs_async;
 mod tasks;
 mod timeout;
@@ -142,6 +143,11 @@ const DEMOS: &[Demo] = &[
         name: "echo",
         about: "an echo server and three clients: accept, read and write readiness as it happens",
         main: echo::main,
+    },
+    Demo {
+        name: "streams",
+        about: "asyncio's line echo client and server: open_connection, readline, write + drain",
+        main: streams::main,
     },
     Demo {
         name: "fetch",
