@@ -30,10 +30,12 @@ mod forget_await;
 mod gather;
 mod hello;
 mod lost_waker;
+mod queue;
 mod semaphore;
 mod sleep;
 mod stall;
 mod starvation;
+mod streams;
 mod sync_vs_async;
 mod tasks;
 mod timeout;
@@ -120,6 +122,11 @@ const DEMOS: &[Demo] = &[
         main: semaphore::main,
     },
     Demo {
+        name: "queue",
+        about: "asyncio's worker pool: 20 random jobs, 3 workers, queue.join(), then cancel",
+        main: queue::main,
+    },
+    Demo {
         name: "async_iter",
         about: "async for over an async range; async with: disconnect on success, error, cancel",
         main: async_iter::main,
@@ -148,6 +155,11 @@ const DEMOS: &[Demo] = &[
         name: "echo",
         about: "an echo server and three clients: accept, read and write readiness as it happens",
         main: echo::main,
+    },
+    Demo {
+        name: "streams",
+        about: "asyncio's line echo client and server: open_connection, readline, write + drain",
+        main: streams::main,
     },
     Demo {
         name: "fetch",

@@ -68,16 +68,19 @@
 //! | `loop.time()` | `tokio::time::Instant` | [`time::Instant`] |
 //! | `asyncio.gather(*cs)` | `join_all`, `join!` | [`combinators::gather`] |
 //! | `asyncio.wait`, `as_completed` | `JoinSet::join_next` | [`combinators::wait`], [`combinators::as_completed`] |
-//! | `asyncio.TaskGroup` | `JoinSet` | [`combinators::TaskGroup`] |
+//! | `asyncio.TaskGroup`, `ExceptionGroup` | `JoinSet` | [`combinators::TaskGroup`], [`combinators::ExceptionGroup`] |
 //! | `await asyncio.to_thread(f)` | `task::spawn_blocking(f)` | [`spawn_blocking`] |
 //! | `asyncio.run(c)` in a worker thread (asyncer `runnify`) | `Runtime::block_on` | [`block_on`] |
 //! | aiofiles | `tokio::fs` | [`fs`] |
 //! | `asyncio.Semaphore`, `asyncio.Lock` | `sync::Semaphore`, `sync::Mutex` | [`sync::Semaphore`], [`sync::Mutex`] |
 //! | `asyncio.Event` | `sync::Notify` | [`sync::Event`], [`sync::Notify`] |
-//! | `asyncio.Queue` | `sync::mpsc`, `sync::oneshot` | [`sync::mpsc`], [`sync::oneshot`] |
+//! | `asyncio.Queue`, `LifoQueue`, `PriorityQueue` | none (`sync::mpsc` is single-consumer) | [`sync::Queue`], [`sync::LifoQueue`], [`sync::PriorityQueue`] |
+//! | `asyncio.Condition`, `asyncio.Barrier` | `sync::Barrier` | [`sync::Condition`], [`sync::Barrier`] |
+//! | a channel, `loop.create_future()` | `sync::mpsc`, `sync::oneshot` | [`sync::mpsc`], [`sync::oneshot`] |
 //! | `loop.set_debug(True)` | tokio-console | [`Builder::debug`] |
 //! | `asyncio.all_tasks()` | `Handle::dump()` (unstable) | [`dump()`] |
 //! | `asyncio.open_connection` | `tokio::net::TcpStream` | [`net::TcpStream`] |
+//! | `reader.readline()`, `drain()` | `AsyncBufReadExt`, `AsyncWriteExt` | `futures::io` on [`net::TcpStream`] (`AsyncRead`, `AsyncWrite`) |
 //! | `asyncio.start_server` | `tokio::net::TcpListener` | [`net::TcpListener`] |
 //! | `create_datagram_endpoint` | `tokio::net::UdpSocket` | [`net::UdpSocket`] |
 

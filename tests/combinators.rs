@@ -536,6 +536,91 @@ fn a_panicking_child_cancels_its_siblings_and_the_owner_receives_the_panic_as_an
 }
 
 #[test]
+fn children_that_fail_in_the_same_pass_are_all_reported_in_the_exception_group() {
+    let rt = virtual_runtime();
+    rt.block_on(async {
+        let start = Instant::now();
+        let dropped = Rc::new(Cell::new(0));
+        let mut group = TaskGroup::<u64, &'static str>::new();
+        group.spawn(guarded_sleep(10, &dropped, Ok(10)));
+        let a = group.spawn(async {
+            sleep(secs(1)).await;
+            Err("a: disk full")
+        });
+        let b = group.spawn(async {
+            sleep(secs(1)).await; // the same instant: woken in the same pass as a
+            panic!("b: bad state");
+        });
+        let late = group.spawn(async {
+            sleep(secs(2)).await;
+            Err("too late: cancelled before it could fail")
+        });
+        let failures = group.join_all_grouped().await.unwrap_err();
+        assert_eq!(start.elapsed(), secs(1));
+        assert_eq!(failures.len(), 2, "{failures:?}");
+        let tasks: Vec<_> = failures.iter().map(GroupError::task).collect();
+        assert_eq!(tasks, [a, b], "in the order they failed");
+        assert!(!tasks.contains(&late));
+        assert!(matches!(
+            failures.first(),
+            GroupError::Failed {
+                error: "a: disk full",
+                ..
+            }
+        ));
+        assert_eq!(failures.errors()[1].panic_message(), Some("b: bad state"));
+        assert_eq!(dropped.get(), 1, "the 10 s sibling was cancelled");
+        assert_eq!(
+            failures.to_string(),
+            "2 tasks in the group failed: task #2 in the group failed: a: disk full; \
+             task #3 in the group panicked: b: bad state"
+        );
+    });
+}
+
+#[test]
+fn join_all_still_returns_the_first_failure_when_several_children_fail_together() {
+    let rt = virtual_runtime();
+    rt.block_on(async {
+        let mut group = TaskGroup::<(), &'static str>::new();
+        for name in ["first", "second"] {
+            group.spawn(async move {
+                sleep(secs(1)).await;
+                Err(name)
+            });
+        }
+        let err = group.join_all().await.unwrap_err();
+        assert_eq!(err.to_string(), "task #1 in the group failed: first");
+    });
+}
+
+#[test]
+fn the_group_reacts_one_pass_after_a_failure_so_a_ready_sibling_is_polled_once_more() {
+    let rt = virtual_runtime();
+    rt.block_on(async {
+        let mut group = TaskGroup::<(), &'static str>::new();
+        group.spawn(async {
+            sleep(secs(1)).await;
+            Err("failed")
+        });
+        // Woken by the same timer instant, after the failing child: it takes its step.
+        let (sibling, polls) = count_polls(async {
+            sleep(secs(1)).await;
+            sleep(secs(60)).await;
+            Ok(())
+        });
+        group.spawn(sibling);
+        let failures = group.join_all_grouped().await.unwrap_err();
+        assert_eq!(failures.len(), 1);
+        assert_eq!(
+            polls.get(),
+            2,
+            "its first poll, and its step at 1 s; then cancelled"
+        );
+    });
+}
+
+#[test]
 fn dropping_a_task_group_cancels_the_children_still_running() {
     let rt = virtual_runtime();
     rt.block_on(async {

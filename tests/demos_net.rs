@@ -214,3 +214,34 @@ fn non_get_methods_are_refused_by_the_parser() {
         Ok("/page/1".to_string())
     );
 }
+
+#[test]
+fn demo_streams_echoes_three_lines_and_both_ends_close_in_order() {
+    assert_eq!(
+        common::run_demo_virtual("streams"),
+        "server: serving on a local port (asyncio: start_server)\n\
+         client: Send: \"Hello World!\"\n\
+         server: Received \"Hello World!\"\n\
+         server: Send: \"Hello World!\"\n\
+         client: Received: \"Hello World!\"\n\
+         client: Send: \"How are you?\"\n\
+         server: Received \"How are you?\"\n\
+         server: Send: \"How are you?\"\n\
+         client: Received: \"How are you?\"\n\
+         client: Send: \"Bye.\"\n\
+         server: Received \"Bye.\"\n\
+         server: Send: \"Bye.\"\n\
+         client: Received: \"Bye.\"\n\
+         client: Close the connection\n\
+         server: end of stream; Close the connection\n\
+         client: the server closed too (readline gave \"\")\n\
+         \n\
+         the map (asyncio -> a program on glassloop, with futures::io):\n\
+         \x20 open_connection(host, port)   TcpStream::connect(addr)\n\
+         \x20 start_server(cb, host, port)  TcpListener::bind(addr) + accept loop + spawn(cb)\n\
+         \x20 await reader.readline()       BufReader::new(&stream).read_line(&mut line)\n\
+         \x20 await reader.readexactly(n)   reader.read_exact(&mut buf)\n\
+         \x20 writer.write(d); drain()      stream.write_all(d)\n\
+         \x20 writer.close()                (&stream).close()\n"
+    );
+}

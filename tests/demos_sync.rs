@@ -45,3 +45,34 @@ fn demo_async_iter_yields_every_tenth_of_a_second_and_always_disconnects() {
          [1.350 s] result: timed out; the session future was dropped\n"
     );
 }
+
+#[test]
+fn demo_queue_runs_asyncios_worker_pool_and_joins_after_the_twentieth_job() {
+    assert_eq!(
+        run_demo_virtual("queue"),
+        "[0.230 s] worker-2 has slept for 0.23 seconds\n\
+         [0.359 s] worker-2 has slept for 0.13 seconds\n\
+         [0.459 s] worker-0 has slept for 0.46 seconds\n\
+         [0.745 s] worker-1 has slept for 0.74 seconds\n\
+         [1.017 s] worker-0 has slept for 0.56 seconds\n\
+         [1.032 s] worker-2 has slept for 0.67 seconds\n\
+         [1.463 s] worker-1 has slept for 0.72 seconds\n\
+         [1.470 s] worker-2 has slept for 0.44 seconds\n\
+         [1.498 s] worker-0 has slept for 0.48 seconds\n\
+         [1.886 s] worker-0 has slept for 0.39 seconds\n\
+         [1.972 s] worker-2 has slept for 0.50 seconds\n\
+         [2.012 s] worker-1 has slept for 0.55 seconds\n\
+         [2.620 s] worker-1 has slept for 0.61 seconds\n\
+         [2.647 s] worker-0 has slept for 0.76 seconds\n\
+         [2.671 s] worker-2 has slept for 0.70 seconds\n\
+         [2.817 s] worker-0 has slept for 0.17 seconds\n\
+         [3.123 s] worker-2 has slept for 0.45 seconds\n\
+         [3.407 s] worker-1 has slept for 0.79 seconds\n\
+         [3.796 s] worker-0 has slept for 0.98 seconds\n\
+         [4.106 s] worker-2 has slept for 0.98 seconds\n\
+         ====\n\
+         3 workers slept in parallel for 4.11 seconds\n\
+         total expected sleep time: 11.31 seconds\n\
+         3 workers cancelled while waiting in get(); 0 items left\n"
+    );
+}

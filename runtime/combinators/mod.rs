@@ -55,6 +55,6 @@ pub use abort_on_drop::AbortOnDrop;
 pub use as_completed::{as_completed, AsCompleted, Next};
 pub use gather::{gather, gather2, gather3, Gather};
 pub use select::{race, select, Either, Race, Select};
-pub use task_group::{GroupError, JoinAll, TaskGroup};
+pub use task_group::{ExceptionGroup, GroupError, JoinAll, JoinAllGrouped, TaskGroup};
 pub use try_gather::{try_gather, TryGather};
 pub use wait::{wait, ReturnWhen, Wait, WaitOutcome};

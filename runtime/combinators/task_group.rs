@@ -6,8 +6,9 @@
 //! 1. `group.spawn(fut)` starts a child task (a real task: it runs while you do other work);
 //! 2. `group.join_all().await` leaves the scope: it waits for every child and returns their
 //!    values in spawn order;
-//! 3. the first child to fail (return `Err`, or panic) cancels all its siblings at once, and
-//!    its error is what `join_all` returns to the owner;
+//! 3. the first child to fail (return `Err`, or panic) cancels all its siblings, and the
+//!    owner gets every failure as an [`ExceptionGroup`] (`join_all_grouped`), or the first of
+//!    them (`join_all`);
 //! 4. dropping the group, or a `join_all` that is itself cancelled, cancels the children still
 //!    running: no child outlives the scope that made it.
 //!
@@ -15,26 +16,42 @@
 //!   owner ── spawn A ── spawn B ── spawn C ── join_all().await ───────────► Err(B's error)
 //!                │          │          │                        ▲
 //!   A  [─────────────✗ aborted (its Drop guards run)             │
-//!   B  [──────Err(e)] ─► group.fail(): record e, abort A and C ─┘ wakes the owner
+//!   B  [──────Err(e)] ─► record e; a pass later: abort A and C ─┘ wakes the owner
 //!   C  [─────────────✗ aborted
 //! ```
 //!
 //! How a failure travels: each child runs inside a small wrapper (`Member`). The wrapper
 //! polls the child under `catch_unwind`; on `Err` or on a panic it records the failure in the
-//! group's shared state and aborts every sibling right away, from inside its own poll (abort
-//! drops a task's future at once). The aborted siblings' handles report cancellation, which
-//! wakes the owner if it is waiting in `join_all`. A panic is therefore *caught* by the group
-//! and reaches the owner as an error value, [`GroupError::Panicked`], carrying the payload:
-//! re-raise it with `std::panic::resume_unwind` if the owner should panic too. Because the
-//! group retrieves it, the loop's "panic nobody retrieved" report is not printed for it.
+//! group's shared state, wakes its own task and returns `Pending`. On that next poll, one
+//! pass of the loop later, it aborts every sibling (abort drops a task's future at once) and
+//! finishes. The aborted siblings' handles report cancellation, which wakes the owner if it is
+//! waiting in `join_all`.
+//!
+//! ```text
+//!   pass 1:  A fails ─► record A, wake A      B fails ─► record B, wake B      C: Pending
+//!   pass 2:  A ─► abort B and C, finish ─► the owner: ExceptionGroup [A's error, B's error]
+//! ```
+//!
+//! Why wait a pass? Children that fail *together* (their timers fired at the same instant, one
+//! message woke them all) are all reported, not only the one the loop happened to poll first:
+//! the group reacts once the pass in which the first failure happened is over. That is the
+//! rule asyncio's `TaskGroup` has too, for the same reason: its "a child is done" callback is
+//! scheduled with `call_soon`, so it runs after the other children that were ready in the same
+//! iteration have taken their step. A child that would fail later is cancelled first, and its
+//! error never happens.
+//!
+//! A panic is *caught* by the group like an `Err`, and reaches the owner as an error value,
+//! [`GroupError::Panicked`], carrying the payload: re-raise it with
+//! `std::panic::resume_unwind` if the owner should panic too. Because the group retrieves it,
+//! the loop's "panic nobody retrieved" report is not printed for it.
 //!
 //! ## Compared with asyncio, tokio and trio
 //!
 //! asyncio's `TaskGroup` is an `async with` block; when a child fails it also cancels the
 //! *body* of the block, and it raises an `ExceptionGroup` holding every child's exception.
 //! glassloop has no way to cancel the owner's own code from outside, so the owner learns of
-//! the failure when it reaches `join_all`; and only the first error is kept, since the others
-//! are usually "cancelled because of the first". asyncio waits for cancelled children to finish
+//! the failures when it reaches `join_all`. Siblings cancelled by the group are not errors in
+//! either runtime (asyncio leaves their `CancelledError` out of the group). asyncio waits for cancelled children to finish
 //! their `finally` blocks; in Rust cleanup is `Drop`, which runs synchronously inside `abort`,
 //! so there is nothing left to wait for. tokio's `JoinSet` aborts its tasks when dropped (point
 //! 4) but does not cancel siblings on failure; trio's nursery does both.
@@ -134,10 +151,101 @@ impl<E: fmt::Display> fmt::Display for GroupError<E> {
 
 impl<E: fmt::Debug + fmt::Display> std::error::Error for GroupError<E> {}
 
+/// Every child failure of a [`TaskGroup`], in the order they happened: the children that
+/// failed before the group reacted (see the module docs). Never empty.
+///
+/// asyncio: the `ExceptionGroup` a `TaskGroup` raises (`eg.exceptions`); tokio: none (collect
+/// the `JoinSet` results yourself).
+pub struct ExceptionGroup<E> {
+    /// At least one; the first is the failure that made the group cancel the rest.
+    errors: Vec<GroupError<E>>,
+}
+
+impl<E> ExceptionGroup<E> {
+    /// Every failure, first first.
+    ///
+    /// asyncio: `eg.exceptions`.
+    pub fn errors(&self) -> &[GroupError<E>] {
+        &self.errors
+    }
+
+    /// Every failure, by value.
+    pub fn into_errors(self) -> Vec<GroupError<E>> {
+        self.errors
+    }
+
+    /// The failure that made the group cancel the rest.
+    pub fn first(&self) -> &GroupError<E> {
+        &self.errors[0]
+    }
+
+    /// The failure that made the group cancel the rest, by value (what
+    /// [`TaskGroup::join_all`] returns).
+    pub fn into_first(self) -> GroupError<E> {
+        self.errors
+            .into_iter()
+            .next()
+            .expect("an ExceptionGroup is never empty")
+    }
+
+    /// How many children failed (at least 1).
+    pub fn len(&self) -> usize {
+        self.errors.len()
+    }
+
+    /// Always false: a group is made only when a child failed. Here for the usual pair with
+    /// `len`.
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// The failures, first first.
+    pub fn iter(&self) -> std::slice::Iter<'_, GroupError<E>> {
+        self.errors.iter()
+    }
+}
+
+impl<E> IntoIterator for ExceptionGroup<E> {
+    type Item = GroupError<E>;
+    type IntoIter = std::vec::IntoIter<GroupError<E>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.errors.into_iter()
+    }
+}
+
+impl<E: fmt::Debug> fmt::Debug for ExceptionGroup<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ExceptionGroup").field(&self.errors).finish()
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for ExceptionGroup<E> {
+    /// One failure: its sentence. More: how many, then each, separated by "; ".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let [only] = self.errors.as_slice() {
+            return write!(f, "{only}");
+        }
+        write!(f, "{} tasks in the group failed: ", self.errors.len())?;
+        for (index, error) in self.errors.iter().enumerate() {
+            if index > 0 {
+                write!(f, "; ")?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> std::error::Error for ExceptionGroup<E> {}
+
 /// What the owner and every child wrapper share.
 struct Shared<E> {
-    /// The first failure; `join_all` hands it to the owner.
-    failure: Option<GroupError<E>>,
+    /// Every failure so far, in the order they happened; `join_all` hands them to the owner.
+    failures: Vec<GroupError<E>>,
+    /// Members that recorded a failure and have not yet had the poll in which they abort
+    /// their siblings. The owner waits for this to be 0, so that it sees every failure of
+    /// the pass.
+    reacting: usize,
     /// Every child's id, in spawn order (a child's wrapper finds itself by index).
     members: Vec<TaskId>,
     /// The runtime, to abort siblings. Weak: a group must not keep a runtime alive.
@@ -145,13 +253,17 @@ struct Shared<E> {
 }
 
 impl<E> Shared<E> {
-    /// Record `failure` if it is the first, and abort every member except `me`.
-    fn fail(shared: &RefCell<Shared<E>>, me: usize, failure: GroupError<E>) {
+    /// Record a member's failure; its wrapper aborts the siblings one poll later.
+    fn record(shared: &RefCell<Shared<E>>, failure: GroupError<E>) {
+        let mut state = shared.borrow_mut();
+        state.failures.push(failure);
+        state.reacting += 1;
+    }
+
+    /// Abort every member except `me` (the group reacts to a failure).
+    fn abort_all_but(shared: &RefCell<Shared<E>>, me: usize) {
         let (siblings, core) = {
-            let mut state = shared.borrow_mut();
-            if state.failure.is_none() {
-                state.failure = Some(failure);
-            }
+            let state = shared.borrow();
             let siblings: Vec<TaskId> = state
                 .members
                 .iter()
@@ -173,7 +285,8 @@ impl<E> Shared<E> {
 /// A scope for child tasks: wait for all, and the first failure cancels the rest.
 ///
 /// Children return `Result<T, E>`; [`join_all`](TaskGroup::join_all) gives `Ok(Vec<T>)` in
-/// spawn order, or the first [`GroupError`]. Dropping the group cancels its children.
+/// spawn order, or the first [`GroupError`]; [`join_all_grouped`](TaskGroup::join_all_grouped)
+/// gives every failure, as an [`ExceptionGroup`]. Dropping the group cancels its children.
 ///
 /// ```
 /// use std::time::Duration;
@@ -208,7 +321,8 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
         let core = with_current("glassloop::combinators::TaskGroup::new", Rc::downgrade);
         TaskGroup {
             shared: Rc::new(RefCell::new(Shared {
-                failure: None,
+                failures: Vec::new(),
+                reacting: 0,
                 members: Vec::new(),
                 core,
             })),
@@ -234,6 +348,7 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
             future: Box::pin(future),
             shared: self.shared.clone(),
             index: self.handles.len(),
+            failed: false,
         };
         let handle = with_current("glassloop::combinators::TaskGroup::spawn", |core| {
             spawn_on(core, None, spawned_at, member)
@@ -242,7 +357,7 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
         let already_failed = {
             let mut shared = self.shared.borrow_mut();
             shared.members.push(id);
-            shared.failure.is_some()
+            !shared.failures.is_empty()
         };
         if already_failed {
             handle.abort();
@@ -262,13 +377,45 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
     }
 
     /// Leave the scope: wait for every child; `Ok` with their values in spawn order, or the
-    /// first failure as soon as it happens (the other children are cancelled by then).
+    /// first failure once the group has reacted to it (the other children are cancelled by
+    /// then). [`join_all_grouped`](TaskGroup::join_all_grouped) gives every failure.
     ///
     /// asyncio: the end of the `async with TaskGroup()` block; tokio: `JoinSet::join_all`.
-    pub fn join_all(mut self) -> JoinAll<T, E> {
+    pub fn join_all(self) -> JoinAll<T, E> {
+        JoinAll {
+            grouped: self.join_all_grouped(),
+        }
+    }
+
+    /// Leave the scope, as [`join_all`](TaskGroup::join_all), but on failure get every child
+    /// that failed before the group reacted, in the order they failed.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use glassloop::combinators::TaskGroup;
+    /// use glassloop::time::sleep;
+    ///
+    /// let rt = glassloop::Runtime::builder().virtual_clock().build().unwrap();
+    /// rt.block_on(async {
+    ///     let mut group = TaskGroup::<(), &str>::new();
+    ///     for (secs, name) in [(1, "a"), (1, "b"), (9, "c")] {
+    ///         group.spawn(async move { sleep(Duration::from_secs(secs)).await; Err(name) });
+    ///     }
+    ///     let failures = group.join_all_grouped().await.unwrap_err();
+    ///     // a and b failed at the same instant; c was cancelled before it could fail.
+    ///     assert_eq!(
+    ///         failures.to_string(),
+    ///         "2 tasks in the group failed: task #1 in the group failed: a; \
+    ///          task #2 in the group failed: b"
+    ///     );
+    /// });
+    /// ```
+    ///
+    /// asyncio: `except* ...` around the `async with TaskGroup()` block; tokio: none.
+    pub fn join_all_grouped(mut self) -> JoinAllGrouped<T, E> {
         let handles = std::mem::take(&mut self.handles);
         let values = InOrder::new(handles.len());
-        JoinAll {
+        JoinAllGrouped {
             shared: self.shared.clone(),
             children: Children::new(handles),
             values,
@@ -296,24 +443,51 @@ impl<T, E> fmt::Debug for TaskGroup<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TaskGroup")
             .field("children", &self.handles.len())
-            .field("failed", &self.shared.borrow().failure.is_some())
+            .field("failures", &self.shared.borrow().failures.len())
             .finish()
     }
 }
 
-/// The future returned by [`TaskGroup::join_all`]. Dropping it cancels the children still
-/// running.
+/// The future returned by [`TaskGroup::join_all`]: every value, or the first failure.
+/// Dropping it cancels the children still running.
 ///
 /// asyncio: leaving the `async with` block; tokio: `JoinSet::join_all`'s future.
 #[must_use = "futures do nothing unless awaited"]
 pub struct JoinAll<T, E> {
+    grouped: JoinAllGrouped<T, E>,
+}
+
+impl<T, E> Future for JoinAll<T, E> {
+    type Output = Result<Vec<T>, GroupError<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.get_mut().grouped)
+            .poll(cx)
+            .map(|joined| joined.map_err(ExceptionGroup::into_first))
+    }
+}
+
+impl<T, E> fmt::Debug for JoinAll<T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinAll")
+            .field("remaining", &self.grouped.children.remaining())
+            .finish()
+    }
+}
+
+/// The future returned by [`TaskGroup::join_all_grouped`]: every value, or every failure.
+/// Dropping it cancels the children still running.
+///
+/// asyncio: leaving the `async with` block, with `except*`; tokio: none.
+#[must_use = "futures do nothing unless awaited"]
+pub struct JoinAllGrouped<T, E> {
     shared: Rc<RefCell<Shared<E>>>,
     children: Children<JoinHandle<Option<T>>>,
     values: InOrder<T>,
 }
 
-impl<T, E> Future for JoinAll<T, E> {
-    type Output = Result<Vec<T>, GroupError<E>>;
+impl<T, E> Future for JoinAllGrouped<T, E> {
+    type Output = Result<Vec<T>, ExceptionGroup<E>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
@@ -332,18 +506,25 @@ impl<T, E> Future for JoinAll<T, E> {
             }
             ControlFlow::Continue(())
         });
-        let failure = {
+        let errors = {
             let mut shared = this.shared.borrow_mut();
-            let failure = shared.failure.take();
-            failure.or_else(|| {
-                cancelled_from_outside.map(|index| GroupError::Cancelled {
-                    task: shared.members[index],
-                })
-            })
+            if shared.reacting > 0 {
+                // A failing member has not reacted yet; its end (or its abort) wakes us.
+                return Poll::Pending;
+            }
+            let mut errors = std::mem::take(&mut shared.failures);
+            if errors.is_empty() {
+                if let Some(index) = cancelled_from_outside {
+                    errors.push(GroupError::Cancelled {
+                        task: shared.members[index],
+                    });
+                }
+            }
+            errors
         };
-        if let Some(failure) = failure {
+        if !errors.is_empty() {
             abort_pending(&mut this.children);
-            return Poll::Ready(Err(failure));
+            return Poll::Ready(Err(ExceptionGroup { errors }));
         }
         if this.children.remaining() > 0 {
             return Poll::Pending;
@@ -353,17 +534,17 @@ impl<T, E> Future for JoinAll<T, E> {
 }
 
 // The values are plain values, never pinned.
-impl<T, E> Unpin for JoinAll<T, E> {}
+impl<T, E> Unpin for JoinAllGrouped<T, E> {}
 
-impl<T, E> Drop for JoinAll<T, E> {
+impl<T, E> Drop for JoinAllGrouped<T, E> {
     fn drop(&mut self) {
         abort_pending(&mut self.children);
     }
 }
 
-impl<T, E> fmt::Debug for JoinAll<T, E> {
+impl<T, E> fmt::Debug for JoinAllGrouped<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinAll")
+        f.debug_struct("JoinAllGrouped")
             .field("remaining", &self.children.remaining())
             .finish()
     }
@@ -382,6 +563,9 @@ struct Member<F, E> {
     shared: Rc<RefCell<Shared<E>>>,
     /// This child's position in `shared.members`.
     index: usize,
+    /// Set when the child failed: the next poll aborts the siblings (counted in
+    /// `shared.reacting` until then).
+    failed: bool,
 }
 
 impl<F, T, E> Future for Member<F, E>
@@ -392,6 +576,13 @@ where
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = &mut *self;
+        if this.failed {
+            // One pass after our failure: every sibling that failed in that pass has said so.
+            this.failed = false;
+            this.shared.borrow_mut().reacting -= 1;
+            Shared::abort_all_but(&this.shared, this.index);
+            return Poll::Ready(None);
+        }
         let polled = std::panic::catch_unwind(AssertUnwindSafe(|| this.future.as_mut().poll(cx)));
         let id = || this.shared.borrow().members[this.index];
         let failure = match polled {
@@ -403,7 +594,19 @@ where
                 payload,
             },
         };
-        Shared::fail(&this.shared, this.index, failure);
-        Poll::Ready(None)
+        Shared::record(&this.shared, failure);
+        this.failed = true;
+        cx.waker().wake_by_ref(); // to the back of the ready queue: react next pass
+        Poll::Pending
+    }
+}
+
+impl<F, E> Drop for Member<F, E> {
+    fn drop(&mut self) {
+        if self.failed {
+            // Aborted before it could react (a sibling reacted first, or the group was
+            // dropped): it no longer holds the owner back.
+            self.shared.borrow_mut().reacting -= 1;
+        }
     }
 }

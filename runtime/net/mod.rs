@@ -57,8 +57,9 @@
 //! - Addresses, not names: no DNS (it blocks; tokio and asyncio send it to a thread pool).
 //! - One waiting reader and one waiting writer per socket (tokio allows many, with a list of
 //!   waiters per direction).
-//! - No `AsyncRead`/`AsyncWrite` traits and no buffered reader; plain async methods are
-//!   easier to step through in a debugger.
+//! - No buffered reader of our own: `TcpStream` implements the `futures-io` traits
+//!   (`io_traits.rs`), so `futures::io::BufReader` gives `read_line`; the plain async methods
+//!   are the ones to step through in a debugger.
 //! - Unix sockets, IPv6 scopes, socket options beyond `nodelay`: not here.
 //!
 //! asyncio: `loop.sock_*` methods and streams (`open_connection`, `start_server`); tokio:
@@ -67,6 +68,7 @@
 //! Read next: `evented.rs`, then `tcp_stream.rs`.
 
 mod evented;
+mod io_traits;
 mod tcp_listener;
 mod tcp_stream;
 mod udp;

@@ -28,9 +28,11 @@
 //!
 //! - `connect` takes a `SocketAddr`, not a host name: resolving names blocks (tokio sends it to
 //!   its blocking pool; asyncio to a thread executor).
-//! - No `AsyncRead`/`AsyncWrite` traits: plain async methods are easier to step through.
+//! - The plain async methods here are the ones to step through; the ecosystem's
+//!   `AsyncRead`/`AsyncWrite` traits are implemented beside them, in `io_traits.rs`, for
+//!   buffered reading (`readline`) and `copy`.
 //!
-//! Read next: `tcp_listener.rs`.
+//! Read next: `io_traits.rs`, then `tcp_listener.rs`.
 
 use std::future::Future;
 use std::io::{self, Read, Write};
@@ -63,9 +65,10 @@ use super::evented::{with_addr, Direction, Evented};
 /// `loop.sock_recv`/`sock_sendall` on a non-blocking socket; tokio: `tokio::net::TcpStream`.
 #[derive(Debug)]
 pub struct TcpStream {
-    io: Evented<mio::net::TcpStream>,
+    /// The socket and its registration (also used by the trait impls in `io_traits.rs`).
+    pub(super) io: Evented<mio::net::TcpStream>,
     /// Who is on the other end; kept for error messages.
-    peer: SocketAddr,
+    pub(super) peer: SocketAddr,
 }
 
 impl TcpStream {

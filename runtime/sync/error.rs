@@ -202,3 +202,52 @@ impl fmt::Display for TryLockError {
 }
 
 impl std::error::Error for TryLockError {}
+
+/// A `put_nowait` on a full [`Queue`](super::Queue), or one with putters waiting for a slot.
+/// The item is inside.
+///
+/// asyncio: `asyncio.QueueFull`; tokio: `mpsc::error::TrySendError::Full`.
+#[derive(PartialEq, Eq, Clone, Copy)]
+pub struct QueueFull<T>(pub T);
+
+impl<T> QueueFull<T> {
+    /// The item that could not be put.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> fmt::Display for QueueFull<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "put_nowait failed: the queue is full (every slot is taken or putters are waiting \
+             for one); await put() to wait for a slot; the item is returned inside the error"
+        )
+    }
+}
+
+impl<T> fmt::Debug for QueueFull<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "QueueFull(..)")
+    }
+}
+
+impl<T> std::error::Error for QueueFull<T> {}
+
+/// A `get_nowait` on an empty [`Queue`](super::Queue).
+///
+/// asyncio: `asyncio.QueueEmpty`; tokio: `mpsc::error::TryRecvError::Empty`.
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+pub struct QueueEmpty;
+
+impl fmt::Display for QueueEmpty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "get_nowait found nothing: the queue is empty; await get() to wait for an item"
+        )
+    }
+}
+
+impl std::error::Error for QueueEmpty {}

@@ -30,7 +30,10 @@
 //! | [`Event`] | the flag to be set | every waiter | yes: the flag, until `clear` | `Event` | none |
 //! | [`Notify`] | a wake-up | one (`notify_one`) or all (`notify_waiters`) | one permit | none | `Notify` |
 //! | [`oneshot`] | one value | the receiver | yes: the value | `Future` | `oneshot` |
-//! | [`mpsc`] | a value / a free slot | the receiver / the oldest sender | yes: the queue | `Queue` | `mpsc` |
+//! | [`mpsc`] | a value / a free slot | the receiver / the oldest sender | yes: the queue | none | `mpsc` |
+//! | [`Queue`] | an item / a free slot / all done | the oldest getter / putter; every joiner | yes: the queue, the count | `Queue` | none |
+//! | [`Condition`] | a notify, with a mutex released | the oldest (`notify_one`) or all | no: the state behind the mutex is | `Condition` | none |
+//! | [`Barrier`] | `n` arrivals | every waiter, when the last arrives | yes: the count of arrivals | `Barrier` | `Barrier` |
 //!
 //! The last-but-one column is the one to think about. A *level* (a count, a flag, a queue)
 //! is remembered, so a wake-up that comes before anyone waits is not lost. A *bare* wake-up
@@ -94,23 +97,33 @@
 //! because `while let` needs nothing more.
 //!
 //! Reading order: `waiters.rs`, `semaphore.rs`, `mutex.rs`, `event.rs`, `notify.rs`,
-//! `oneshot.rs`, `mpsc.rs`, and `error.rs` for what each failure says.
+//! `oneshot.rs`, `mpsc.rs`, `queue.rs`, `condition.rs`, `barrier.rs`, and `error.rs` for
+//! what each failure says.
 //!
 //! Read next: `waiters.rs`.
 
+mod barrier;
+mod condition;
 mod error;
 mod event;
 pub mod mpsc;
 mod mutex;
 mod notify;
 pub mod oneshot;
+mod queue;
 mod semaphore;
 pub(crate) mod waiters;
 
+pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
+pub use condition::Condition;
 pub use error::{
-    AcquireError, RecvError, SendError, TryAcquireError, TryLockError, TryRecvError, TrySendError,
+    AcquireError, QueueEmpty, QueueFull, RecvError, SendError, TryAcquireError, TryLockError,
+    TryRecvError, TrySendError,
 };
 pub use event::{Event, Wait};
 pub use mutex::{Mutex, MutexGuard};
 pub use notify::{Notified, Notify};
+pub use queue::{
+    Fifo, Get, Join, Lifo, LifoQueue, OrderedQueue, Priority, PriorityQueue, Queue, QueueOrder,
+};
 pub use semaphore::{Acquire, OwnedPermit, Permit, Semaphore};

@@ -48,7 +48,8 @@
 //! `asyncio.Queue(maxsize)` is the nearest cousin; it is multi-consumer, and has no notion of
 //! its senders going away (3.13 added `shutdown()`).
 //!
-//! Read next: back to `mod.rs`, which compares every primitive of this folder side by side.
+//! Read next: `queue.rs`, the many-consumer queue asyncio programmers know, built from the same
+//! parts.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;

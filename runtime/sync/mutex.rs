@@ -85,7 +85,16 @@ impl<T> Mutex<T> {
     /// asyncio: `await lock.acquire()` / `async with lock:`; tokio: `Mutex::lock`.
     #[track_caller]
     pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T>> {
-        let acquire = self.semaphore.acquire_at(1, Location::caller());
+        self.lock_at(Location::caller())
+    }
+
+    /// [`lock`](Mutex::lock) awaited at `at` (for `Condition::wait`, which takes the lock
+    /// again on its caller's behalf).
+    pub(crate) fn lock_at(
+        &self,
+        at: &'static Location<'static>,
+    ) -> impl Future<Output = MutexGuard<'_, T>> {
+        let acquire = self.semaphore.acquire_at(1, at);
         async move {
             let permit = match acquire.await {
                 Ok(permit) => permit,
@@ -133,6 +142,7 @@ impl<T> Mutex<T> {
         MutexGuard {
             value,
             _permit: permit,
+            mutex: self,
         }
     }
 }
@@ -160,6 +170,18 @@ pub struct MutexGuard<'a, T> {
     // Field order is drop order: the borrow ends before the permit wakes the next locker.
     value: RefMut<'a, T>,
     _permit: Permit<'a>,
+    /// The mutex this guard locks, so that `Condition::wait` can lock it again.
+    mutex: &'a Mutex<T>,
+}
+
+impl<'a, T> MutexGuard<'a, T> {
+    /// The mutex this guard holds. An associated function (`MutexGuard::mutex(&guard)`), so
+    /// that it never hides a method of `T`.
+    ///
+    /// asyncio: `condition._lock`; tokio: `MutexGuard::mutex`.
+    pub fn mutex(this: &Self) -> &'a Mutex<T> {
+        this.mutex
+    }
 }
 
 impl<T> Deref for MutexGuard<'_, T> {
