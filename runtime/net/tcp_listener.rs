@@ -70,7 +70,11 @@ impl TcpListener {
         let socket =
             mio::net::TcpListener::bind(addr).map_err(|e| with_addr(e, "binding to", addr))?;
         let addr = socket.local_addr()?;
-        let io = Evented::new(socket, Interest::READABLE)?;
+        let io = Evented::new(
+            socket,
+            Interest::READABLE,
+            "glassloop::net::TcpListener::bind",
+        )?;
         Ok(TcpListener { io, addr })
     }
 
