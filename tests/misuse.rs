@@ -101,6 +101,10 @@ fn socket_constructors_outside_a_runtime_name_the_call_and_say_to_wrap_it_in_run
             panic_message_of(|| drop(TcpListener::bind(localhost()))),
         ),
         (
+            "glassloop::net::TcpListener::bind_with_backlog",
+            panic_message_of(|| drop(TcpListener::bind_with_backlog(localhost(), 1024))),
+        ),
+        (
             "glassloop::net::UdpSocket::bind",
             panic_message_of(|| drop(UdpSocket::bind(localhost()))),
         ),
