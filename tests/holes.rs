@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -19,8 +19,14 @@ use std::thread::Thread;
 use std::time::Duration;
 
 use glassloop::net::{TcpListener, TcpStream};
-use glassloop::time::sleep;
+use glassloop::time::{sleep, Sleep};
 use glassloop::Runtime;
+
+/// A 10 ms `Sleep` made under `rt` and handed out unpolled: it belongs to `rt`, whose
+/// wheel its timer goes into.
+fn sleep_made_under(rt: &Runtime) -> Sleep {
+    rt.block_on(poll_fn(|_| Poll::Ready(sleep(Duration::from_millis(10)))))
+}
 
 /// Long enough for any of these bodies on a loaded machine; a hang takes exactly this long.
 const LIMIT: Duration = Duration::from_secs(5);
@@ -205,7 +211,7 @@ fn a_join_handle_of_one_runtime_awaited_under_another_panics_at_its_first_poll()
 fn a_sleep_of_one_runtime_awaited_under_another_panics_at_its_first_poll() {
     let result = outcome("a Sleep awaited under another runtime", || {
         let owner = Runtime::new().unwrap();
-        let nap = owner.block_on(async { sleep(Duration::from_millis(10)) });
+        let nap = sleep_made_under(&owner);
         // The nap's timer would go into `owner`'s wheel, which nobody advances.
         Runtime::new().unwrap().block_on(nap);
     });
@@ -261,7 +267,7 @@ fn foreign_block_on<F: Future>(future: F) -> F::Output {
 fn a_sleep_polled_outside_a_running_loop_panics_and_says_to_await_it_inside_one() {
     let result = outcome("a Sleep polled by a foreign executor", || {
         let rt = Runtime::new().unwrap();
-        let nap = rt.block_on(async { sleep(Duration::from_millis(10)) });
+        let nap = sleep_made_under(&rt);
         // `rt` still exists but does not run: nothing would ever fire the nap's timer.
         foreign_block_on(nap);
         drop(rt);
@@ -277,9 +283,7 @@ fn a_sleep_polled_outside_a_running_loop_panics_and_says_to_await_it_inside_one(
 #[ignore = "issue 11 item 4: fixed with the core refactor"]
 fn a_sleep_polled_after_its_runtime_was_dropped_says_what_to_do_instead() {
     let result = outcome("a Sleep polled after its runtime was dropped", || {
-        let nap = Runtime::new()
-            .unwrap()
-            .block_on(async { sleep(Duration::from_millis(10)) });
+        let nap = sleep_made_under(&Runtime::new().unwrap());
         Runtime::new().unwrap().block_on(nap);
     });
     let message = result.expect_err("polling a Sleep of a dropped runtime must panic");
