@@ -15,7 +15,15 @@
 //! ```
 //!
 //! The server parses requests itself and answers anything it cannot parse (or anything larger
-//! than 8 KiB) with `400 Bad Request` and a closed connection, never a crash.
+//! than 8 KiB) with `400 Bad Request` and a closed connection, never a crash. It also keeps
+//! the two promises a server that faces the network must keep, or one bad client (or one bad
+//! minute) freezes it for everyone:
+//!
+//! - **every client has a deadline**: a client that connects and sends nothing, or drips one
+//!   byte a second, gets `408 Request Timeout` after [`REQUEST_DEADLINE`] and a close, instead
+//!   of holding a task and a descriptor for hours;
+//! - **a failed accept backs off**: out of descriptors, the server pauses before it accepts
+//!   again (see [`serve`] for why retrying at once would freeze the whole loop).
 //!
 //! asyncio: `asyncio.start_server` plus `asyncio.gather` of `open_connection` calls.
 
@@ -37,32 +45,60 @@ pub const SLOW_DELAY: Duration = Duration::from_secs(5);
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(2);
 /// The largest request head the server reads before answering 400.
 pub const MAX_REQUEST: usize = 8 * 1024;
+/// How long a client has, from its connection, to deliver its whole request head.
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(10);
+/// The pause after a failed accept; it doubles while accepts keep failing, up to
+/// [`ACCEPT_BACKOFF_MAX`], and starts over after an accept that works.
+pub const ACCEPT_BACKOFF_FIRST: Duration = Duration::from_millis(5);
+/// The longest pause between two failed accepts.
+pub const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
+/// How many finished handshakes may wait for `accept`: room for a burst of clients, where
+/// `bind`'s 128 would make the surplus retry their handshake a second later.
+pub const BACKLOG: u32 = 1024;
 
 // ───────────────────────────── the server ─────────────────────────────
 
 /// Accept connections forever; one task per connection.
+///
+/// Why an accept error pauses the server: when `accept` fails for want of a descriptor
+/// ("Too many open files"), the connection stays in the kernel's queue, so the listener is
+/// still readable and the next `accept` fails at once, without ever waiting. A loop that
+/// retried at once would spin inside this one poll forever, and since no other task runs
+/// meanwhile, none could finish and close the descriptors that would let `accept` work
+/// again. Sleeping hands the loop back to them. The pause doubles while the errors go on
+/// (Go's `net/http` does the same, from 5 ms to 1 s), so a long shortage costs one log line
+/// a second, not thousands.
 pub async fn serve(listener: TcpListener) {
+    let mut backoff = ACCEPT_BACKOFF_FIRST;
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
+                backoff = ACCEPT_BACKOFF_FIRST;
                 glassloop::spawn(handle_connection(stream));
             }
-            // Out of descriptors, say: report it and keep serving the others.
-            Err(err) => eprintln!("server: {err}"),
+            Err(err) => {
+                eprintln!("server: {err}; accepting again in {backoff:?}");
+                sleep(backoff).await;
+                backoff = (backoff * 2).min(ACCEPT_BACKOFF_MAX);
+            }
         }
     }
 }
 
 /// One request, one response, then close (`Connection: close`).
 async fn handle_connection(stream: TcpStream) {
-    let response = match read_request_head(&stream).await {
-        Ok(Some(head)) => match parse_request(&head) {
+    // The deadline covers the whole head, not each read: a client sending one byte a second
+    // would pass a per-read timeout for ever.
+    let head = timeout(REQUEST_DEADLINE, read_request_head(&stream)).await;
+    let response = match head {
+        Err(_) => request_timeout(),
+        Ok(Ok(Some(head))) => match parse_request(&head) {
             Ok(path) => answer(&path).await,
             Err(reason) => bad_request(reason),
         },
-        Ok(None) => return, // the client left before finishing a request: nobody to answer
-        Err(RequestError::TooLarge) => bad_request("request head larger than 8 KiB"),
-        Err(RequestError::Broken) => return, // reset by the client: nobody to answer
+        Ok(Ok(None)) => return, // the client left before finishing a request: nobody to answer
+        Ok(Err(RequestError::TooLarge)) => bad_request("request head larger than 8 KiB"),
+        Ok(Err(RequestError::Broken)) => return, // reset by the client: nobody to answer
     };
     // A client that gave up (timed out) may be gone; that is its business, not an error here.
     let _ = stream.write_all(response.as_bytes()).await;
@@ -84,6 +120,11 @@ pub async fn read_request_head(stream: &TcpStream) -> Result<Option<Vec<u8>>, Re
     let mut buf = [0u8; 1024];
     loop {
         if let Some(end) = find_blank_line(&head) {
+            // The limit holds for a head that arrived whole, too: one read can carry the
+            // last kilobyte and the blank line together.
+            if end > MAX_REQUEST {
+                return Err(RequestError::TooLarge);
+            }
             head.truncate(end);
             return Ok(Some(head));
         }
@@ -151,6 +192,11 @@ async fn answer(path: &str) -> String {
 
 fn bad_request(reason: &str) -> String {
     response("400 Bad Request", &format!("{reason}\n"))
+}
+
+fn request_timeout() -> String {
+    let body = format!("no complete request within {}\n", secs(REQUEST_DEADLINE));
+    response("408 Request Timeout", &body)
 }
 
 fn response(status: &str, body: &str) -> String {
@@ -235,7 +281,7 @@ async fn fetch_all(targets: Vec<(SocketAddr, String)>, start: Instant) {
 /// Run the demo.
 pub fn main(runtime: &Runtime) {
     runtime.block_on(async {
-        let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap())
+        let listener = TcpListener::bind_with_backlog("127.0.0.1:0".parse().unwrap(), BACKLOG)
             .expect("could not listen on 127.0.0.1");
         let addr = listener
             .local_addr()

@@ -254,12 +254,17 @@ pub(crate) struct Registration {
 }
 
 impl Registration {
-    /// Register `source` with the current runtime's reactor for `interest`.
+    /// Register `source` with the current runtime's reactor for `interest`. `what` names the
+    /// public call that is registering (e.g. "glassloop::net::TcpListener::bind").
     ///
     /// # Panics
-    /// Outside a running glassloop runtime.
-    pub(crate) fn new(source: &mut dyn Source, interest: Interest) -> io::Result<Registration> {
-        with_current("registering a socket with the reactor", |core| {
+    /// Outside a running glassloop runtime, with a message that names `what`.
+    pub(crate) fn new(
+        source: &mut dyn Source,
+        interest: Interest,
+        what: &str,
+    ) -> io::Result<Registration> {
+        with_current(what, |core| {
             let key = core.reactor.register(source, interest)?;
             Ok(Registration {
                 key,
@@ -348,7 +353,7 @@ mod tests {
         let rt = crate::Runtime::new().unwrap();
         let got = rt.block_on(async {
             let (mut a, mut b) = mio::net::UnixStream::pair().unwrap();
-            let reg = Registration::new(&mut b, Interest::READABLE).unwrap();
+            let reg = Registration::new(&mut b, Interest::READABLE, "a test").unwrap();
             let writer = crate::spawn(async move {
                 crate::task::yield_now().await;
                 a.write_all(b"ping").unwrap();
@@ -374,7 +379,7 @@ mod tests {
         let rt = crate::Runtime::new().unwrap();
         rt.block_on(async {
             let (a, mut b) = mio::net::UnixStream::pair().unwrap();
-            let reg = Registration::new(&mut b, Interest::READABLE).unwrap();
+            let reg = Registration::new(&mut b, Interest::READABLE, "a test").unwrap();
             // The pause only makes it likely that the loop is parked when the bytes arrive,
             // which is the case under test; if it is not parked, the assertion holds anyway.
             let writer = std::thread::spawn(move || {

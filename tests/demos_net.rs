@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::rc::Rc;
 use std::time::Duration;
 
 use glassloop::net::{TcpListener, TcpStream};
@@ -244,4 +245,65 @@ fn demo_streams_echoes_three_lines_and_both_ends_close_in_order() {
          \x20 writer.write(d); drain()      stream.write_all(d)\n\
          \x20 writer.close()                (&stream).close()\n"
     );
+/// Connect to a fresh demo server, start `client` on the stream in a task of its own, and
+/// meanwhile read until the server closes; return the response and the virtual time at which
+/// it closed. Under a deadline: a server that never cuts a client off fails here, not hangs.
+fn served_until_closed<F>(what: &str, client: fn(Rc<TcpStream>) -> F) -> (String, Duration)
+where
+    F: std::future::Future<Output = ()> + 'static,
+{
+    common::within(Duration::from_secs(10), what, move || {
+        let rt = Runtime::builder().virtual_clock().build().unwrap();
+        rt.block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+            let addr = listener.local_addr().unwrap();
+            glassloop::spawn(fetch::serve(listener));
+            let start = glassloop::time::Instant::now();
+            let stream = Rc::new(TcpStream::connect(addr).await.unwrap());
+            let sender = glassloop::spawn(client(stream.clone()));
+            let mut response = Vec::new();
+            let mut buf = [0u8; 1024];
+            while let Ok(n @ 1..) = stream.read(&mut buf).await {
+                response.extend_from_slice(&buf[..n]);
+            }
+            let closed_at = start.elapsed();
+            sender.abort();
+            (String::from_utf8_lossy(&response).into_owned(), closed_at)
+        })
+    })
+}
+
+#[test]
+fn a_client_that_sends_nothing_gets_408_at_the_request_deadline_and_a_close() {
+    let (response, closed_at) = served_until_closed("a silent client", |_stream| async {});
+    assert_eq!(status_line(&response), "HTTP/1.1 408 Request Timeout");
+    assert_eq!(closed_at, fetch::REQUEST_DEADLINE);
+}
+
+#[test]
+fn a_client_that_drips_its_request_is_cut_off_at_the_request_deadline() {
+    // One byte a second of a head that never ends: far below the 8 KiB limit at the deadline,
+    // so only the deadline can end it (a slowloris client).
+    let (response, closed_at) = served_until_closed("a dripping client", |stream| async move {
+        for _ in 0..fetch::MAX_REQUEST {
+            if stream.write_all(b"a").await.is_err() {
+                break; // the server closed: stop dripping
+            }
+            glassloop::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+    assert_eq!(status_line(&response), "HTTP/1.1 408 Request Timeout");
+    assert_eq!(closed_at, fetch::REQUEST_DEADLINE);
+}
+
+#[test]
+fn a_head_over_8_kib_gets_400_even_when_its_blank_line_arrives_in_the_same_read() {
+    // 8,200 bytes and then the blank line: the last read brings both the bytes past the
+    // limit and the end of the head.
+    let mut head = b"GET /page/1 HTTP/1.1\r\nX-Padding: ".to_vec();
+    head.resize(fetch::MAX_REQUEST + 8, b'a');
+    head.extend_from_slice(b"\r\n\r\n");
+    let (response, closed) = send_raw(head);
+    assert_eq!(status_line(&response), "HTTP/1.1 400 Bad Request");
+    assert!(closed);
 }

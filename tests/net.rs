@@ -296,6 +296,40 @@ fn connecting_to_a_closed_port_is_refused_and_the_error_names_the_address() {
     });
 }
 
+/// How many of `attempts` connects to `addr` finish their handshake inside the `connect` call
+/// itself. On loopback a handshake the accept queue has room for completes before `connect`
+/// returns; one it has no room for is dropped by the kernel and stays "in progress".
+fn handshakes_completed_at_once(addr: SocketAddr, attempts: usize) -> usize {
+    let streams: Vec<_> = (0..attempts)
+        .map(|_| mio::net::TcpStream::connect(addr).unwrap())
+        .collect();
+    // A socket whose handshake finished has a peer; one still waiting is NotConnected.
+    streams.iter().filter(|s| s.peer_addr().is_ok()).count()
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_listeners_accept_queue_holds_the_backlog_it_was_bound_with() {
+    virtual_runtime().block_on(async {
+        // Linux queues one connection more than the backlog (it refuses only when the queue
+        // is *over* the limit), so a backlog of 3 takes 4 handshakes and drops the rest.
+        let small = TcpListener::bind_with_backlog(localhost(), 3).unwrap();
+        assert_eq!(
+            handshakes_completed_at_once(small.local_addr().unwrap(), 10),
+            4
+        );
+        // `bind` keeps the usual backlog of 128: ten connects all fit.
+        let usual = TcpListener::bind(localhost()).unwrap();
+        assert_eq!(
+            handshakes_completed_at_once(usual.local_addr().unwrap(), 10),
+            10
+        );
+        // And a listener with a small backlog still accepts as usual.
+        let (_, peer) = small.accept().await.unwrap();
+        assert_eq!(peer.ip(), localhost().ip());
+    });
+}
+
 #[test]
 fn a_connect_the_listener_cannot_take_yet_waits_for_writability_without_blocking_the_loop() {
     // Real clock: this waits for the kernel's SYN retry (about one second).

@@ -1,14 +1,19 @@
 //! The loop survives what user code does to it: panicking destructors, runtimes inside
 //! runtimes, late wakes, huge durations, blocking jobs under the virtual clock.
 
+mod common;
+
 use std::cell::{Cell, RefCell};
 use std::future::{pending, poll_fn, Future};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use glassloop::time::{sleep, timeout, Instant, FAR_FUTURE};
+use glassloop::time::{
+    interval, interval_at, sleep, sleep_until, timeout, timeout_at, Instant, FAR_FUTURE,
+};
 use glassloop::Runtime;
 
 fn virtual_runtime() -> Runtime {
@@ -181,4 +186,113 @@ fn after_a_timeout_of_duration_max_sleeps_still_take_their_time() {
     assert!(timed_out);
     assert_eq!(rt.now().since_origin(), FAR_FUTURE + Duration::from_secs(1));
     assert_eq!(slept, Duration::from_secs(1));
+}
+
+/// A future that sets the farthest deadline some timer API can express and waits for it.
+type FarDeadline = fn() -> Pin<Box<dyn Future<Output = ()>>>;
+
+#[test]
+fn every_path_that_sets_a_deadline_caps_it_at_thirty_years_so_later_sleeps_still_wait() {
+    const TEN_S: Duration = Duration::from_secs(10);
+    // (what, the far wait, where the virtual clock must stop: 30 years after the deadline
+    // was set, never the end of time).
+    let cases: [(&str, FarDeadline, Duration); 7] = [
+        (
+            "sleep_until(now + Duration::MAX)",
+            || Box::pin(sleep_until(Instant::now() + Duration::MAX)),
+            FAR_FUTURE,
+        ),
+        (
+            "timeout_at(now + Duration::MAX, pending)",
+            || {
+                Box::pin(async {
+                    let _ = timeout_at(Instant::now() + Duration::MAX, pending::<()>()).await;
+                })
+            },
+            FAR_FUTURE,
+        ),
+        (
+            "Sleep::reset(now + Duration::MAX)",
+            || {
+                Box::pin(async {
+                    let mut nap = sleep(Duration::from_secs(1));
+                    nap.reset(Instant::now() + Duration::MAX);
+                    nap.await;
+                })
+            },
+            FAR_FUTURE,
+        ),
+        (
+            "Sleep::reset(now + Duration::MAX) after a first poll, 10 s in",
+            || {
+                Box::pin(async {
+                    sleep(TEN_S).await;
+                    let mut nap = sleep(Duration::from_secs(1));
+                    // Registered in the wheel first, so the reset must replace that entry.
+                    let _ = timeout(Duration::ZERO, &mut nap).await;
+                    nap.reset(Instant::now() + Duration::MAX);
+                    nap.await;
+                })
+            },
+            TEN_S + FAR_FUTURE,
+        ),
+        (
+            "interval(Duration::MAX), ticked twice",
+            || {
+                Box::pin(async {
+                    let mut ticker = interval(Duration::MAX);
+                    ticker.tick().await; // at once
+                    ticker.tick().await; // the far one
+                })
+            },
+            FAR_FUTURE,
+        ),
+        (
+            "interval_at(now + Duration::MAX, 1 s)",
+            || {
+                Box::pin(async {
+                    interval_at(Instant::now() + Duration::MAX, Duration::from_secs(1))
+                        .tick()
+                        .await;
+                })
+            },
+            FAR_FUTURE,
+        ),
+        (
+            "interval_at(now, Duration::MAX - 10 s), ticked twice, 10 s in",
+            || {
+                Box::pin(async {
+                    sleep(TEN_S).await;
+                    let mut ticker = interval_at(Instant::now(), Duration::MAX - TEN_S);
+                    ticker.tick().await;
+                    ticker.tick().await;
+                })
+            },
+            TEN_S + FAR_FUTURE,
+        ),
+    ];
+    // Every case runs, so one failure report lists every path that is still uncapped.
+    let mut bent = Vec::new();
+    for (what, far, stops_at) in cases {
+        let (stopped_at, slept) = common::within(Duration::from_secs(10), what, move || {
+            virtual_runtime().block_on(async move {
+                far().await;
+                let stopped_at = Instant::now().since_origin();
+                let start = Instant::now();
+                sleep(Duration::from_secs(1)).await;
+                (stopped_at, start.elapsed())
+            })
+        });
+        if slept != Duration::from_secs(1) || stopped_at != stops_at {
+            bent.push(format!(
+                "{what}: waited until {stopped_at:?} (not {stops_at:?}), then a 1 s sleep took \
+                 {slept:?}"
+            ));
+        }
+    }
+    assert!(
+        bent.is_empty(),
+        "deadlines not capped at 30 years from when they were set:\n  {}",
+        bent.join("\n  ")
+    );
 }

@@ -70,12 +70,13 @@ pub(crate) struct Evented<S: Source> {
 }
 
 impl<S: Source> Evented<S> {
-    /// Register `source` for `interest` with the current runtime.
+    /// Register `source` for `interest` with the current runtime. `what` is the public call
+    /// that made the socket, so that a misuse panic names the line the learner wrote.
     ///
     /// # Panics
     /// Outside a running glassloop runtime.
-    pub(crate) fn new(mut source: S, interest: Interest) -> io::Result<Evented<S>> {
-        let registration = Registration::new(&mut source, interest)?;
+    pub(crate) fn new(mut source: S, interest: Interest, what: &str) -> io::Result<Evented<S>> {
+        let registration = Registration::new(&mut source, interest, what)?;
         Ok(Evented {
             source,
             registration,

@@ -11,9 +11,11 @@
 //!   listener.accept().await ◄─ accept() ◄─────────┘   one connection per call
 //! ```
 //!
-//! The backlog is mio's (128, as std's): if a thousand clients connect before the listener
-//! gets a turn, the kernel drops the surplus handshakes and those clients retry a second
-//! later. On loopback this is easy to trigger from one task: a loopback `connect` finishes
+//! The backlog, how many finished handshakes the kernel queues for `accept`, is 128 with
+//! [`TcpListener::bind`] (as std's and mio's). If a thousand clients connect before the
+//! listener gets a turn, the kernel drops the surplus handshakes and those clients retry a
+//! second later. [`TcpListener::bind_with_backlog`] sets a larger queue (the kernel caps it
+//! at `net.core.somaxconn`, 4096 on recent Linux). On loopback this is easy to trigger from one task: a loopback `connect` finishes
 //! its handshake inside the system call, so `TcpStream::connect(..).await` returns without
 //! ever yielding, and a loop of connects never lets the accepting task run. Yield between
 //! connects (`glassloop::task::yield_now`), or accept often. tokio behaves the same way.
@@ -29,6 +31,10 @@ use mio::Interest;
 
 use super::evented::{with_addr, Direction, Evented};
 use super::TcpStream;
+
+/// How many finished handshakes [`TcpListener::bind`] lets the kernel queue: std's and mio's
+/// number.
+const DEFAULT_BACKLOG: u32 = 128;
 
 /// A TCP socket listening for connections, registered with the running glassloop runtime.
 ///
@@ -67,10 +73,53 @@ impl TcpListener {
     /// # Panics
     /// Outside a running glassloop runtime.
     pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
-        let socket =
-            mio::net::TcpListener::bind(addr).map_err(|e| with_addr(e, "binding to", addr))?;
+        Self::listen(addr, DEFAULT_BACKLOG, "glassloop::net::TcpListener::bind")
+    }
+
+    /// [`bind`](TcpListener::bind), with room for `backlog` finished handshakes waiting to be
+    /// accepted instead of 128: for a server that expects bursts of connections.
+    ///
+    /// ```
+    /// use glassloop::net::TcpListener;
+    ///
+    /// let rt = glassloop::Runtime::builder().virtual_clock().build().unwrap();
+    /// rt.block_on(async {
+    ///     let listener = TcpListener::bind_with_backlog("127.0.0.1:0".parse().unwrap(), 1024);
+    ///     assert!(listener.is_ok());
+    /// });
+    /// ```
+    ///
+    /// asyncio: `asyncio.start_server(..., backlog=1024)`; tokio: `TcpSocket::listen(1024)`.
+    ///
+    /// # Panics
+    /// Outside a running glassloop runtime.
+    pub fn bind_with_backlog(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
+        Self::listen(
+            addr,
+            backlog,
+            "glassloop::net::TcpListener::bind_with_backlog",
+        )
+    }
+
+    /// The steps `mio::net::TcpListener::bind` takes, with our backlog: socket, reuse the
+    /// address, bind, listen. `what` names the public call for the misuse message.
+    fn listen(addr: SocketAddr, backlog: u32, what: &str) -> io::Result<TcpListener> {
+        use socket2::{Domain, Protocol, Socket, Type};
+        let bind = || -> io::Result<mio::net::TcpListener> {
+            let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+            // Unix only, as mio and std do: a restarted server can bind its port again at
+            // once, while the old connections linger in TIME_WAIT. (On Windows the same
+            // option would let another process take a port that is in use.)
+            #[cfg(unix)]
+            socket.set_reuse_address(true)?;
+            socket.set_nonblocking(true)?;
+            socket.bind(&addr.into())?;
+            socket.listen(i32::try_from(backlog).unwrap_or(i32::MAX))?;
+            Ok(mio::net::TcpListener::from_std(socket.into()))
+        };
+        let socket = bind().map_err(|e| with_addr(e, "binding to", addr))?;
         let addr = socket.local_addr()?;
-        let io = Evented::new(socket, Interest::READABLE)?;
+        let io = Evented::new(socket, Interest::READABLE, what)?;
         Ok(TcpListener { io, addr })
     }
 

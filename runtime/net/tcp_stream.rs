@@ -87,7 +87,11 @@ impl TcpStream {
             let doing = "connecting to";
             let socket =
                 mio::net::TcpStream::connect(addr).map_err(|e| with_addr(e, doing, addr))?;
-            let io = Evented::new(socket, Interest::READABLE | Interest::WRITABLE)?;
+            let io = Evented::new(
+                socket,
+                Interest::READABLE | Interest::WRITABLE,
+                "glassloop::net::TcpStream::connect",
+            )?;
             std::future::poll_fn(|cx| poll_connected(&io, cx, at))
                 .await
                 .map_err(|e| with_addr(e, doing, addr))?;
@@ -97,7 +101,11 @@ impl TcpStream {
 
     /// Wrap a stream that `TcpListener::accept` got from the kernel.
     pub(crate) fn from_accepted(socket: mio::net::TcpStream, peer: SocketAddr) -> io::Result<Self> {
-        let io = Evented::new(socket, Interest::READABLE | Interest::WRITABLE)?;
+        let io = Evented::new(
+            socket,
+            Interest::READABLE | Interest::WRITABLE,
+            "glassloop::net::TcpListener::accept",
+        )?;
         Ok(TcpStream { io, peer })
     }
 

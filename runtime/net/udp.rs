@@ -55,7 +55,11 @@ impl UdpSocket {
         let socket =
             mio::net::UdpSocket::bind(addr).map_err(|e| with_addr(e, "binding to", addr))?;
         let addr = socket.local_addr()?;
-        let io = Evented::new(socket, Interest::READABLE | Interest::WRITABLE)?;
+        let io = Evented::new(
+            socket,
+            Interest::READABLE | Interest::WRITABLE,
+            "glassloop::net::UdpSocket::bind",
+        )?;
         Ok(UdpSocket { io, addr })
     }
 

@@ -21,7 +21,9 @@
 //! overflow list. But "forever" is capped: a deadline more than [`FAR_FUTURE`] (30 years) away
 //! is moved to 30 years from now, as tokio does. Without the cap, `sleep(Duration::MAX)` under
 //! the virtual clock would jump the clock to the largest time it can hold, and every later
-//! sleep would end at once, its deadline already in the past.
+//! sleep would end at once, its deadline already in the past. One function, `cap`, does it,
+//! and every way to set a deadline goes through it: `sleep`, `sleep_until`, [`Sleep::reset`]
+//! (so `timeout`, `timeout_at`, `interval` and `interval_at`, which are built on these, too).
 //!
 //! asyncio: `await asyncio.sleep(d)` (which calls `loop.call_later(d, future.set_result)`);
 //! tokio: `tokio::time::sleep`.
@@ -61,8 +63,8 @@ use crate::observe::{note_await, note_timer};
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
     let core = current_core("glassloop::time::sleep");
-    let deadline = Instant::from_duration(core.clock.now()) + duration.min(FAR_FUTURE);
-    Sleep::new(&core, deadline)
+    let now = Instant::from_duration(core.clock.now());
+    Sleep::new(&core, cap(now, now + duration))
 }
 
 /// How far ahead a timer may be set: 30 years. A later deadline is moved to this far from
@@ -78,8 +80,15 @@ pub const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
 #[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
     let core = current_core("glassloop::time::sleep_until");
-    let far_future = Instant::from_duration(core.clock.now()) + FAR_FUTURE;
-    Sleep::new(&core, deadline.min(far_future))
+    let now = Instant::from_duration(core.clock.now());
+    Sleep::new(&core, cap(now, deadline))
+}
+
+/// The one place a deadline is capped: at most [`FAR_FUTURE`] after `now`, the moment it is
+/// set. A path that skipped it (as `reset` once did) would let `interval(Duration::MAX)`
+/// jump the virtual clock to its end, after which every sleep ends at once.
+fn cap(now: Instant, deadline: Instant) -> Instant {
+    deadline.min(now + FAR_FUTURE)
 }
 
 fn current_core(what: &str) -> Rc<Core> {
@@ -127,10 +136,15 @@ impl Sleep {
             .is_some_and(|core| core.clock.now_ms() >= self.deadline_ms())
     }
 
-    /// Move the deadline (used by `interval`); the old wheel entry is cancelled.
+    /// Move the deadline (used by `interval`); the old wheel entry is cancelled. Like
+    /// [`sleep_until`], a deadline more than [`FAR_FUTURE`] from now is moved to that.
     pub fn reset(&mut self, deadline: Instant) {
         self.cancel();
-        self.deadline = deadline;
+        self.deadline = match self.core.upgrade() {
+            Some(core) => cap(Instant::from_duration(core.clock.now()), deadline),
+            // No runtime, no clock to cap against; polling this sleep panics anyway.
+            None => deadline,
+        };
     }
 
     /// The deadline in whole milliseconds, rounded up: the wheel's unit. Comparing in the

@@ -131,3 +131,33 @@ impl<F: Future> Future for CountPolls<F> {
         self.future.as_mut().poll(cx)
     }
 }
+
+// ───────────────────────────── a deadline for tests that could hang ─────────────────────────────
+
+/// Run `body` on its own thread and return what it returns; if it runs past `limit`, fail
+/// with a message that names `what` instead of hanging the suite. A panic in `body` comes
+/// out of `within` unchanged, so `#[should_panic]` and message checks still work.
+///
+/// The runtime a body builds lives on that thread; a hung body is left behind (a thread
+/// cannot be killed), and the test process ends with it when the suite is done.
+pub fn within<T: Send + 'static>(
+    limit: Duration,
+    what: &str,
+    body: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (done_tx, done_rx) = mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        let _ = done_tx.send(body());
+    });
+    match done_rx.recv_timeout(limit) {
+        Ok(value) => value,
+        // The sender was dropped without a send: `body` panicked. Hand its panic on.
+        Err(mpsc::RecvTimeoutError::Disconnected) => match worker.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => unreachable!("the body returned without sending its value"),
+        },
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{what} did not finish within {limit:?}: it hangs")
+        }
+    }
+}
