@@ -245,6 +245,8 @@ fn demo_streams_echoes_three_lines_and_both_ends_close_in_order() {
          \x20 writer.write(d); drain()      stream.write_all(d)\n\
          \x20 writer.close()                (&stream).close()\n"
     );
+}
+
 /// Connect to a fresh demo server, start `client` on the stream in a task of its own, and
 /// meanwhile read until the server closes; return the response and the virtual time at which
 /// it closed. Under a deadline: a server that never cuts a client off fails here, not hangs.
