@@ -67,6 +67,7 @@
 //! Read next: `evented.rs`, then `tcp_stream.rs`.
 
 mod evented;
+mod registration;
 mod tcp_listener;
 mod tcp_stream;
 mod udp;

@@ -12,7 +12,7 @@ use std::fmt;
 use std::ops::{Add, AddAssign, Sub};
 use std::time::Duration;
 
-use crate::context::with_current;
+use crate::executor::context::with_current;
 
 /// A point in time on the current runtime's clock (real or virtual).
 ///
@@ -41,7 +41,7 @@ impl Instant {
     /// Outside a running glassloop runtime (there is no clock to read).
     pub fn now() -> Instant {
         with_current("glassloop::time::Instant::now", |core| {
-            Instant::from_duration(core.clock.now())
+            Instant::from_duration(core.time.clock.now())
         })
     }
 

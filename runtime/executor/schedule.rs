@@ -22,14 +22,17 @@
 //! tokio has no such switch (its LIFO slot is an optimisation, not a test tool); loom explores
 //! thread interleavings exhaustively, a far bigger machine. asyncio has none either.
 //!
-//! Read next: `sink.rs`.
+//! It is a scheduling policy, so it lives with the executor, and works with every observer
+//! switch off.
+//!
+//! Read next: `executor/view.rs`, the loop as instruments may see it.
 
 use std::cell::Cell;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crossbeam_channel::Receiver;
 
-use crate::task::TaskId;
+use crate::task_id::TaskId;
 
 /// The order in which step 1 polls a pass's ready tasks.
 ///

@@ -25,11 +25,20 @@
 //! now. So a [`TaskId`] carries a *generation*: the spawn counter at the time of spawning, which
 //! is never reused. The executor polls a slot only when both numbers match (invariant 7).
 //!
+//! ## The task table
+//!
+//! [`TaskTable`] is the slab plus the spawn counter, and the only code that touches the slab.
+//! The executor asks it four things: insert a task, *check out* its future for a poll (the
+//! future leaves the slab while it runs, so the task may spawn or abort others), check it back
+//! in, and remove a task that ended. Each of those borrows the slab for a few lines and never
+//! across a poll, a drop of a future, or a hook.
+//!
 //! ## The JoinHandle and its shared cell
 //!
-//! `spawn` returns a [`JoinHandle`], the glassloop form of asyncio's `Task` object and tokio's
-//! `JoinHandle`. The task and the handle share one small cell (`JoinCell`): the task writes the
-//! result there, the handle reads it, and whoever awaits the handle leaves a waker there.
+//! `spawn` returns a `JoinHandle` (executor/spawn.rs), the glassloop form of asyncio's `Task`
+//! object and tokio's `JoinHandle`. The task and the handle share one small cell
+//! ([`JoinCell`]): the task writes the result there, the handle reads it, and whoever awaits
+//! the handle leaves a waker there.
 //!
 //! ```text
 //!   TaskFuture (in the slab)          JoinCell<T>            JoinHandle<T> (yours)
@@ -50,7 +59,7 @@
 //! allocation and builds the waker vtable by hand with `unsafe`. glassloop pays a little memory
 //! to stay safe and simple.
 //!
-//! Read next: `waker.rs`, what happens when a task is woken.
+//! Read next: `executor/mod.rs`, the loop that polls these tasks.
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -58,56 +67,19 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location};
 use std::pin::Pin;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-pub use crate::blocking::spawn_blocking;
-use crate::context::with_current;
-use crate::executor::Core;
-use crate::observe::{note_await, note_await_current};
-use crate::waker::TaskWaker;
+use slab::Slab;
 
-// ───────────────────────────── TaskId ─────────────────────────────
+use crate::hooks::TaskEnd;
+use crate::task_id::label;
+pub use crate::task_id::TaskId;
+use crate::waker::{TaskWaker, Unparker};
 
-/// The identity of a task: its slab slot plus a generation that is never reused.
-///
-/// asyncio: `id(task)` / `Task.get_name()`; tokio: `tokio::task::Id`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TaskId {
-    pub(crate) slot: usize,
-    pub(crate) generation: u64,
-}
-
-impl TaskId {
-    /// The id given to the future passed to `run`/`block_on`. It has no slab slot.
-    pub(crate) const MAIN: TaskId = TaskId {
-        slot: usize::MAX,
-        generation: 0,
-    };
-
-    /// The spawn counter value: task #1 is the first task spawned on its runtime, #0 is the
-    /// main future. Unique for the life of the runtime.
-    pub fn number(&self) -> u64 {
-        self.generation
-    }
-}
-
-impl fmt::Debug for TaskId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if *self == TaskId::MAIN {
-            write!(f, "#0 (main)")
-        } else {
-            write!(f, "#{} (slot {})", self.generation, self.slot)
-        }
-    }
-}
-
-impl fmt::Display for TaskId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#{}", self.generation)
-    }
-}
+/// The future the slab holds for every task: yours, wrapped so that it ends by saying how.
+pub(crate) type TaskBody = Pin<Box<dyn Future<Output = TaskEnd>>>;
 
 // ───────────────────────────── the Task record ─────────────────────────────
 
@@ -119,11 +91,10 @@ pub(crate) struct Task {
     pub(crate) name: Option<Rc<str>>,
     /// Where `spawn` was called, recorded with `#[track_caller]`.
     pub(crate) spawned_at: &'static Location<'static>,
-    /// The future. `None` only while the executor is polling it (it is moved out so the task
-    /// may spawn or abort other tasks without the slab being borrowed).
-    pub(crate) future: Option<Pin<Box<dyn Future<Output = ()>>>>,
-    /// The task's waker. The executor keeps this one `Arc`; every other strong count is a
-    /// `Waker` held by someone who may wake the task.
+    /// The future. `None` only while the executor is polling it (checked out).
+    future: Option<TaskBody>,
+    /// The task's waker. The table keeps this one `Arc`; every other strong count is a
+    /// `Waker` held by someone who may wake the task (or the executor's clone during a poll).
     pub(crate) waker: Arc<TaskWaker>,
     /// How many times the task has been polled.
     pub(crate) polls: u64,
@@ -134,21 +105,143 @@ impl Task {
     pub(crate) fn label(&self) -> String {
         label(self.name.as_deref(), self.id)
     }
+
+    /// True while the executor has the future out for a poll.
+    pub(crate) fn is_checked_out(&self) -> bool {
+        self.future.is_none()
+    }
 }
 
-/// "'fetch' #3" for a named task, "#3" for an unnamed one: how errors and reports name a
-/// task. Built only when one needs it, never at spawn.
-pub(crate) fn label(name: Option<&str>, id: TaskId) -> String {
-    match name {
-        Some(name) => format!("'{name}' {id}"),
-        None => format!("{id}"),
+// ───────────────────────────── the task table ─────────────────────────────
+
+/// Every live spawned task of one runtime, and the spawn counter.
+pub(crate) struct TaskTable {
+    /// Inserted by `insert`, removed when a task ends or is aborted.
+    slab: RefCell<Slab<Task>>,
+    /// The next task's generation. Starts at 1 (0 is the main future); never reused.
+    next_generation: std::cell::Cell<u64>,
+}
+
+impl TaskTable {
+    pub(crate) fn new() -> TaskTable {
+        TaskTable {
+            slab: RefCell::new(Slab::new()),
+            next_generation: std::cell::Cell::new(1),
+        }
+    }
+
+    /// Insert a new task whose future `make` builds from its id. The task starts out
+    /// scheduled (its waker's flag is set); the caller queues its first poll.
+    pub(crate) fn insert(
+        &self,
+        name: Option<Rc<str>>,
+        spawned_at: &'static Location<'static>,
+        unparker: &Arc<Unparker>,
+        make: impl FnOnce(TaskId) -> TaskBody,
+    ) -> TaskId {
+        let generation = self.next_generation.get();
+        self.next_generation.set(generation + 1);
+        let mut slab = self.slab.borrow_mut();
+        // region: insert_task
+        let entry = slab.vacant_entry();
+        let id = TaskId {
+            slot: entry.key(),
+            generation,
+        };
+        entry.insert(Task {
+            id,
+            name,
+            spawned_at,
+            future: Some(make(id)),
+            waker: TaskWaker::new(id, unparker.clone()),
+            polls: 0,
+        });
+        // endregion: insert_task
+        id
+    }
+
+    /// Take task `id`'s future out for a poll, with a clone of its waker. `None` if the id is
+    /// stale: the task ended since it was woken, or its slot holds a newer task (invariant 7).
+    pub(crate) fn check_out(&self, id: TaskId) -> Option<(TaskBody, Arc<TaskWaker>)> {
+        let mut slab = self.slab.borrow_mut();
+        let task = slab.get_mut(id.slot).filter(|task| task.id == id)?;
+        let Some(future) = task.future.take() else {
+            unreachable!("task {id:?} was popped from the ready queue while it is being polled");
+        };
+        task.polls += 1;
+        Some((future, task.waker.clone()))
+    }
+
+    /// Put a future back after a `Pending` poll. Returns it if the task is gone (it aborted
+    /// itself during the poll), so the caller drops it outside the borrow.
+    pub(crate) fn check_in(&self, id: TaskId, future: TaskBody) -> Option<TaskBody> {
+        let mut slab = self.slab.borrow_mut();
+        match slab.get_mut(id.slot) {
+            Some(task) if task.id == id => {
+                debug_assert!(task.future.is_none(), "task {id:?} checked in twice");
+                task.future = Some(future);
+                None
+            }
+            _ => Some(future),
+        }
+    }
+
+    /// Remove task `id` if it is still the one in its slot. The caller drops the record
+    /// outside the borrow: its future's destructors may spawn, abort or cancel timers.
+    pub(crate) fn remove(&self, id: TaskId) -> Option<Task> {
+        let mut slab = self.slab.borrow_mut();
+        match slab.get(id.slot) {
+            Some(task) if task.id == id => Some(slab.remove(id.slot)),
+            _ => None,
+        }
+    }
+
+    /// Take every task out (the loop is ending).
+    pub(crate) fn drain(&self) -> Vec<Task> {
+        self.slab.borrow_mut().drain().collect()
+    }
+
+    /// How many tasks are alive.
+    pub(crate) fn len(&self) -> usize {
+        self.slab.borrow().len()
+    }
+
+    /// True if no task is alive.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.slab.borrow().is_empty()
+    }
+
+    /// Call `f` on every live task, in slot order, with the slab borrowed read-only.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&Task)) {
+        for (_, task) in self.slab.borrow().iter() {
+            f(task);
+        }
+    }
+
+    /// True if some live task satisfies `f`.
+    pub(crate) fn any(&self, mut f: impl FnMut(&Task) -> bool) -> bool {
+        self.slab.borrow().iter().any(|(_, task)| f(task))
+    }
+
+    /// True if the slab is not borrowed (the executor asserts it before calling a hook).
+    pub(crate) fn is_free(&self) -> bool {
+        self.slab.try_borrow_mut().is_ok()
     }
 }
 
 // ───────────────────────────── JoinCell and TaskFuture ─────────────────────────────
 
-/// The cell shared by a task and its handle.
-struct JoinCell<T> {
+/// The cell shared by a task and its handle. Its legal states:
+///
+/// | state | `result` | `finished` | meaning |
+/// |---|---|---|---|
+/// | running | None | false | the task has not ended |
+/// | ended, unread | Some | true | the handle may take the result |
+/// | ended, read | None | true | the handle took it; polling again is a misuse |
+///
+/// `detached` may be true in any of them (the handle was dropped), and then `awaiter` is
+/// `None`. `result: Some` with `finished: false` cannot happen.
+pub(crate) struct JoinCell<T> {
     /// Written once by the task; taken once by the handle.
     result: Option<Result<T, JoinError>>,
     /// True once a result was written (it stays true after the handle takes it).
@@ -159,6 +252,54 @@ struct JoinCell<T> {
     detached: bool,
 }
 
+/// The cell as the task and the handle share it.
+pub(crate) type Join<T> = Rc<RefCell<JoinCell<T>>>;
+
+impl<T> JoinCell<T> {
+    /// A cell in the "running" state.
+    pub(crate) fn new_shared() -> Join<T> {
+        Rc::new(RefCell::new(JoinCell {
+            result: None,
+            finished: false,
+            awaiter: None,
+            detached: false,
+        }))
+    }
+
+    /// True once the task has ended (finished, panicked or cancelled).
+    pub(crate) fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// The handle's poll: the result if it is there, else leave `waker` and wait.
+    /// `None` means the result was already taken (a misuse the handle reports).
+    pub(crate) fn poll_result(&mut self, waker: &Waker) -> Option<Poll<Result<T, JoinError>>> {
+        debug_assert!(
+            self.finished || self.result.is_none(),
+            "a result before the end"
+        );
+        if let Some(result) = self.result.take() {
+            return Some(Poll::Ready(result));
+        }
+        if self.finished {
+            return None;
+        }
+        match &self.awaiter {
+            Some(stored) if stored.will_wake(waker) => {}
+            _ => self.awaiter = Some(waker.clone()),
+        }
+        Some(Poll::Pending)
+    }
+
+    /// The handle is gone: nobody will read the result. Returns the unread result, so the
+    /// handle can report a panic nobody retrieved.
+    pub(crate) fn detach(&mut self) -> Option<&Result<T, JoinError>> {
+        self.detached = true;
+        self.awaiter = None;
+        self.result.as_ref()
+    }
+}
+
 /// The future the slab really holds: yours, plus the bookkeeping of ending.
 ///
 /// Your future is boxed on its own (`Option` so that cancellation can drop it before telling
@@ -166,10 +307,31 @@ struct JoinCell<T> {
 /// hand-written vtable would need one: a price paid for having no `unsafe`.
 struct TaskFuture<T> {
     future: Option<Pin<Box<dyn Future<Output = T>>>>,
-    cell: Rc<RefCell<JoinCell<T>>>,
+    cell: Join<T>,
     id: TaskId,
     name: Option<Rc<str>>,
     spawned_at: &'static Location<'static>,
+}
+
+/// Wrap `future` as task `id`'s body, writing its result into `cell`.
+pub(crate) fn task_body<F>(
+    future: F,
+    cell: Join<F::Output>,
+    id: TaskId,
+    name: Option<Rc<str>>,
+    spawned_at: &'static Location<'static>,
+) -> TaskBody
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    Box::pin(TaskFuture {
+        future: Some(Box::pin(future)),
+        cell,
+        id,
+        name,
+        spawned_at,
+    })
 }
 
 impl<T> TaskFuture<T> {
@@ -184,6 +346,7 @@ impl<T> TaskFuture<T> {
             if cell.finished {
                 return;
             }
+            debug_assert!(cell.result.is_none(), "a task's result was written twice");
             if cell.detached {
                 if let Err(err) = &result {
                     if err.is_panic() {
@@ -210,9 +373,9 @@ impl<T> TaskFuture<T> {
 }
 
 impl<T> Future for TaskFuture<T> {
-    type Output = ();
+    type Output = TaskEnd;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<TaskEnd> {
         let Some(future) = self.future.as_mut() else {
             unreachable!("task {} polled after it ended", self.label())
         };
@@ -223,10 +386,7 @@ impl<T> Future for TaskFuture<T> {
         let result = match polled {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(value)) => Ok(value),
-            Err(payload) => {
-                crate::observe::note_panic();
-                Err(JoinError::panic(self.label(), payload))
-            }
+            Err(payload) => Err(JoinError::panic(self.label(), payload)),
         };
         // Drop the finished future now: its captured values are released as soon as it ends.
         // Their destructors are your code too, so a panic there is the task's panic as well.
@@ -234,8 +394,12 @@ impl<T> Future for TaskFuture<T> {
             (Ok(_), Err(payload)) => Err(JoinError::panic(self.label(), payload)),
             (result, _) => result,
         };
+        let end = match &result {
+            Ok(_) => TaskEnd::Finished,
+            Err(_) => TaskEnd::Panicked,
+        };
         self.finish(result);
-        Poll::Ready(())
+        Poll::Ready(end)
         // endregion: task_future_poll
     }
 }
@@ -259,112 +423,6 @@ impl<T> Drop for TaskFuture<T> {
 /// the loop.
 fn drop_catching_panics<V>(value: V) -> Result<(), Box<dyn Any + Send + 'static>> {
     std::panic::catch_unwind(AssertUnwindSafe(move || drop(value)))
-}
-
-// ───────────────────────────── JoinHandle ─────────────────────────────
-
-/// An owned permission to await a task's result, or to cancel it.
-///
-/// Awaiting it gives `Ok(value)`, or a [`JoinError`] if the task panicked or was cancelled.
-/// Dropping it *detaches* the task: it keeps running, and its result is thrown away.
-///
-/// asyncio: the `Task` returned by `asyncio.create_task` (`await task`, `task.cancel()`,
-/// `task.done()`); tokio: `tokio::task::JoinHandle`.
-///
-/// ```
-/// let answer = glassloop::run(async {
-///     let handle = glassloop::spawn(async { 6 * 7 });
-///     handle.await.unwrap()
-/// });
-/// assert_eq!(answer, 42);
-/// ```
-pub struct JoinHandle<T> {
-    id: TaskId,
-    cell: Rc<RefCell<JoinCell<T>>>,
-    core: Weak<Core>,
-}
-
-impl<T> JoinHandle<T> {
-    /// The id of the task.
-    pub fn id(&self) -> TaskId {
-        self.id
-    }
-
-    /// True once the task has finished, panicked or been cancelled.
-    ///
-    /// asyncio: `task.done()`; tokio: `JoinHandle::is_finished`.
-    pub fn is_finished(&self) -> bool {
-        self.cell.borrow().finished
-    }
-
-    /// Cancel the task. Its future is dropped right away (so its destructors run before
-    /// `abort` returns), and awaiting the handle gives a [`JoinError`] whose `is_cancelled()` is
-    /// true. A task that aborts itself is dropped when its current poll returns, because its
-    /// future is running on the stack. Aborting a finished task does nothing.
-    ///
-    /// asyncio: `task.cancel()` (asyncio delivers `CancelledError` at the next `await`; Rust
-    /// futures are simply dropped, and `Drop` plays the role of `finally`); tokio:
-    /// `JoinHandle::abort` (which drops at the task's next scheduling instead).
-    pub fn abort(&self) {
-        if let Some(core) = self.core.upgrade() {
-            core.abort(self.id);
-        }
-    }
-}
-
-impl<T> Future for JoinHandle<T> {
-    type Output = Result<T, JoinError>;
-
-    #[track_caller]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut cell = self.cell.borrow_mut();
-        if let Some(result) = cell.result.take() {
-            return Poll::Ready(result);
-        }
-        assert!(
-            !cell.finished,
-            "JoinHandle for task {} polled again after it returned the task's result; \
-             a JoinHandle yields its result once",
-            self.id
-        );
-        match &cell.awaiter {
-            Some(waker) if waker.will_wake(cx.waker()) => {}
-            _ => cell.awaiter = Some(cx.waker().clone()),
-        }
-        drop(cell);
-        if let Some(core) = self.core.upgrade() {
-            // `#[track_caller]` on poll: the location of the `.await` on this handle.
-            note_await(&core, Location::caller());
-        }
-        Poll::Pending
-    }
-}
-
-impl<T> Drop for JoinHandle<T> {
-    fn drop(&mut self) {
-        let mut cell = self.cell.borrow_mut();
-        cell.detached = true;
-        cell.awaiter = None;
-        // The task already panicked and its handle goes away unread: the last chance to say so.
-        if let Some(Err(err)) = &cell.result {
-            if err.is_panic() {
-                eprintln!(
-                    "glassloop: the panic of task {} was never retrieved: its JoinHandle was \
-                     dropped without being awaited ({err})",
-                    self.id
-                );
-            }
-        }
-    }
-}
-
-impl<T> fmt::Debug for JoinHandle<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinHandle")
-            .field("id", &self.id)
-            .field("finished", &self.is_finished())
-            .finish()
-    }
 }
 
 // ───────────────────────────── JoinError ─────────────────────────────
@@ -458,139 +516,3 @@ impl fmt::Debug for JoinError {
 }
 
 impl std::error::Error for JoinError {}
-
-// ───────────────────────────── spawning ─────────────────────────────
-
-/// Start running `future` as a new task on the current runtime and return its handle.
-///
-/// The task is queued at once and first polled at the loop's next pass; your code goes on
-/// without waiting. No `Send` is needed: everything runs on one thread.
-///
-/// asyncio: `asyncio.create_task(coro)`; tokio: `tokio::spawn` (or `spawn_local`).
-///
-/// # Panics
-/// Outside a running glassloop runtime. Call it from inside `glassloop::run(async { ... })`.
-#[track_caller]
-pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
-where
-    F: Future + 'static,
-    F::Output: 'static,
-{
-    Builder::new().spawn(future)
-}
-
-/// A task with options: for now, a name that reports and the task dump show.
-///
-/// asyncio: `asyncio.create_task(coro, name="fetch")`; tokio: `tokio::task::Builder`.
-///
-/// ```
-/// glassloop::run(async {
-///     let handle = glassloop::task::Builder::new().name("fetch").spawn(async { "page" });
-///     assert_eq!(handle.await.unwrap(), "page");
-/// });
-/// ```
-#[derive(Debug, Default, Clone)]
-pub struct Builder {
-    name: Option<Rc<str>>,
-}
-
-impl Builder {
-    /// A builder with no options set.
-    pub fn new() -> Builder {
-        Builder::default()
-    }
-
-    /// Name the task.
-    pub fn name(mut self, name: &str) -> Builder {
-        self.name = Some(Rc::from(name));
-        self
-    }
-
-    /// Spawn the task on the current runtime. See [`spawn`].
-    ///
-    /// # Panics
-    /// Outside a running glassloop runtime.
-    #[track_caller]
-    pub fn spawn<F>(self, future: F) -> JoinHandle<F::Output>
-    where
-        F: Future + 'static,
-        F::Output: 'static,
-    {
-        let spawned_at = Location::caller();
-        with_current("glassloop::spawn", |core| {
-            spawn_on(core, self.name, spawned_at, future)
-        })
-    }
-}
-
-/// Put a new task into `core`'s slab and queue it. Used by `spawn` and `Runtime::spawn`.
-pub(crate) fn spawn_on<F>(
-    core: &Rc<Core>,
-    name: Option<Rc<str>>,
-    spawned_at: &'static Location<'static>,
-    future: F,
-) -> JoinHandle<F::Output>
-where
-    F: Future + 'static,
-    F::Output: 'static,
-{
-    let cell = Rc::new(RefCell::new(JoinCell {
-        result: None,
-        finished: false,
-        awaiter: None,
-        detached: false,
-    }));
-    let id = core.insert_task(name.clone(), spawned_at, |id| {
-        Box::pin(TaskFuture::<F::Output> {
-            future: Some(Box::pin(future)),
-            cell: cell.clone(),
-            id,
-            name,
-            spawned_at,
-        })
-    });
-    JoinHandle {
-        id,
-        cell,
-        core: Rc::downgrade(core),
-    }
-}
-
-// ───────────────────────────── yield_now ─────────────────────────────
-
-/// Let every other ready task run once before this one continues.
-///
-/// The task wakes itself and returns `Pending`; the waker puts it at the *back* of the ready
-/// queue, and tasks woken during a pass wait for the next pass, so timers and I/O get their
-/// turn in between (invariant 4).
-///
-/// asyncio: `await asyncio.sleep(0)`; tokio: `tokio::task::yield_now()`.
-#[track_caller]
-pub fn yield_now() -> YieldNow {
-    YieldNow {
-        yielded: false,
-        at: Location::caller(),
-    }
-}
-
-/// The future returned by [`yield_now`].
-#[derive(Debug)]
-#[must_use = "futures do nothing unless awaited"]
-pub struct YieldNow {
-    yielded: bool,
-    /// Where `yield_now` was called: the await point for debug reports.
-    at: &'static Location<'static>,
-}
-
-impl Future for YieldNow {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.yielded {
-            return Poll::Ready(());
-        }
-        self.yielded = true;
-        cx.waker().wake_by_ref();
-        note_await_current(self.at);
-        Poll::Pending
-    }
-}
