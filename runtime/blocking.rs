@@ -82,9 +82,9 @@ pub use pool::{
 pub(crate) use pool::{Pool, PoolConfig};
 
 use crate::executor::context::with_current;
-use crate::executor::spawn::{spawn_on, JoinHandle};
 use crate::executor::{Core, Runtime};
 use crate::outside::HoldGuard;
+use crate::spawn::{spawn_on, JoinHandle};
 
 // ───────────────────────────── spawn_blocking ─────────────────────────────
 

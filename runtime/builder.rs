@@ -10,7 +10,7 @@
 //!     ├─ observe::Observer::from_options  the instruments, or None when everything is off
 //!     ├─ blocking::Pool::new               the threads for spawn_blocking (started on demand)
 //!     ├─ schedule::Reorder::new            FIFO (None), LIFO or seeded
-//!     └─ Runtime::from_parts (executor/)   reactor, ready queue, time driver, task table
+//!     └─ Core (executor/state.rs)          reactor, ready queue, time driver, task table
 //! ```
 //!
 //! This file names every layer; no layer names it. That is what lets the loop stay ignorant
@@ -23,23 +23,30 @@
 //!
 //! Read next: `observe/mod.rs`, if you have not yet: the instruments this file plugs in.
 
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::io;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::blocking::{Pool, PoolConfig};
-use crate::executor::schedule::{Reorder, Schedule};
-use crate::executor::{Parts, Runtime, DEFAULT_BATCH};
+use crate::executor::schedule::{Reorder, Schedule, SCHEDULE_ENV};
+use crate::executor::{Core, Runtime, Stats, DEFAULT_BATCH};
 use crate::hooks::{Instrument, WakeListener};
 use crate::observe::options::Options as ObserveOptions;
 use crate::observe::sink::{Reports, Sink};
 use crate::observe::Observer;
+use crate::reactor::Reactor;
+use crate::task_table::TaskTable;
+use crate::timer::driver::TimeDriver;
+use crate::waker::Unparker;
 
 /// Configures a [`Runtime`] before building it.
 ///
 /// ```
-/// use std::time::Duration;
+/// use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// use glassloop::time::{sleep, Instant};
 ///
 /// let rt = glassloop::Runtime::builder().virtual_clock().build().unwrap();
@@ -92,14 +99,32 @@ impl Builder {
             .as_ref()
             .and_then(|obs| obs.wake_log.clone())
             .map(|log| log as Arc<dyn WakeListener>);
-        Runtime::from_parts(Parts {
-            virtual_clock: self.virtual_clock,
-            batch: self.batch,
-            hooks: observer.map(|obs| obs as Box<dyn Instrument>),
+        let (reactor, doorbell) = Reactor::new()?;
+        let (ready_tx, ready_rx) = crossbeam_channel::unbounded();
+        let unparker = Arc::new(Unparker {
             wake_listener,
+            ready_tx,
+            parked: AtomicBool::new(false),
+            doorbell,
+            doorbell_rings: AtomicUsize::new(0),
+        });
+        let core = Core {
+            tasks: TaskTable::new(),
+            ready_rx,
+            unparker,
+            time: TimeDriver::new(self.virtual_clock),
+            reactor,
+            main: RefCell::new(None),
+            current: Cell::new(None),
+            batch: self.batch,
+            stats: Stats::default(),
+            hooks: observer.map(|obs| obs as Box<dyn Instrument>),
             reorder: Reorder::new(schedule),
-            describe: crate::observe::dump::render,
+            stall_report: crate::observe::dump::stall_report,
             pool: Box::new(Pool::new(self.blocking)),
+        };
+        Ok(Runtime {
+            core: Rc::new(core),
         })
     }
 
@@ -180,7 +205,7 @@ impl Builder {
     /// report instead of only printing it. Same as `GLASSLOOP_DEBUG=strict`.
     ///
     /// ```
-    /// use std::time::Duration;
+    /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
     /// let rt = glassloop::Runtime::builder()
     ///     .virtual_clock()
     ///     .strict_debug()
@@ -251,6 +276,35 @@ impl Builder {
     pub fn narrate(mut self) -> Builder {
         self.observe.narrate = true;
         self
+    }
+}
+
+/// Reading `GLASSLOOP_SCHEDULE` is configuration, so it happens here, not in the loop.
+impl Schedule {
+    /// The schedule `GLASSLOOP_SCHEDULE` asks for, if any.
+    pub(crate) fn from_env() -> Option<Schedule> {
+        let value = std::env::var(SCHEDULE_ENV).ok()?;
+        match value.as_str() {
+            "fifo" => Some(Schedule::Fifo),
+            "lifo" => Some(Schedule::Lifo),
+            "random" => {
+                let seed = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(1, |d| d.as_nanos() as u64);
+                eprintln!(
+                    "glassloop: random scheduling with seed {seed}; replay it with \
+                     {SCHEDULE_ENV}=random:{seed}"
+                );
+                Some(Schedule::Random { seed })
+            }
+            other => match other.strip_prefix("random:").map(str::parse::<u64>) {
+                Some(Ok(seed)) => Some(Schedule::Random { seed }),
+                _ => panic!(
+                    "{SCHEDULE_ENV}={other:?} is not a schedule: use fifo, lifo, random or \
+                     random:SEED (a number)"
+                ),
+            },
+        }
     }
 }
 

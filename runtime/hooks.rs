@@ -51,6 +51,10 @@ use std::time::Duration;
 use crate::task_id::TaskId;
 use crate::timer::wheel::TimerKey;
 
+/// A place in your source: where a task was spawned, or the `.await` it is parked at
+/// (recorded with `#[track_caller]`).
+pub(crate) type At = &'static Location<'static>;
+
 /// Things that watch a loop. Every method has an empty default; an instrument overrides the
 /// moments it cares about. Called on the loop's thread only, never while the task slab or
 /// the timer wheel is borrowed.
@@ -62,19 +66,12 @@ pub(crate) trait Instrument {
     fn before_tick(&self, _view: &dyn LoopView) {}
 
     /// A task was spawned, or `block_on` began its main future (`TaskId::MAIN`).
-    fn task_spawned(
-        &self,
-        _view: &dyn LoopView,
-        _id: TaskId,
-        _name: Option<&str>,
-        _at: &'static Location<'static>,
-    ) {
-    }
+    fn task_spawned(&self, _view: &dyn LoopView, _id: TaskId, _name: Option<&str>, _at: At) {}
 
     /// The executor is about to poll `id`.
     fn poll_started(&self, _view: &dyn LoopView, _id: TaskId) {}
 
-    /// The poll of `id` returned. `wakers` says who can still wake it.
+    /// The poll of `id` returned; `ended` says how, and who can still wake it.
     fn poll_ended(&self, _view: &dyn LoopView, _id: TaskId, _ended: PollEnd) {}
 
     /// Task `id` left the loop.
@@ -95,32 +92,18 @@ pub(crate) trait Instrument {
     fn timers_fired(&self, _view: &dyn LoopView, _fired: usize, _jumped: bool) {}
 
     /// The task being polled is about to return `Pending` at the await point `at`.
-    fn await_point(&self, _at: &'static Location<'static>) {}
+    fn await_point(&self, _at: At) {}
 
     /// The task being polled put a timer in the wheel, due at `deadline_ms`.
-    fn timer_set(
-        &self,
-        _view: &dyn LoopView,
-        _key: TimerKey,
-        _deadline_ms: u64,
-        _at: &'static Location<'static>,
-    ) {
-    }
+    fn timer_set(&self, _view: &dyn LoopView, _key: TimerKey, _deadline_ms: u64, _at: At) {}
 
     /// The task being polled waits for `direction` readiness of the socket `token`.
-    fn io_wait(
-        &self,
-        _view: &dyn LoopView,
-        _token: usize,
-        _direction: Direction,
-        _at: &'static Location<'static>,
-    ) {
-    }
+    fn io_wait(&self, _view: &dyn LoopView, _token: usize, _direction: Direction, _at: At) {}
 }
 
 /// Told of every wake that queues a task, on whichever thread it happens (so: `Send + Sync`).
 /// Kept apart from [`Instrument`], which lives on the loop's thread only.
-pub(crate) trait WakeListener: Send + Sync {
+pub(crate) trait WakeListener: Send + Sync + std::fmt::Debug {
     /// Task `id` was just put on the ready queue.
     fn woke(&self, id: TaskId);
 }
@@ -229,7 +212,7 @@ pub(crate) struct TaskRow {
     /// Its name, if it was given one.
     pub(crate) name: Option<Rc<str>>,
     /// Where it was spawned (for the main future: where `block_on` was called).
-    pub(crate) spawned_at: &'static Location<'static>,
+    pub(crate) spawned_at: At,
     /// Polls so far (`None` for the main future, which the slab does not count).
     pub(crate) polls: Option<u64>,
     /// Ready, polling or waiting.

@@ -84,50 +84,47 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-// ── the core, bottom-up (L0 to L3; see "Layers" above) ──
-mod executor;
-mod hooks;
-mod reactor;
-mod task_id;
-mod task_table;
-mod timer;
-mod waker;
-// ── built on the core ──
 mod blocking;
 mod builder;
 pub mod combinators;
+mod executor;
 pub mod fs;
+mod hooks;
 pub mod net;
 pub mod observe;
 mod outside;
+mod reactor;
+mod spawn;
 pub mod sync;
+mod task_id;
+mod task_table;
 pub mod time;
+mod timer;
+mod waker;
 
 pub use blocking::{
     block_on, spawn_blocking, BlockingPoolStats, DEFAULT_BLOCKING_KEEP_ALIVE,
     DEFAULT_BLOCKING_SHUTDOWN_TIMEOUT, DEFAULT_MAX_BLOCKING_THREADS,
 };
 pub use builder::{run, Builder};
-pub use executor::spawn::{spawn, JoinHandle};
 pub use executor::{Runtime, Tick, DEFAULT_BATCH};
 pub use observe::dump;
 pub use outside::OutsideWork;
+pub use spawn::{spawn, JoinError, JoinHandle};
 pub use task_id::TaskId;
-pub use task_table::JoinError;
 
 /// Tasks: spawn them, name them, await or cancel them, let others run.
 ///
-/// The pieces live in the layers that own them: the id in `task_id.rs`, the record, the join
-/// cell and [`JoinError`] in `task_table.rs`, `spawn`, [`JoinHandle`] and [`yield_now`] in
-/// `executor/spawn.rs`, and [`spawn_blocking`] above the loop in `blocking.rs`. This module
-/// only gathers them under one name.
+/// The pieces live in the layers that own them: the id in `task_id.rs`, the record the loop
+/// keeps in `task_table.rs`, `spawn`, [`JoinHandle`], [`JoinError`] and [`yield_now`] in
+/// `spawn/`, built on the loop, and [`spawn_blocking`] above them in `blocking.rs`. This
+/// module only gathers them under one name.
 ///
 /// asyncio: `asyncio.create_task`, `Task`, `asyncio.sleep(0)`; tokio: `tokio::task`.
 pub mod task {
     pub use crate::blocking::spawn_blocking;
-    pub use crate::executor::spawn::{spawn, yield_now, Builder, JoinHandle, YieldNow};
+    pub use crate::spawn::{spawn, yield_now, Builder, JoinError, JoinHandle, YieldNow};
     pub use crate::task_id::TaskId;
-    pub use crate::task_table::JoinError;
 }
 
 /// The course chapters' code blocks, compiled and run as doctests so they cannot drift.

@@ -1,4 +1,4 @@
-//! # A task: a future the loop owns, and the handle you keep
+//! # The task table: what the loop keeps for each task
 //!
 //! `async fn` bodies compile to state machines that do nothing until someone polls them. A
 //! *task* is such a future handed to the loop: the loop keeps it, polls it whenever it is woken,
@@ -33,23 +33,13 @@
 //! in, and remove a task that ended. Each of those borrows the slab for a few lines and never
 //! across a poll, a drop of a future, or a hook.
 //!
-//! ## The JoinHandle and its shared cell
+//! ## What the table does not know
 //!
-//! `spawn` returns a `JoinHandle` (executor/spawn.rs), the glassloop form of asyncio's `Task`
-//! object and tokio's `JoinHandle`. The task and the handle share one small cell
-//! ([`JoinCell`]): the task writes the result there, the handle reads it, and whoever awaits
-//! the handle leaves a waker there.
-//!
-//! ```text
-//!   TaskFuture (in the slab)          JoinCell<T>            JoinHandle<T> (yours)
-//!   polls your future ── Ready(v) ──► result: Some(Ok(v)) ◄── poll: take it, or
-//!   catches a panic ─── Err(p) ─────► result: Some(Err)       leave a waker
-//!   dropped unfinished ─────────────► result: Cancelled   ──► wakes the awaiter
-//! ```
-//!
-//! Because the cell is written by `TaskFuture`'s destructor when the task is dropped before it
-//! finished, every way a task can end (finish, panic, `abort()`, the loop shutting down) tells
-//! the handle, and no special case is needed elsewhere.
+//! A task's output, who awaits it and how a panic reaches them: none of that is here. The
+//! table holds a [`TaskBody`], anything the loop can poll and tell of a panic; `spawn`
+//! (spawn/) wraps your future into one that writes its result into a cell its `JoinHandle`
+//! reads. The loop catches the panic itself (executor/mod.rs, `poll_task`), so a panicking
+//! task can never unwind through the loop, whoever wrote its body.
 //!
 //! ## Shortcuts, honestly
 //!
@@ -62,24 +52,29 @@
 //! Read next: `executor/mod.rs`, the loop that polls these tasks.
 
 use std::any::Any;
-use std::cell::RefCell;
-use std::fmt;
-use std::future::Future;
-use std::panic::{AssertUnwindSafe, Location};
+use std::cell::{Cell, RefCell};
+use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use slab::Slab;
 
-use crate::hooks::TaskEnd;
-use crate::task_id::label;
-pub use crate::task_id::TaskId;
+use crate::task_id::{label, TaskId};
 use crate::waker::{TaskWaker, Unparker};
 
-/// The future the slab holds for every task: yours, wrapped so that it ends by saying how.
-pub(crate) type TaskBody = Pin<Box<dyn Future<Output = TaskEnd>>>;
+/// What the slab holds of a task: something the loop can poll, and tell of a panic.
+pub(crate) trait TaskBody {
+    /// Poll once; `Ready` when the task has finished (its result is delivered by then).
+    fn poll_body(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()>;
+    /// The last `poll_body` panicked with `payload` (the loop caught it): make that the
+    /// task's result. The task is over.
+    fn panicked(self: Pin<&mut Self>, payload: Box<dyn Any + Send>);
+}
+
+/// A task body in its box, pinned: the one type every slab entry holds.
+pub(crate) type BoxedBody = Pin<Box<dyn TaskBody>>;
 
 // ───────────────────────────── the Task record ─────────────────────────────
 
@@ -92,7 +87,7 @@ pub(crate) struct Task {
     /// Where `spawn` was called, recorded with `#[track_caller]`.
     pub(crate) spawned_at: &'static Location<'static>,
     /// The future. `None` only while the executor is polling it (checked out).
-    future: Option<TaskBody>,
+    future: Option<BoxedBody>,
     /// The task's waker. The table keeps this one `Arc`; every other strong count is a
     /// `Waker` held by someone who may wake the task (or the executor's clone during a poll).
     pub(crate) waker: Arc<TaskWaker>,
@@ -119,14 +114,14 @@ pub(crate) struct TaskTable {
     /// Inserted by `insert`, removed when a task ends or is aborted.
     slab: RefCell<Slab<Task>>,
     /// The next task's generation. Starts at 1 (0 is the main future); never reused.
-    next_generation: std::cell::Cell<u64>,
+    next_generation: Cell<u64>,
 }
 
 impl TaskTable {
     pub(crate) fn new() -> TaskTable {
         TaskTable {
             slab: RefCell::new(Slab::new()),
-            next_generation: std::cell::Cell::new(1),
+            next_generation: Cell::new(1),
         }
     }
 
@@ -137,7 +132,7 @@ impl TaskTable {
         name: Option<Rc<str>>,
         spawned_at: &'static Location<'static>,
         unparker: &Arc<Unparker>,
-        make: impl FnOnce(TaskId) -> TaskBody,
+        make: impl FnOnce(TaskId) -> BoxedBody,
     ) -> TaskId {
         let generation = self.next_generation.get();
         self.next_generation.set(generation + 1);
@@ -162,7 +157,7 @@ impl TaskTable {
 
     /// Take task `id`'s future out for a poll, with a clone of its waker. `None` if the id is
     /// stale: the task ended since it was woken, or its slot holds a newer task (invariant 7).
-    pub(crate) fn check_out(&self, id: TaskId) -> Option<(TaskBody, Arc<TaskWaker>)> {
+    pub(crate) fn check_out(&self, id: TaskId) -> Option<(BoxedBody, Arc<TaskWaker>)> {
         let mut slab = self.slab.borrow_mut();
         let task = slab.get_mut(id.slot).filter(|task| task.id == id)?;
         let Some(future) = task.future.take() else {
@@ -174,7 +169,7 @@ impl TaskTable {
 
     /// Put a future back after a `Pending` poll. Returns it if the task is gone (it aborted
     /// itself during the poll), so the caller drops it outside the borrow.
-    pub(crate) fn check_in(&self, id: TaskId, future: TaskBody) -> Option<TaskBody> {
+    pub(crate) fn check_in(&self, id: TaskId, future: BoxedBody) -> Option<BoxedBody> {
         let mut slab = self.slab.borrow_mut();
         match slab.get_mut(id.slot) {
             Some(task) if task.id == id => {
@@ -228,291 +223,3 @@ impl TaskTable {
         self.slab.try_borrow_mut().is_ok()
     }
 }
-
-// ───────────────────────────── JoinCell and TaskFuture ─────────────────────────────
-
-/// The cell shared by a task and its handle. Its legal states:
-///
-/// | state | `result` | `finished` | meaning |
-/// |---|---|---|---|
-/// | running | None | false | the task has not ended |
-/// | ended, unread | Some | true | the handle may take the result |
-/// | ended, read | None | true | the handle took it; polling again is a misuse |
-///
-/// `detached` may be true in any of them (the handle was dropped), and then `awaiter` is
-/// `None`. `result: Some` with `finished: false` cannot happen.
-pub(crate) struct JoinCell<T> {
-    /// Written once by the task; taken once by the handle.
-    result: Option<Result<T, JoinError>>,
-    /// True once a result was written (it stays true after the handle takes it).
-    finished: bool,
-    /// The waker of whoever awaits the handle.
-    awaiter: Option<Waker>,
-    /// True when the handle was dropped: nobody will ever read the result.
-    detached: bool,
-}
-
-/// The cell as the task and the handle share it.
-pub(crate) type Join<T> = Rc<RefCell<JoinCell<T>>>;
-
-impl<T> JoinCell<T> {
-    /// A cell in the "running" state.
-    pub(crate) fn new_shared() -> Join<T> {
-        Rc::new(RefCell::new(JoinCell {
-            result: None,
-            finished: false,
-            awaiter: None,
-            detached: false,
-        }))
-    }
-
-    /// True once the task has ended (finished, panicked or cancelled).
-    pub(crate) fn is_finished(&self) -> bool {
-        self.finished
-    }
-
-    /// The handle's poll: the result if it is there, else leave `waker` and wait.
-    /// `None` means the result was already taken (a misuse the handle reports).
-    pub(crate) fn poll_result(&mut self, waker: &Waker) -> Option<Poll<Result<T, JoinError>>> {
-        debug_assert!(
-            self.finished || self.result.is_none(),
-            "a result before the end"
-        );
-        if let Some(result) = self.result.take() {
-            return Some(Poll::Ready(result));
-        }
-        if self.finished {
-            return None;
-        }
-        match &self.awaiter {
-            Some(stored) if stored.will_wake(waker) => {}
-            _ => self.awaiter = Some(waker.clone()),
-        }
-        Some(Poll::Pending)
-    }
-
-    /// The handle is gone: nobody will read the result. Returns the unread result, so the
-    /// handle can report a panic nobody retrieved.
-    pub(crate) fn detach(&mut self) -> Option<&Result<T, JoinError>> {
-        self.detached = true;
-        self.awaiter = None;
-        self.result.as_ref()
-    }
-}
-
-/// The future the slab really holds: yours, plus the bookkeeping of ending.
-///
-/// Your future is boxed on its own (`Option` so that cancellation can drop it before telling
-/// the handle); this wrapper is boxed again as the slab's `dyn Future`. Two allocations where a
-/// hand-written vtable would need one: a price paid for having no `unsafe`.
-struct TaskFuture<T> {
-    future: Option<Pin<Box<dyn Future<Output = T>>>>,
-    cell: Join<T>,
-    id: TaskId,
-    name: Option<Rc<str>>,
-    spawned_at: &'static Location<'static>,
-}
-
-/// Wrap `future` as task `id`'s body, writing its result into `cell`.
-pub(crate) fn task_body<F>(
-    future: F,
-    cell: Join<F::Output>,
-    id: TaskId,
-    name: Option<Rc<str>>,
-    spawned_at: &'static Location<'static>,
-) -> TaskBody
-where
-    F: Future + 'static,
-    F::Output: 'static,
-{
-    Box::pin(TaskFuture {
-        future: Some(Box::pin(future)),
-        cell,
-        id,
-        name,
-        spawned_at,
-    })
-}
-
-impl<T> TaskFuture<T> {
-    /// How errors and reports name this task (see [`Task::label`]).
-    fn label(&self) -> String {
-        label(self.name.as_deref(), self.id)
-    }
-
-    fn finish(&self, result: Result<T, JoinError>) {
-        let awaiter = {
-            let mut cell = self.cell.borrow_mut();
-            if cell.finished {
-                return;
-            }
-            debug_assert!(cell.result.is_none(), "a task's result was written twice");
-            if cell.detached {
-                if let Err(err) = &result {
-                    if err.is_panic() {
-                        // asyncio prints "Task exception was never retrieved"; so do we, at
-                        // the moment it happens, because a detached task has no later.
-                        eprintln!(
-                            "glassloop: task {} spawned at {} panicked and nobody holds its \
-                             JoinHandle, so the panic is reported here: {}",
-                            self.label(),
-                            self.spawned_at,
-                            err
-                        );
-                    }
-                }
-            }
-            cell.finished = true;
-            cell.result = Some(result);
-            cell.awaiter.take()
-        };
-        if let Some(waker) = awaiter {
-            waker.wake();
-        }
-    }
-}
-
-impl<T> Future for TaskFuture<T> {
-    type Output = TaskEnd;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<TaskEnd> {
-        let Some(future) = self.future.as_mut() else {
-            unreachable!("task {} polled after it ended", self.label())
-        };
-        // A panic must not unwind through the loop (it would stop every other task), so the
-        // poll runs under catch_unwind and a panic becomes the task's result.
-        // region: task_future_poll
-        let polled = std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx)));
-        let result = match polled {
-            Ok(Poll::Pending) => return Poll::Pending,
-            Ok(Poll::Ready(value)) => Ok(value),
-            Err(payload) => Err(JoinError::panic(self.label(), payload)),
-        };
-        // Drop the finished future now: its captured values are released as soon as it ends.
-        // Their destructors are your code too, so a panic there is the task's panic as well.
-        let result = match (result, drop_catching_panics(self.future.take())) {
-            (Ok(_), Err(payload)) => Err(JoinError::panic(self.label(), payload)),
-            (result, _) => result,
-        };
-        let end = match &result {
-            Ok(_) => TaskEnd::Finished,
-            Err(_) => TaskEnd::Panicked,
-        };
-        self.finish(result);
-        Poll::Ready(end)
-        // endregion: task_future_poll
-    }
-}
-
-impl<T> Drop for TaskFuture<T> {
-    fn drop(&mut self) {
-        // Dropped before it finished: aborted, or the loop ended (invariants 8 and 11). Drop
-        // your future first, so its destructors (the `finally` blocks of Rust) have run by the
-        // time the awaiter hears "cancelled".
-        if let Some(future) = self.future.take() {
-            let result = match drop_catching_panics(Some(future)) {
-                Ok(()) => JoinError::cancelled(self.label()),
-                Err(payload) => JoinError::panic(self.label(), payload),
-            };
-            self.finish(Err(result));
-        }
-    }
-}
-
-/// Drop `value`, turning a panic in its destructor into an `Err` instead of an unwind through
-/// the loop.
-fn drop_catching_panics<V>(value: V) -> Result<(), Box<dyn Any + Send + 'static>> {
-    std::panic::catch_unwind(AssertUnwindSafe(move || drop(value)))
-}
-
-// ───────────────────────────── JoinError ─────────────────────────────
-
-/// Why awaiting a [`JoinHandle`] gave no value: the task was cancelled, or it panicked.
-///
-/// asyncio: `CancelledError`, or the exception the task raised; tokio: `JoinError`.
-pub struct JoinError {
-    task: String,
-    kind: JoinErrorKind,
-}
-
-enum JoinErrorKind {
-    Cancelled,
-    Panic(Box<dyn Any + Send + 'static>),
-}
-
-impl JoinError {
-    fn cancelled(task: String) -> JoinError {
-        JoinError {
-            task,
-            kind: JoinErrorKind::Cancelled,
-        }
-    }
-
-    fn panic(task: String, payload: Box<dyn Any + Send + 'static>) -> JoinError {
-        JoinError {
-            task,
-            kind: JoinErrorKind::Panic(payload),
-        }
-    }
-
-    /// True if the task was cancelled (aborted, or dropped when the loop ended).
-    pub fn is_cancelled(&self) -> bool {
-        matches!(self.kind, JoinErrorKind::Cancelled)
-    }
-
-    /// True if the task panicked.
-    pub fn is_panic(&self) -> bool {
-        matches!(self.kind, JoinErrorKind::Panic(_))
-    }
-
-    /// The panic payload, to re-raise with `std::panic::resume_unwind` or to inspect.
-    ///
-    /// # Panics
-    /// If the task did not panic; check [`is_panic`](Self::is_panic) first, or use
-    /// [`try_into_panic`](Self::try_into_panic).
-    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
-        match self.try_into_panic() {
-            Ok(payload) => payload,
-            Err(err) => panic!("JoinError::into_panic called on an error that is not a panic: {err}; check is_panic() first"),
-        }
-    }
-
-    /// The panic payload if the task panicked, or the error back if it was cancelled.
-    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
-        match self.kind {
-            JoinErrorKind::Panic(payload) => Ok(payload),
-            JoinErrorKind::Cancelled => Err(self),
-        }
-    }
-
-    /// The panic message, when the payload is a string (as `panic!("...")` makes it).
-    pub fn panic_message(&self) -> Option<&str> {
-        match &self.kind {
-            JoinErrorKind::Panic(payload) => payload
-                .downcast_ref::<&str>()
-                .copied()
-                .or_else(|| payload.downcast_ref::<String>().map(String::as_str)),
-            JoinErrorKind::Cancelled => None,
-        }
-    }
-}
-
-impl fmt::Display for JoinError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            JoinErrorKind::Cancelled => write!(f, "task {} was cancelled", self.task),
-            JoinErrorKind::Panic(_) => match self.panic_message() {
-                Some(message) => write!(f, "task {} panicked: {}", self.task, message),
-                None => write!(f, "task {} panicked", self.task),
-            },
-        }
-    }
-}
-
-impl fmt::Debug for JoinError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "JoinError({self})")
-    }
-}
-
-impl std::error::Error for JoinError {}

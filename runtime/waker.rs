@@ -56,6 +56,7 @@ use crate::task_id::TaskId;
 
 /// The part of the loop that other threads may touch: the ready queue's sending end and the
 /// doorbell that unparks the loop. One is shared by every waker of a runtime.
+#[derive(Debug)]
 pub(crate) struct Unparker {
     /// Sending end of the ready queue. Anyone may send; only the loop receives.
     pub(crate) ready_tx: Sender<TaskId>,
@@ -70,15 +71,6 @@ pub(crate) struct Unparker {
     /// Told of every wake that queues a task (hooks.rs), when tracing or narration wants to
     /// say what caused it. `None` otherwise: one branch per wake.
     pub(crate) wake_listener: Option<Arc<dyn WakeListener>>,
-}
-
-impl std::fmt::Debug for Unparker {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Unparker")
-            .field("parked", &self.parked)
-            .field("doorbell_rings", &self.doorbell_rings)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Unparker {

@@ -36,9 +36,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::executor::spawn::JoinHandle;
+use crate::spawn::JoinError;
+use crate::spawn::JoinHandle;
 use crate::task_id::TaskId;
-use crate::task_table::JoinError;
 
 /// A [`JoinHandle`] that aborts its task when dropped before the task finished.
 ///

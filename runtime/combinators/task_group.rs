@@ -53,8 +53,8 @@ use std::task::{Context, Poll};
 
 use super::children::{Children, InOrder};
 use crate::executor::context::with_current;
-use crate::executor::spawn::{spawn_on, JoinHandle};
 use crate::executor::Core;
+use crate::spawn::{spawn_on, JoinHandle};
 use crate::task_id::TaskId;
 
 /// Why a [`TaskGroup`] failed: the first child failure, which cancelled the others.

@@ -33,9 +33,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::children::Children;
-use crate::executor::spawn::JoinHandle;
+use crate::spawn::JoinError;
+use crate::spawn::JoinHandle;
 use crate::task_id::TaskId;
-use crate::task_table::JoinError;
 
 /// When [`wait`] returns.
 ///

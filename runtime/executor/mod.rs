@@ -48,13 +48,12 @@
 
 pub(crate) mod context;
 pub(crate) mod schedule;
-pub(crate) mod spawn;
 mod state;
 mod view;
 
 use std::future::Future;
-use std::panic::Location;
-use std::pin::{pin, Pin};
+use std::panic::{catch_unwind, AssertUnwindSafe, Location};
+use std::pin::pin;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
@@ -62,12 +61,16 @@ use std::time::Duration;
 
 use futures_task::waker_ref;
 
-use crate::hooks::{Park, PollEnd, PollOutcome};
+use crate::hooks::{Park, PollEnd, PollOutcome, TaskEnd};
 use crate::task_id::TaskId;
-use crate::time::Instant;
+use crate::timer::instant::Instant;
 use crate::waker::TaskWaker;
 use context::{enter_for_drop, EnterGuard};
-pub(crate) use state::{Core, MainRecord, Parts};
+pub(crate) use state::{Core, MainRecord, Stats};
+
+/// The main future as the tick sees it: poll it once, true when it has completed. `None` for
+/// `step`, which has no main future, and so never waits in step 3.
+type Main<'a> = Option<&'a mut dyn FnMut(&mut Context<'_>) -> bool>;
 
 /// How many ready tasks one pass of step 1 polls at most before looking at timers and I/O.
 /// asyncio runs every callback that was ready at the start of the pass; tokio's
@@ -79,6 +82,7 @@ pub const DEFAULT_BATCH: usize = 61;
 /// asyncio: the event loop (`asyncio.run`, `loop.run_until_complete`); tokio: a
 /// `current_thread` runtime with a `LocalSet`. Built by [`Builder`](crate::Builder).
 pub struct Runtime {
+    /// The loop's state; built by `Builder::build` (builder.rs).
     pub(crate) core: Rc<Core>,
 }
 
@@ -101,13 +105,6 @@ pub struct Tick {
 }
 
 impl Runtime {
-    /// Wrap a loop put together from `parts` (the builder's job; see builder.rs).
-    pub(crate) fn from_parts(parts: Parts) -> std::io::Result<Runtime> {
-        Ok(Runtime {
-            core: Rc::new(Core::new(parts)?),
-        })
-    }
-
     /// Run `future` to completion on this thread, driving every task it spawns, and return its
     /// output. Tasks still pending when it completes are dropped (cancelled).
     ///
@@ -123,9 +120,16 @@ impl Runtime {
         let _enter = EnterGuard::enter(&self.core, "Runtime::block_on / glassloop::run");
         // Whatever happens (even a panic), the tasks left over are dropped before we return.
         let _shutdown = ShutdownGuard(&self.core);
-        let mut main = MainTask {
-            future: pin!(future),
-            output: None,
+        let mut future = pin!(future);
+        let mut output = None;
+        // The main future stays on this stack (so it need not be `'static`); the tick polls
+        // it through this closure, which keeps its output.
+        let mut poll_main = |cx: &mut Context<'_>| match future.as_mut().poll(cx) {
+            Poll::Ready(value) => {
+                output = Some(value);
+                true
+            }
+            Poll::Pending => false,
         };
         let spawned_at = Location::caller();
         *self.core.main.borrow_mut() = Some(MainRecord {
@@ -137,26 +141,18 @@ impl Runtime {
         }
         self.core.push_ready(TaskId::MAIN);
         loop {
-            let tick = self.tick(&mut main);
-            if let Some(output) = main.output.take() {
-                return output;
+            let (tick, main_done) = self.tick(Some(&mut poll_main));
+            if main_done {
+                break;
             }
             if tick.stalled {
-                panic!("{}", self.stall_report());
+                panic!("{}", (self.core.stall_report)(&self.core));
             }
         }
-    }
-
-    /// Spawn a task on this runtime from outside it (before `block_on` or between `step`s).
-    ///
-    /// asyncio: `loop.create_task`; tokio: `Runtime::spawn`.
-    #[track_caller]
-    pub fn spawn<F>(&self, future: F) -> crate::JoinHandle<F::Output>
-    where
-        F: Future + 'static,
-        F::Output: 'static,
-    {
-        spawn::spawn_on(&self.core, None, Location::caller(), future)
+        match output {
+            Some(value) => value,
+            None => unreachable!("the tick said the main future completed"),
+        }
     }
 
     /// Turn the loop once without a main future, and report what happened. Never sleeps
@@ -166,33 +162,7 @@ impl Runtime {
     /// time.
     pub fn step(&self) -> Tick {
         let _enter = EnterGuard::enter(&self.core, "Runtime::step");
-        self.tick(&mut NoMain)
-    }
-
-    /// The current time on this runtime's clock.
-    pub fn now(&self) -> Instant {
-        Instant::from_duration(self.core.time.clock.now())
-    }
-
-    /// True if this runtime uses the virtual clock.
-    pub fn is_virtual_clock(&self) -> bool {
-        self.core.time.clock.is_virtual()
-    }
-
-    /// How many tasks are alive (spawned and neither finished nor dropped).
-    pub fn live_tasks(&self) -> usize {
-        self.core.tasks.len()
-    }
-
-    /// How many turns (ticks) the loop has made since the runtime was built.
-    pub fn ticks(&self) -> u64 {
-        self.core.stats.ticks.get()
-    }
-
-    /// How many times a cross-thread wake had to ring the reactor's doorbell to unpark the
-    /// loop (invariant 10's evidence).
-    pub fn doorbell_rings(&self) -> usize {
-        self.core.unparker.doorbell_rings.load(Ordering::Relaxed)
+        self.tick(None).0
     }
 
     // ─────────────── the tick ───────────────
@@ -214,7 +184,7 @@ impl Runtime {
     ///
     /// Instruments (hooks.rs) see each step; one of them, `before_park`, may shorten a park.
     /// Switched off, each hook is one untaken branch.
-    fn tick(&self, main: &mut dyn PollMain) -> Tick {
+    fn tick(&self, mut main: Main<'_>) -> (Tick, bool) {
         let core = &*self.core;
         if let Some(hooks) = core.hooks() {
             hooks.before_tick(core);
@@ -239,8 +209,8 @@ impl Runtime {
                 break;
             };
             if id == TaskId::MAIN {
-                match self.poll_main(main) {
-                    Some(true) => return self.tick_report(polled + 1, 0, 0, false),
+                match self.poll_main(&mut main) {
+                    Some(true) => return (self.tick_report(polled + 1, 0, 0, false), true),
                     Some(false) => polled += 1,
                     None => {}
                 }
@@ -255,11 +225,11 @@ impl Runtime {
 
         // 2. Decide how long to sleep.
         let mut park = self.park_decision();
-        if matches!(park, Park::UntilWoken { .. }) && !main.may_wait() {
-            park = Park::LookOnly;
+        if matches!(park, Park::UntilWoken { .. }) && main.is_none() {
+            park = Park::LookOnly; // `step` never waits
         }
         if park == Park::Stalled {
-            return self.tick_report(polled, 0, 0, true);
+            return (self.tick_report(polled, 0, 0, true), false);
         }
 
         // 3. Park.
@@ -279,14 +249,18 @@ impl Runtime {
             hooks.timers_fired(core, timers_fired, jumped);
         }
 
-        self.tick_report(polled, io_events, timers_fired, false)
+        (
+            self.tick_report(polled, io_events, timers_fired, false),
+            false,
+        )
     }
 
     /// Poll the main future once. Returns whether it has completed, or None if there is no
     /// main future (`step` runs without one; a stray MAIN id is ignored).
     /// A good breakpoint: `break glassloop::executor::Runtime::poll_main`.
-    fn poll_main(&self, main: &mut dyn PollMain) -> Option<bool> {
+    fn poll_main(&self, main: &mut Main<'_>) -> Option<bool> {
         let core = &*self.core;
+        let main = main.as_mut()?;
         let task_waker = core.main.borrow().as_ref()?.waker.clone();
         // A waker of an earlier `block_on`'s main future may have queued a MAIN id after that
         // call ended; the flag of this call's waker says whether *this* main future was woken
@@ -298,7 +272,7 @@ impl Runtime {
         let done = {
             let waker = waker_ref(&task_waker);
             let mut cx = Context::from_waker(&waker);
-            main.poll_main(&mut cx)
+            main(&mut cx)
         };
         let outcome = match done {
             true => PollOutcome::Finished,
@@ -327,10 +301,20 @@ impl Runtime {
             "task {id:?} polled without being woken (invariant 1)"
         );
         self.poll_started(id);
+        // A panic must not unwind through the loop (it would stop every other task): it is
+        // caught here and handed to the task's body, which makes it the task's result.
         let poll = {
             let waker = waker_ref(&waker);
             let mut cx = Context::from_waker(&waker);
-            future.as_mut().poll(&mut cx)
+            catch_unwind(AssertUnwindSafe(|| future.as_mut().poll_body(&mut cx)))
+        };
+        let poll = match poll {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(())) => Poll::Ready(TaskEnd::Finished),
+            Err(payload) => {
+                future.as_mut().panicked(payload);
+                Poll::Ready(TaskEnd::Panicked)
+            }
         };
         // endregion: poll_task
 
@@ -456,49 +440,12 @@ impl Runtime {
         (count, jumped)
     }
 
-    /// The message of a stall: what is pending and why nothing can wake it.
-    fn stall_report(&self) -> String {
-        let core = &*self.core;
-        let mut report = if core.is_stalled() {
-            String::from(
-                "glassloop: the loop is stalled. The main future is waiting, but no task is \
-                 ready, no timer is set, no socket is registered, and no waker is held anywhere \
-                 (not by a channel, not by another thread), so nothing can ever wake it. Look \
-                 for a future that returns Pending without storing its waker.\nTasks still \
-                 pending:",
-            )
-        } else {
-            String::from(
-                "glassloop: the loop is stalled (virtual clock). The main future is waiting, \
-                 but no task is ready, no timer is set, no socket is registered and no work \
-                 runs outside the loop, so no time can pass and nothing in the loop can happen. \
-                 Wakers are still held, by something inside the loop (a channel whose sender \
-                 nobody will use) or by a thread that did not announce its work with \
-                 `glassloop::OutsideWork`.\nTasks still pending:",
-            )
-        };
-        if core.tasks.is_empty() {
-            report.push_str(" none besides the main future");
-        }
-        core.tasks.for_each(|task| {
-            report.push_str(&format!(
-                "\n  task {} spawned at {}, polled {} time(s)",
-                task.label(),
-                task.spawned_at,
-                task.polls
-            ));
-        });
-        report.push('\n');
-        report.push_str(&(core.describe)(core));
-        report
-    }
-
     fn tick_report(&self, polled: usize, io_events: usize, timers: usize, stalled: bool) -> Tick {
         Tick {
             polled,
             io_events,
             timers_fired: timers,
-            now: self.now(),
+            now: Instant::from_duration(self.core.time.clock.now()),
             stalled,
         }
     }
@@ -515,16 +462,6 @@ impl Drop for Runtime {
     }
 }
 
-impl std::fmt::Debug for Runtime {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Runtime")
-            .field("virtual_clock", &self.is_virtual_clock())
-            .field("live_tasks", &self.live_tasks())
-            .field("now", &self.now())
-            .finish()
-    }
-}
-
 /// Drops the remaining tasks when `block_on` returns or unwinds (invariant 11).
 struct ShutdownGuard<'a>(&'a Core);
 
@@ -532,49 +469,5 @@ impl Drop for ShutdownGuard<'_> {
     fn drop(&mut self) {
         self.0.drop_all_tasks();
         self.0.main.borrow_mut().take();
-    }
-}
-
-// ───────────────────────────── the main future ─────────────────────────────
-
-/// The future given to `block_on`, kept on `block_on`'s stack (so it need not be `'static`).
-trait PollMain {
-    /// Poll once; true when it has completed.
-    fn poll_main(&mut self, cx: &mut Context<'_>) -> bool;
-
-    /// May the tick park until woken? Yes for `block_on`, which has a future to wait for;
-    /// no for `step`, which must return.
-    fn may_wait(&self) -> bool {
-        true
-    }
-}
-
-struct MainTask<'a, F: Future> {
-    future: Pin<&'a mut F>,
-    output: Option<F::Output>,
-}
-
-impl<F: Future> PollMain for MainTask<'_, F> {
-    fn poll_main(&mut self, cx: &mut Context<'_>) -> bool {
-        match self.future.as_mut().poll(cx) {
-            Poll::Ready(output) => {
-                self.output = Some(output);
-                true
-            }
-            Poll::Pending => false,
-        }
-    }
-}
-
-/// `step` has no main future.
-struct NoMain;
-
-impl PollMain for NoMain {
-    fn poll_main(&mut self, _: &mut Context<'_>) -> bool {
-        false
-    }
-
-    fn may_wait(&self) -> bool {
-        false
     }
 }

@@ -37,7 +37,7 @@ use super::schedule::Reorder;
 use crate::hooks::{Instrument, TaskEnd};
 use crate::reactor::Reactor;
 use crate::task_id::TaskId;
-use crate::task_table::{TaskBody, TaskTable};
+use crate::task_table::{BoxedBody, TaskTable};
 use crate::timer::driver::TimeDriver;
 use crate::waker::{TaskWaker, Unparker};
 
@@ -63,13 +63,13 @@ pub(crate) struct Core {
     /// Counters for tests and reports.
     pub(crate) stats: Stats,
     /// The instruments (observe/ implements them), `None` when all are off: then every
-    /// hook is one untaken branch. Read it through [`Core::hooks`].
-    hooks: Option<Box<dyn Instrument>>,
+    /// hook is one untaken branch. Set by the builder; read only through [`Core::hooks`].
+    pub(crate) hooks: Option<Box<dyn Instrument>>,
     /// A non-FIFO order for step 1 (schedule.rs); `None` for FIFO.
     pub(crate) reorder: Option<Reorder>,
-    /// How a stall report lists the tasks (observe/dump.rs renders it; the builder plugs it
-    /// in, so the loop need not know the dump).
-    pub(crate) describe: fn(&Core) -> String,
+    /// How a stall is explained (observe/dump.rs writes it; the builder plugs it in, so the
+    /// loop decides *that* it is stalled without knowing how to report it).
+    pub(crate) stall_report: fn(&Core) -> String,
     /// The blocking pool (blocking.rs), plugged in by the builder. The loop never looks
     /// inside; it keeps the pool alive as long as itself and drops it after its tasks.
     pub(crate) pool: Box<dyn Any>,
@@ -88,56 +88,9 @@ pub(crate) struct MainRecord {
 pub(crate) struct Stats {
     pub(crate) ticks: Cell<u64>,
     pub(crate) polls: Cell<u64>,
-    pub(crate) spawned: Cell<u64>,
-}
-
-/// The parts of a `Core` that the builder chooses.
-pub(crate) struct Parts {
-    /// Real or virtual time.
-    pub(crate) virtual_clock: bool,
-    /// Step 1's batch size.
-    pub(crate) batch: usize,
-    /// The instruments, if any is switched on.
-    pub(crate) hooks: Option<Box<dyn Instrument>>,
-    /// Told of every wake, if an instrument wants to know what caused each.
-    pub(crate) wake_listener: Option<Arc<dyn crate::hooks::WakeListener>>,
-    /// A non-FIFO order, if one is chosen.
-    pub(crate) reorder: Option<Reorder>,
-    /// How a stall report lists the tasks.
-    pub(crate) describe: fn(&Core) -> String,
-    /// The blocking pool.
-    pub(crate) pool: Box<dyn Any>,
 }
 
 impl Core {
-    /// Put a loop together: the reactor and its doorbell, the ready queue, the time driver.
-    pub(crate) fn new(parts: Parts) -> std::io::Result<Core> {
-        let (reactor, doorbell) = Reactor::new()?;
-        let (ready_tx, ready_rx) = crossbeam_channel::unbounded();
-        let unparker = Arc::new(Unparker {
-            wake_listener: parts.wake_listener,
-            ready_tx,
-            parked: std::sync::atomic::AtomicBool::new(false),
-            doorbell,
-            doorbell_rings: std::sync::atomic::AtomicUsize::new(0),
-        });
-        Ok(Core {
-            tasks: TaskTable::new(),
-            ready_rx,
-            unparker,
-            time: TimeDriver::new(parts.virtual_clock),
-            reactor,
-            main: RefCell::new(None),
-            current: Cell::new(None),
-            batch: parts.batch,
-            stats: Stats::default(),
-            hooks: parts.hooks,
-            reorder: parts.reorder,
-            describe: parts.describe,
-            pool: parts.pool,
-        })
-    }
-
     /// The instruments, if any is on. Every hook call goes through here, and in debug builds
     /// this checks the rule of hooks.rs: no borrow of the slab or the wheel is held.
     #[inline]
@@ -164,9 +117,8 @@ impl Core {
         &self,
         name: Option<Rc<str>>,
         spawned_at: &'static Location<'static>,
-        make: impl FnOnce(TaskId) -> TaskBody,
+        make: impl FnOnce(TaskId) -> BoxedBody,
     ) -> TaskId {
-        self.stats.spawned.set(self.stats.spawned.get() + 1);
         let id = self
             .tasks
             .insert(name.clone(), spawned_at, &self.unparker, make);

@@ -11,12 +11,13 @@
 //!
 //! Read next: `time/` (sleep, timeout, interval), the first futures built on the loop.
 
+use std::rc::Rc;
 use std::sync::atomic::{fence, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::Core;
-use crate::hooks::{IoWaiter, LoopView, TaskRow, TaskState, TimerRow};
+use crate::hooks::{At, IoWaiter, LoopView, TaskRow, TaskState, TimerRow};
 use crate::task_id::TaskId;
 use crate::waker::TaskWaker;
 
@@ -49,18 +50,30 @@ impl Core {
     }
 }
 
-/// Ready, polling or waiting, and how many wakers are held outside the loop's records
-/// (one `Arc` is the loop's own, one more while the executor polls the task).
-fn state_of(waker: &Arc<TaskWaker>, polling: bool) -> (TaskState, usize) {
-    let state = if polling {
-        TaskState::Polling
-    } else if waker.scheduled.load(Ordering::SeqCst) {
-        TaskState::Ready
-    } else {
-        TaskState::Waiting
+/// One row of the view: a task's state, and how many wakers are held outside the loop's
+/// records (one `Arc` is the loop's own, one more while the executor polls the task).
+fn row(
+    id: TaskId,
+    name: Option<Rc<str>>,
+    at: At,
+    polls: Option<u64>,
+    waker: &Arc<TaskWaker>,
+    polling: bool,
+) -> TaskRow {
+    let state = match (polling, waker.scheduled.load(Ordering::SeqCst)) {
+        (true, _) => TaskState::Polling,
+        (false, true) => TaskState::Ready,
+        (false, false) => TaskState::Waiting,
     };
-    let held = Arc::strong_count(waker).saturating_sub(1 + usize::from(polling));
-    (state, held)
+    let wakers_held = Arc::strong_count(waker).saturating_sub(1 + usize::from(polling));
+    TaskRow {
+        id,
+        name,
+        spawned_at: at,
+        polls,
+        state,
+        wakers_held,
+    }
 }
 
 impl LoopView for Core {
@@ -87,27 +100,27 @@ impl LoopView for Core {
     fn tasks(&self) -> Vec<TaskRow> {
         let mut rows = Vec::new();
         if let Some(main) = self.main.borrow().as_ref() {
-            let (state, wakers_held) =
-                state_of(&main.waker, self.current.get() == Some(TaskId::MAIN));
-            rows.push(TaskRow {
-                id: TaskId::MAIN,
-                name: None,
-                spawned_at: main.spawned_at,
-                polls: None,
-                state,
-                wakers_held,
-            });
+            let polling = self.current.get() == Some(TaskId::MAIN);
+            rows.push(row(
+                TaskId::MAIN,
+                None,
+                main.spawned_at,
+                None,
+                &main.waker,
+                polling,
+            ));
         }
         self.tasks.for_each(|task| {
-            let (state, wakers_held) = state_of(&task.waker, task.is_checked_out());
-            rows.push(TaskRow {
-                id: task.id,
-                name: task.name.clone(),
-                spawned_at: task.spawned_at,
-                polls: Some(task.polls),
-                state,
-                wakers_held,
-            });
+            let (name, polls) = (task.name.clone(), Some(task.polls));
+            let polling = task.is_checked_out();
+            rows.push(row(
+                task.id,
+                name,
+                task.spawned_at,
+                polls,
+                &task.waker,
+                polling,
+            ));
         });
         rows
     }

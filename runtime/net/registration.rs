@@ -115,7 +115,7 @@ mod tests {
             let (mut a, mut b) = mio::net::UnixStream::pair().unwrap();
             let reg = Registration::new(&mut b, Interest::READABLE).unwrap();
             let writer = crate::spawn(async move {
-                crate::executor::spawn::yield_now().await;
+                crate::spawn::yield_now().await;
                 a.write_all(b"ping").unwrap();
                 a
             });

@@ -8,6 +8,7 @@
 
 use std::io;
 use std::path::Path;
+use std::sync::atomic::Ordering;
 
 use super::trace::Event;
 use super::{chrome, timeline, Observer};
@@ -16,6 +17,22 @@ use crate::executor::{Core, Runtime};
 use crate::task_id::TaskId;
 
 impl Runtime {
+    /// How many tasks are alive (spawned and neither finished nor dropped).
+    pub fn live_tasks(&self) -> usize {
+        self.core.tasks.len()
+    }
+
+    /// How many turns (ticks) the loop has made since the runtime was built.
+    pub fn ticks(&self) -> u64 {
+        self.core.stats.ticks.get()
+    }
+
+    /// How many times a cross-thread wake had to ring the reactor's doorbell to unpark the
+    /// loop (invariant 10's evidence).
+    pub fn doorbell_rings(&self) -> usize {
+        self.core.unparker.doorbell_rings.load(Ordering::Relaxed)
+    }
+
     /// Every live task: name, spawn location, state (ready / polling / waiting), polls,
     /// wakers held, and (in debug mode) the await point it is parked on.
     ///
@@ -98,6 +115,17 @@ impl Runtime {
             None if id == TaskId::MAIN => "main future #0".to_string(),
             None => format!("task {id}"),
         }
+    }
+}
+
+/// The runtime's observer, if anything in observe/ is switched on.
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("virtual_clock", &self.is_virtual_clock())
+            .field("live_tasks", &self.live_tasks())
+            .field("now", &self.now())
+            .finish()
     }
 }
 

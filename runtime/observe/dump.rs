@@ -33,13 +33,50 @@ use crate::executor::Core;
 use crate::hooks::{LoopView, TaskRow, TaskState};
 use crate::task_id::{label, TaskId};
 
-/// The dump of `core`, with the observer's notes if it has one: what a stall report ends
-/// with (the builder hands this function to the loop) and what `Runtime::dump` returns.
+/// The dump of `core`, with the observer's notes if it has one: what `Runtime::dump`
+/// returns and a stall report ends with.
 pub(crate) fn render(core: &Core) -> String {
     let observer = core
         .hooks()
         .and_then(|hooks| hooks.as_any().downcast_ref::<Observer>());
     render_view(core, observer)
+}
+
+/// The message `block_on` panics with when the loop is stalled: why nothing can wake the
+/// main future, what is pending, and the dump. The builder hands this function to the loop.
+pub(crate) fn stall_report(core: &Core) -> String {
+    let mut report = if core.is_stalled() {
+        String::from(
+            "glassloop: the loop is stalled. The main future is waiting, but no task is \
+             ready, no timer is set, no socket is registered, and no waker is held anywhere \
+             (not by a channel, not by another thread), so nothing can ever wake it. Look \
+             for a future that returns Pending without storing its waker.\nTasks still \
+             pending:",
+        )
+    } else {
+        String::from(
+            "glassloop: the loop is stalled (virtual clock). The main future is waiting, \
+             but no task is ready, no timer is set, no socket is registered and no work \
+             runs outside the loop, so no time can pass and nothing in the loop can happen. \
+             Wakers are still held, by something inside the loop (a channel whose sender \
+             nobody will use) or by a thread that did not announce its work with \
+             `glassloop::OutsideWork`.\nTasks still pending:",
+        )
+    };
+    if core.tasks.is_empty() {
+        report.push_str(" none besides the main future");
+    }
+    core.tasks.for_each(|task| {
+        report.push_str(&format!(
+            "\n  task {} spawned at {}, polled {} time(s)",
+            task.label(),
+            task.spawned_at,
+            task.polls
+        ));
+    });
+    report.push('\n');
+    report.push_str(&render(core));
+    report
 }
 
 /// The dump, from the loop's read-only view and, if one is on, the observer's notes.

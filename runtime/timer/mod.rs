@@ -18,4 +18,5 @@
 
 pub(crate) mod clock;
 pub(crate) mod driver;
+pub(crate) mod instant;
 pub mod wheel;

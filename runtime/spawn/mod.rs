@@ -1,126 +1,33 @@
-//! # Spawning: `spawn`, the `JoinHandle` you keep, and `yield_now`
+//! # Spawning: `spawn`, `yield_now`, and what you get back
 //!
-//! The task table (task.rs) keeps what the loop needs; this file is what *you* hold. `spawn`
-//! finds the running loop through the thread-local (`context.rs`), wraps your future with a
-//! fresh join cell, inserts it and queues its first poll. The [`JoinHandle`] it returns reads
-//! that cell, and can reach the loop (weakly: a handle never keeps a runtime alive) to abort
-//! the task.
+//! The executor offers two primitives for tasks: `Core::insert_task` (put a body in the slab
+//! and queue its first poll) and `Core::abort`. This folder builds the API you use from them,
+//! the way `time/` builds `sleep` from the timer driver. `spawn` finds the running loop
+//! through the thread-local (`executor/context.rs`), wraps your future with a fresh join cell
+//! (join.rs) and inserts it. The [`JoinHandle`] it returns reads that cell and can reach the
+//! loop (weakly: a handle never keeps a runtime alive) to abort the task.
 //!
 //! ```text
 //!   spawn(fut) ─► with_current ─► Core::insert_task ─► TaskTable::insert + push_ready(id)
 //!        └──────► JoinHandle { id, cell, Weak<Core> }   await: the cell; abort: Core::abort
 //! ```
 //!
-//! Read next: `executor/schedule.rs`, the order in which ready tasks are polled.
+//! Read next: `spawn/join.rs`, the handle and its cell.
 
-use std::fmt;
+mod join;
+mod join_error;
+
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
-use super::context::{note_await_current, with_current};
-use super::Core;
-use crate::task_id::TaskId;
-use crate::task_table::{task_body, Join, JoinCell, JoinError};
-
-/// An owned permission to await a task's result, or to cancel it.
-///
-/// Awaiting it gives `Ok(value)`, or a [`JoinError`] if the task panicked or was cancelled.
-/// Dropping it *detaches* the task: it keeps running, and its result is thrown away.
-///
-/// asyncio: the `Task` returned by `asyncio.create_task` (`await task`, `task.cancel()`,
-/// `task.done()`); tokio: `tokio::task::JoinHandle`.
-///
-/// ```
-/// let answer = glassloop::run(async {
-///     let handle = glassloop::spawn(async { 6 * 7 });
-///     handle.await.unwrap()
-/// });
-/// assert_eq!(answer, 42);
-/// ```
-pub struct JoinHandle<T> {
-    id: TaskId,
-    cell: Join<T>,
-    core: Weak<Core>,
-}
-
-impl<T> JoinHandle<T> {
-    /// The id of the task.
-    pub fn id(&self) -> TaskId {
-        self.id
-    }
-
-    /// True once the task has finished, panicked or been cancelled.
-    ///
-    /// asyncio: `task.done()`; tokio: `JoinHandle::is_finished`.
-    pub fn is_finished(&self) -> bool {
-        self.cell.borrow().is_finished()
-    }
-
-    /// Cancel the task. Its future is dropped right away (so its destructors run before
-    /// `abort` returns), and awaiting the handle gives a [`JoinError`] whose `is_cancelled()` is
-    /// true. A task that aborts itself is dropped when its current poll returns, because its
-    /// future is running on the stack. Aborting a finished task does nothing.
-    ///
-    /// asyncio: `task.cancel()` (asyncio delivers `CancelledError` at the next `await`; Rust
-    /// futures are simply dropped, and `Drop` plays the role of `finally`); tokio:
-    /// `JoinHandle::abort` (which drops at the task's next scheduling instead).
-    pub fn abort(&self) {
-        if let Some(core) = self.core.upgrade() {
-            core.abort(self.id);
-        }
-    }
-}
-
-impl<T> Future for JoinHandle<T> {
-    type Output = Result<T, JoinError>;
-
-    #[track_caller]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let polled = self.cell.borrow_mut().poll_result(cx.waker());
-        let Some(polled) = polled else {
-            panic!(
-                "JoinHandle for task {} polled again after it returned the task's result; \
-                 a JoinHandle yields its result once",
-                self.id
-            );
-        };
-        if polled.is_pending() {
-            if let Some(core) = self.core.upgrade() {
-                // `#[track_caller]` on poll: the location of the `.await` on this handle.
-                core.note_await(Location::caller());
-            }
-        }
-        polled
-    }
-}
-
-impl<T> Drop for JoinHandle<T> {
-    fn drop(&mut self) {
-        let mut cell = self.cell.borrow_mut();
-        // The task already panicked and its handle goes away unread: the last chance to say so.
-        if let Some(Err(err)) = cell.detach() {
-            if err.is_panic() {
-                eprintln!(
-                    "glassloop: the panic of task {} was never retrieved: its JoinHandle was \
-                     dropped without being awaited ({err})",
-                    self.id
-                );
-            }
-        }
-    }
-}
-
-impl<T> fmt::Debug for JoinHandle<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinHandle")
-            .field("id", &self.id)
-            .field("finished", &self.is_finished())
-            .finish()
-    }
-}
+use crate::executor::context::{note_await_current, with_current};
+use crate::executor::{Core, Runtime};
+pub use join::JoinHandle;
+use join::{task_body, JoinCell};
+pub use join_error::JoinError;
 
 // ───────────────────────────── spawning ─────────────────────────────
 
@@ -204,7 +111,7 @@ where
     JoinHandle {
         id,
         cell,
-        core: Rc::downgrade(core),
+        core: Rc::downgrade(core) as Weak<Core>,
     }
 }
 
@@ -244,5 +151,19 @@ impl Future for YieldNow {
         cx.waker().wake_by_ref();
         note_await_current(self.at);
         Poll::Pending
+    }
+}
+
+impl Runtime {
+    /// Spawn a task on this runtime from outside it (before `block_on` or between `step`s).
+    ///
+    /// asyncio: `loop.create_task`; tokio: `Runtime::spawn`.
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        spawn_on(&self.core, None, Location::caller(), future)
     }
 }
