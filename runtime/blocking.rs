@@ -46,7 +46,7 @@
 //! submitted until its result has been handed back and its task woken (a `HoldGuard`, the
 //! guard behind [`OutsideWork`](crate::OutsideWork), outside.rs), and while `holds` is
 //! non-zero the loop does not jump: it parks until woken, as the real clock would (executor.rs
-//! `park_decision` and `fire_timers`). Releasing the guard always rings the loop's doorbell,
+//! the rule of timer/driver.rs). Releasing the guard always rings the loop's doorbell,
 //! so a job whose result nobody wanted (its task was aborted) still lets the parked loop go
 //! on. The rule, tested in tests/blocking.rs: *the virtual clock never moves while a blocking
 //! job is in flight*. A consequence to know: a job that never ends freezes virtual time for
@@ -74,7 +74,6 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
 
 pub use pool::{
     BlockingPoolStats, DEFAULT_BLOCKING_KEEP_ALIVE, DEFAULT_BLOCKING_SHUTDOWN_TIMEOUT,
@@ -82,11 +81,10 @@ pub use pool::{
 };
 pub(crate) use pool::{Pool, PoolConfig};
 
-use crate::builder::Builder;
-use crate::context::with_current;
+use crate::executor::context::with_current;
 use crate::executor::{Core, Runtime};
 use crate::outside::HoldGuard;
-use crate::task::{spawn_on, JoinHandle};
+use crate::spawn::{spawn_on, JoinHandle};
 
 // ───────────────────────────── spawn_blocking ─────────────────────────────
 
@@ -151,8 +149,7 @@ where
     // Taken before the job exists, so the clock cannot jump between "submitted" and "running".
     let hold = HoldGuard::take(core);
     let job_cell = cell.clone();
-    core.blocking
-        .submit(Box::new(move || run_job(f, job_cell, hold)));
+    pool_of(core).submit(Box::new(move || run_job(f, job_cell, hold)));
     spawn_on(
         core,
         Some(Rc::from("spawn_blocking")),
@@ -243,39 +240,7 @@ impl<T> Drop for AwaitJob<T> {
     }
 }
 
-// ───────────────────────────── Runtime and Builder ─────────────────────────────
-
-impl Builder {
-    /// Let the blocking pool grow to at most `n` threads (at least 1; default
-    /// [`DEFAULT_MAX_BLOCKING_THREADS`]). Jobs beyond the limit wait their turn, first in
-    /// first out.
-    ///
-    /// asyncio: `ThreadPoolExecutor(max_workers=n)` set with `loop.set_default_executor`;
-    /// tokio: `Builder::max_blocking_threads`.
-    pub fn max_blocking_threads(mut self, n: usize) -> Builder {
-        self.blocking.max_threads = n.max(1);
-        self
-    }
-
-    /// A pool thread with nothing to do exits after `keep_alive` (default
-    /// [`DEFAULT_BLOCKING_KEEP_ALIVE`]); the next job starts a new one.
-    ///
-    /// asyncio: none (its executor keeps its threads); tokio: `Builder::thread_keep_alive`.
-    pub fn blocking_keep_alive(mut self, keep_alive: Duration) -> Builder {
-        self.blocking.keep_alive = keep_alive;
-        self
-    }
-
-    /// When the runtime is dropped, wait at most this long (default
-    /// [`DEFAULT_BLOCKING_SHUTDOWN_TIMEOUT`]) for blocking jobs that are still running; after
-    /// that they are left to finish on their own threads, with a message on stderr.
-    ///
-    /// asyncio: `loop.shutdown_default_executor(timeout)`; tokio: `Runtime::shutdown_timeout`.
-    pub fn blocking_shutdown_timeout(mut self, timeout: Duration) -> Builder {
-        self.blocking.shutdown_timeout = timeout;
-        self
-    }
-}
+// ───────────────────────────── the pool the runtime owns ─────────────────────────────
 
 impl Runtime {
     /// How the blocking pool is doing: threads alive, busy, jobs queued, and totals.
@@ -290,7 +255,16 @@ impl Runtime {
     ///
     /// tokio: `Handle::metrics().num_blocking_threads()` and friends.
     pub fn blocking_pool_stats(&self) -> BlockingPoolStats {
-        self.core.blocking.stats()
+        pool_of(&self.core).stats()
+    }
+}
+
+/// The runtime's pool. The builder put it in `Core::pool`; the loop keeps it without knowing
+/// its type, so this file, which does, looks it up.
+fn pool_of(core: &Core) -> &Pool {
+    match core.pool.downcast_ref::<Pool>() {
+        Some(pool) => pool,
+        None => unreachable!("Builder::build always gives a runtime its blocking pool"),
     }
 }
 

@@ -1,23 +1,52 @@
-//! # Builder: choosing how a runtime runs
+//! # Builder: the composition root
 //!
-//! Everything about a runtime that is decided once, before it starts: which clock (real or
-//! virtual), how many ready tasks one pass polls, and, in the files that own them, the blocking
-//! pool's size (blocking.rs) and the debug, trace and scheduling options (observe/options.rs).
-//! `build` hands the settings to `Runtime::from_builder` in executor.rs, which assembles the
-//! loop. asyncio: `asyncio.Runner` / `new_event_loop()` and `loop.set_debug`; tokio:
+//! Every part of a runtime is chosen here, once, before it starts, and every `Builder` method
+//! is in this file: the clock (real or virtual) and the batch size of the loop; the blocking
+//! pool's size; debug mode, tracing, narration and step mode; the scheduling order. `build`
+//! then puts the parts together, bottom-up:
+//!
+//! ```text
+//!   Builder::build
+//!     ├─ observe::Observer::from_options  the instruments, or None when everything is off
+//!     ├─ blocking::Pool::new               the threads for spawn_blocking (started on demand)
+//!     ├─ schedule::Reorder::new            FIFO (None), LIFO or seeded
+//!     └─ Core (executor/state.rs)          reactor, ready queue, time driver, task table
+//! ```
+//!
+//! This file names every layer; no layer names it. That is what lets the loop stay ignorant
+//! of the observer and the pool: they are handed in as a `dyn Instrument` and an opaque box.
+//! `run`, the one-line entry point, is here too: it is "build the default runtime, then
+//! `block_on`".
+//!
+//! asyncio: `asyncio.Runner` / `new_event_loop()` and `loop.set_debug`; tokio:
 //! `tokio::runtime::Builder`.
 //!
-//! Read next: `time/wheel.rs`, where sleeping tasks wait.
+//! Read next: `observe/mod.rs`, if you have not yet: the instruments this file plugs in.
 
+use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::io;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::executor::{Runtime, DEFAULT_BATCH};
+use crate::blocking::{Pool, PoolConfig};
+use crate::executor::schedule::{Reorder, Schedule, SCHEDULE_ENV};
+use crate::executor::{Core, Runtime, Stats, DEFAULT_BATCH};
+use crate::hooks::{Instrument, WakeListener};
 use crate::observe::options::Options as ObserveOptions;
+use crate::observe::sink::{Reports, Sink};
+use crate::observe::Observer;
+use crate::reactor::Reactor;
+use crate::task_table::TaskTable;
+use crate::timer::driver::TimeDriver;
+use crate::waker::Unparker;
 
 /// Configures a [`Runtime`] before building it.
 ///
 /// ```
-/// use std::time::Duration;
+/// use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// use glassloop::time::{sleep, Instant};
 ///
 /// let rt = glassloop::Runtime::builder().virtual_clock().build().unwrap();
@@ -33,13 +62,15 @@ use crate::observe::options::Options as ObserveOptions;
 #[derive(Debug, Clone)]
 pub struct Builder {
     /// Set by `virtual_clock()`.
-    pub(crate) virtual_clock: bool,
+    virtual_clock: bool,
     /// Set by `batch()`.
-    pub(crate) batch: usize,
-    /// The blocking pool's settings; its `Builder` methods are in blocking.rs.
-    pub(crate) blocking: crate::blocking::PoolConfig,
-    /// Debug mode, tracing, narration: set by the methods in observe/options.rs.
-    pub(crate) observe: ObserveOptions,
+    batch: usize,
+    /// The blocking pool's settings.
+    blocking: PoolConfig,
+    /// Debug mode, tracing, narration, step mode.
+    observe: ObserveOptions,
+    /// The order of step 1 (works with every observer switch off).
+    schedule: Schedule,
 }
 
 impl Default for Builder {
@@ -47,8 +78,9 @@ impl Default for Builder {
         Builder {
             virtual_clock: false,
             batch: DEFAULT_BATCH,
-            blocking: crate::blocking::PoolConfig::default(),
+            blocking: PoolConfig::default(),
             observe: ObserveOptions::default(),
+            schedule: Schedule::Fifo,
         }
     }
 }
@@ -59,9 +91,48 @@ impl Builder {
         Builder::default()
     }
 
-    /// Use the virtual clock: time starts at zero and, whenever no task is ready and nothing
-    /// outside the loop is pending, jumps straight to the next timer's deadline. A program that
-    /// sleeps 10 s finishes at once, and `Instant::elapsed` reports exactly 10 s.
+    /// Build the runtime. Fails only if the OS refuses an epoll instance or an eventfd.
+    pub fn build(self) -> io::Result<Runtime> {
+        let schedule = Schedule::from_env().unwrap_or(self.schedule);
+        let observer = Observer::from_options(self.observe.with_env());
+        let wake_listener = observer
+            .as_ref()
+            .and_then(|obs| obs.wake_log.clone())
+            .map(|log| log as Arc<dyn WakeListener>);
+        let (reactor, doorbell) = Reactor::new()?;
+        let (ready_tx, ready_rx) = crossbeam_channel::unbounded();
+        let unparker = Arc::new(Unparker {
+            wake_listener,
+            ready_tx,
+            parked: AtomicBool::new(false),
+            doorbell,
+            doorbell_rings: AtomicUsize::new(0),
+        });
+        let core = Core {
+            tasks: TaskTable::new(),
+            ready_rx,
+            unparker,
+            time: TimeDriver::new(self.virtual_clock),
+            reactor,
+            main: RefCell::new(None),
+            current: Cell::new(None),
+            batch: self.batch,
+            stats: Stats::default(),
+            hooks: observer.map(|obs| obs as Box<dyn Instrument>),
+            reorder: Reorder::new(schedule),
+            stall_report: crate::observe::dump::stall_report,
+            pool: Box::new(Pool::new(self.blocking)),
+        };
+        Ok(Runtime {
+            core: Rc::new(core),
+        })
+    }
+
+    // ─────────────── the loop ───────────────
+
+    /// Use the virtual clock: time starts at zero and jumps straight to the next timer's
+    /// deadline whenever nothing else can happen (the rule is in `timer/driver.rs`). A
+    /// program that sleeps 10 s finishes at once, and `Instant::elapsed` reports exactly 10 s.
     ///
     /// asyncio has no built-in equivalent (test libraries patch the loop's clock); tokio:
     /// `start_paused(true)` with auto-advance.
@@ -76,8 +147,204 @@ impl Builder {
         self
     }
 
-    /// Build the runtime. Fails only if the OS refuses an epoll instance or an eventfd.
-    pub fn build(self) -> io::Result<Runtime> {
-        Runtime::from_builder(self)
+    // ─────────────── the blocking pool (blocking.rs) ───────────────
+
+    /// Let the blocking pool grow to at most `n` threads (at least 1; default
+    /// [`DEFAULT_MAX_BLOCKING_THREADS`](crate::DEFAULT_MAX_BLOCKING_THREADS)). Jobs beyond the limit wait their turn, first in
+    /// first out.
+    ///
+    /// asyncio: `ThreadPoolExecutor(max_workers=n)` set with `loop.set_default_executor`;
+    /// tokio: `Builder::max_blocking_threads`.
+    pub fn max_blocking_threads(mut self, n: usize) -> Builder {
+        self.blocking.max_threads = n.max(1);
+        self
     }
+
+    /// A pool thread with nothing to do exits after `keep_alive` (default
+    /// [`DEFAULT_BLOCKING_KEEP_ALIVE`](crate::DEFAULT_BLOCKING_KEEP_ALIVE)); the next job starts a new one.
+    ///
+    /// asyncio: none (its executor keeps its threads); tokio: `Builder::thread_keep_alive`.
+    pub fn blocking_keep_alive(mut self, keep_alive: Duration) -> Builder {
+        self.blocking.keep_alive = keep_alive;
+        self
+    }
+
+    /// When the runtime is dropped, wait at most this long (default
+    /// [`DEFAULT_BLOCKING_SHUTDOWN_TIMEOUT`](crate::DEFAULT_BLOCKING_SHUTDOWN_TIMEOUT)) for blocking jobs that are still running; after
+    /// that they are left to finish on their own threads, with a message on stderr.
+    ///
+    /// asyncio: `loop.shutdown_default_executor(timeout)`; tokio: `Runtime::shutdown_timeout`.
+    pub fn blocking_shutdown_timeout(mut self, timeout: Duration) -> Builder {
+        self.blocking.shutdown_timeout = timeout;
+        self
+    }
+
+    // ─────────────── the observer (observe/) ───────────────
+
+    /// Switch debug mode on: every poll is timed, and slow polls, a loop blocked right now
+    /// (the watchdog), lost wakers and stalls are reported on standard error. Same as
+    /// running with `GLASSLOOP_DEBUG=1`.
+    ///
+    /// asyncio: `loop.set_debug(True)` / `PYTHONASYNCIODEBUG=1`; tokio: no equivalent
+    /// (tokio-console is the nearest, as a separate tool).
+    pub fn debug(mut self) -> Builder {
+        self.observe.debug = true;
+        self
+    }
+
+    /// Report polls longer than `threshold` (default 100 ms). Switches debug mode on.
+    ///
+    /// asyncio: `loop.slow_callback_duration`.
+    pub fn slow_poll_threshold(mut self, threshold: Duration) -> Builder {
+        self.observe.debug = true;
+        self.observe.threshold = threshold;
+        self
+    }
+
+    /// Debug mode for tests: a slow poll or a lost waker panics (out of `block_on`) with its
+    /// report instead of only printing it. Same as `GLASSLOOP_DEBUG=strict`.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    /// let rt = glassloop::Runtime::builder()
+    ///     .virtual_clock()
+    ///     .strict_debug()
+    ///     .slow_poll_threshold(Duration::from_millis(10))
+    ///     .build()
+    ///     .unwrap();
+    /// let blocked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    ///     rt.block_on(async { std::thread::sleep(Duration::from_millis(30)) })
+    /// }));
+    /// assert!(blocked.is_err());
+    /// ```
+    pub fn strict_debug(mut self) -> Builder {
+        self.observe.debug = true;
+        self.observe.strict = true;
+        self
+    }
+
+    /// Run (the default) or do not run the watchdog thread in debug mode.
+    pub fn watchdog(mut self, on: bool) -> Builder {
+        self.observe.watchdog = on;
+        self
+    }
+
+    /// Send debug reports to `reports` instead of standard error.
+    pub fn debug_reports_to(mut self, reports: Reports) -> Builder {
+        self.observe.sink = Sink::Buffer(reports);
+        self
+    }
+
+    /// The order in which each pass polls its ready tasks: FIFO (the default), LIFO, or
+    /// random with a seed. `GLASSLOOP_SCHEDULE` overrides it (see
+    /// [`SCHEDULE_ENV`](crate::observe::SCHEDULE_ENV)).
+    ///
+    /// asyncio, tokio: no equivalent (both are FIFO, tokio with a LIFO slot).
+    pub fn schedule(mut self, schedule: Schedule) -> Builder {
+        self.schedule = schedule;
+        self
+    }
+
+    /// Step mode, for classrooms: before every tick, print the ready queue, the timers (with
+    /// their wheel level and slot) and the I/O waiters, and wait for Enter on standard input
+    /// (`c` + Enter, or the end of input, runs to the end).
+    ///
+    /// asyncio, tokio: no equivalent; a debugger breakpoint on `Runtime::tick` is the nearest.
+    pub fn step_mode(mut self) -> Builder {
+        self.observe.step = true;
+        self
+    }
+
+    /// Send debug reports and narration to standard output, where they interleave with the
+    /// program's own `println!`s (the demos use this).
+    pub fn debug_reports_to_stdout(mut self) -> Builder {
+        self.observe.sink = Sink::Stdout;
+        self
+    }
+
+    /// Record the scheduler's event log, for [`Runtime::timeline`](crate::Runtime::timeline)
+    /// and [`Runtime::chrome_trace`](crate::Runtime::chrome_trace).
+    ///
+    /// asyncio: none built in; tokio: `tracing` spans with a subscriber.
+    pub fn trace(mut self) -> Builder {
+        self.observe.trace = true;
+        self
+    }
+
+    /// Print every tick's phases as it runs them (ran N tasks, parked for X, woke because ...)
+    /// to the report sink. For the first chapter of the course.
+    pub fn narrate(mut self) -> Builder {
+        self.observe.narrate = true;
+        self
+    }
+}
+
+/// Reading `GLASSLOOP_SCHEDULE` is configuration, so it happens here, not in the loop.
+impl Schedule {
+    /// The schedule `GLASSLOOP_SCHEDULE` asks for, if any.
+    pub(crate) fn from_env() -> Option<Schedule> {
+        let value = std::env::var(SCHEDULE_ENV).ok()?;
+        match value.as_str() {
+            "fifo" => Some(Schedule::Fifo),
+            "lifo" => Some(Schedule::Lifo),
+            "random" => {
+                let seed = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(1, |d| d.as_nanos() as u64);
+                eprintln!(
+                    "glassloop: random scheduling with seed {seed}; replay it with \
+                     {SCHEDULE_ENV}=random:{seed}"
+                );
+                Some(Schedule::Random { seed })
+            }
+            other => match other.strip_prefix("random:").map(str::parse::<u64>) {
+                Some(Ok(seed)) => Some(Schedule::Random { seed }),
+                _ => panic!(
+                    "{SCHEDULE_ENV}={other:?} is not a schedule: use fifo, lifo, random or \
+                     random:SEED (a number)"
+                ),
+            },
+        }
+    }
+}
+
+impl Runtime {
+    /// A runtime with the real clock. Same as `Runtime::builder().build()`.
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// Start configuring a runtime.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+}
+
+// ───────────────────────────── run ─────────────────────────────
+
+/// Run `future` on a fresh runtime with the real clock and return its output: the one-line
+/// entry point.
+///
+/// asyncio: `asyncio.run(main())`; tokio: `#[tokio::main]`.
+///
+/// ```
+/// let greeting = glassloop::run(async { "hello from the loop" });
+/// assert_eq!(greeting, "hello from the loop");
+/// ```
+///
+/// # Panics
+/// Inside a running glassloop runtime (await the future instead); if the OS cannot create the
+/// reactor; as [`Runtime::block_on`].
+#[track_caller]
+pub fn run<F: Future>(future: F) -> F::Output {
+    if crate::executor::context::in_runtime() {
+        panic!(
+            "glassloop::run was called while a glassloop runtime is already running on this \
+             thread. A loop cannot run inside itself: inside async code, `.await` the future \
+             (or `glassloop::spawn` it) instead of calling run."
+        );
+    }
+    let runtime = Runtime::new()
+        .unwrap_or_else(|err| panic!("glassloop::run could not create the reactor: {err}"));
+    runtime.block_on(future)
 }

@@ -46,7 +46,7 @@ use std::panic::Location;
 use std::path::{Path, PathBuf};
 
 use crate::blocking::spawn_blocking_as;
-use crate::task::JoinHandle;
+use crate::spawn::JoinHandle;
 
 /// How many lines [`Lines`] reads in one trip to the blocking pool.
 pub const LINES_PER_TRIP: usize = 256;

@@ -90,27 +90,45 @@
 mod blocking;
 mod builder;
 pub mod combinators;
-mod context;
 mod executor;
 pub mod fs;
+mod hooks;
 pub mod net;
 pub mod observe;
 mod outside;
-pub(crate) mod reactor;
+mod reactor;
+mod spawn;
 pub mod sync;
-pub mod task;
+mod task_id;
+mod task_table;
 pub mod time;
+mod timer;
 mod waker;
 
 pub use blocking::{
     block_on, spawn_blocking, BlockingPoolStats, DEFAULT_BLOCKING_KEEP_ALIVE,
     DEFAULT_BLOCKING_SHUTDOWN_TIMEOUT, DEFAULT_MAX_BLOCKING_THREADS,
 };
-pub use builder::Builder;
-pub use executor::{run, Runtime, Tick, DEFAULT_BATCH};
+pub use builder::{run, Builder};
+pub use executor::{Runtime, Tick, DEFAULT_BATCH};
 pub use observe::dump;
 pub use outside::OutsideWork;
-pub use task::{spawn, JoinError, JoinHandle, TaskId};
+pub use spawn::{spawn, JoinError, JoinHandle};
+pub use task_id::TaskId;
+
+/// Tasks: spawn them, name them, await or cancel them, let others run.
+///
+/// The pieces live in the layers that own them: the id in `task_id.rs`, the record the loop
+/// keeps in `task_table.rs`, `spawn`, [`JoinHandle`], [`JoinError`] and [`yield_now`] in
+/// `spawn/`, built on the loop, and [`spawn_blocking`] above them in `blocking.rs`. This
+/// module only gathers them under one name.
+///
+/// asyncio: `asyncio.create_task`, `Task`, `asyncio.sleep(0)`; tokio: `tokio::task`.
+pub mod task {
+    pub use crate::blocking::spawn_blocking;
+    pub use crate::spawn::{spawn, yield_now, Builder, JoinError, JoinHandle, YieldNow};
+    pub use crate::task_id::TaskId;
+}
 
 /// The course chapters' code blocks, compiled and run as doctests so they cannot drift.
 #[cfg(doctest)]

@@ -34,7 +34,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use crate::context::with_current;
+use crate::executor::context::with_current;
 use crate::executor::Core;
 use crate::waker::Unparker;
 
@@ -105,9 +105,9 @@ impl HoldGuard {
     /// Count one piece of outside work on `core`'s runtime. Call it on the loop's thread,
     /// before the work starts, so the clock cannot jump between "submitted" and "running".
     pub(crate) fn take(core: &Core) -> HoldGuard {
-        core.holds.fetch_add(1, Ordering::SeqCst);
+        core.time.holds().fetch_add(1, Ordering::SeqCst);
         HoldGuard {
-            holds: core.holds.clone(),
+            holds: core.time.holds().clone(),
             unparker: core.unparker.clone(),
         }
     }

@@ -37,13 +37,13 @@
 //! thread may call `wake`), which is why the flag is an atomic and the queue a channel even though
 //! only one thread runs tasks. A bonus for learners: the `Arc`'s strong count is exactly the
 //! number of wakers for this task that exist, which lets the executor tell when *nobody* can wake
-//! a task any more (see `Runtime::is_stalled` in executor.rs).
+//! a task any more (see `Core::is_stalled` in executor/view.rs).
 //!
 //! tokio stores its wake state in the task's header next to the future, with hand-written
 //! unsafe vtables, and avoids an allocation per task for the waker; glassloop spends one `Arc`
 //! per task to stay safe and readable.
 //!
-//! Read next: `executor.rs`, which pops these ids and polls the tasks.
+//! Read next: `reactor.rs`, the other thing that wakes tasks: the kernel.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -51,8 +51,8 @@ use std::sync::Arc;
 use crossbeam_channel::Sender;
 use futures_task::ArcWake;
 
-use crate::observe::trace::WakeLog;
-use crate::task::TaskId;
+use crate::hooks::WakeListener;
+use crate::task_id::TaskId;
 
 /// The part of the loop that other threads may touch: the ready queue's sending end and the
 /// doorbell that unparks the loop. One is shared by every waker of a runtime.
@@ -68,9 +68,9 @@ pub(crate) struct Unparker {
     /// How many times a waker rang the doorbell. Tests read it to prove a cross-thread wake
     /// really went through the doorbell (invariant 10).
     pub(crate) doorbell_rings: AtomicUsize,
-    /// With tracing or narration on, every wake is also written here so the loop can say what
-    /// caused it (observe/trace.rs). `None` otherwise: one branch per wake.
-    pub(crate) wake_log: Option<Arc<WakeLog>>,
+    /// Told of every wake that queues a task (hooks.rs), when tracing or narration wants to
+    /// say what caused it. `None` otherwise: one branch per wake.
+    pub(crate) wake_listener: Option<Arc<dyn WakeListener>>,
 }
 
 impl Unparker {
@@ -123,8 +123,8 @@ impl TaskWaker {
         if self.scheduled.swap(true, Ordering::AcqRel) {
             return; // already queued: many wakes, one poll (invariant 2)
         }
-        if let Some(log) = &self.unparker.wake_log {
-            log.woke(self.id);
+        if let Some(listener) = &self.unparker.wake_listener {
+            listener.woke(self.id);
         }
         // The receiver lives as long as the runtime. If the runtime is gone the send fails and
         // there is nobody to run the task anyway.

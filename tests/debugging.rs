@@ -39,7 +39,7 @@ const CORE_PATH: &[&str] = &[
     "glassloop::executor::Runtime::poll_task",
     "glassloop::waker::TaskWaker::schedule",
     "glassloop::executor::Runtime::fire_timers",
-    "glassloop::time::wheel::Wheel<core::task::wake::Waker>::advance<core::task::wake::Waker>",
+    "glassloop::timer::wheel::Wheel<core::task::wake::Waker>::advance<core::task::wake::Waker>",
     "glassloop::reactor::Reactor::poll_events",
 ];
 /// gdb gets this long per demo; a healthy run takes about one second.

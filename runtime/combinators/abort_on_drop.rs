@@ -36,7 +36,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::task::{JoinError, JoinHandle, TaskId};
+use crate::spawn::JoinError;
+use crate::spawn::JoinHandle;
+use crate::task_id::TaskId;
 
 /// A [`JoinHandle`] that aborts its task when dropped before the task finished.
 ///

@@ -69,9 +69,10 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
 use super::children::{Children, InOrder};
-use crate::context::with_current;
+use crate::executor::context::with_current;
 use crate::executor::Core;
-use crate::task::{spawn_on, JoinHandle, TaskId};
+use crate::spawn::{spawn_on, JoinHandle};
+use crate::task_id::TaskId;
 
 /// Why a [`TaskGroup`] failed: the first child failure, which cancelled the others.
 ///

@@ -33,7 +33,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::children::Children;
-use crate::task::{JoinError, JoinHandle, TaskId};
+use crate::spawn::JoinError;
+use crate::spawn::JoinHandle;
+use crate::task_id::TaskId;
 
 /// When [`wait`] returns.
 ///

@@ -57,8 +57,8 @@ use std::task::{Context, Poll};
 use mio::event::Source;
 use mio::Interest;
 
+use super::registration::Registration;
 pub(crate) use crate::reactor::Direction;
-use crate::reactor::Registration;
 
 /// A mio socket registered with the current runtime's reactor.
 #[derive(Debug)]

@@ -69,6 +69,7 @@
 
 mod evented;
 mod io_traits;
+mod registration;
 mod tcp_listener;
 mod tcp_stream;
 mod udp;

@@ -1,20 +1,38 @@
 //! # The public face of `observe/`: methods on `Runtime`, and `glassloop::dump`
 //!
-//! Kept apart from `executor.rs` so the loop's file stays about the loop.
+//! Kept apart from `executor/` so the loop's files stay about the loop (executor/mod.rs lists
+//! every `Runtime` method and where it lives).
 //!
 //! The last file of the tour. `docs/README.md` lists the chapters that walk these files with
 //! pictures and experiments.
 
 use std::io;
 use std::path::Path;
+use std::sync::atomic::Ordering;
 
 use super::trace::Event;
-use super::{chrome, timeline};
-use crate::context::with_current;
+use super::{chrome, timeline, Observer};
+use crate::executor::context::with_current;
 use crate::executor::{Core, Runtime};
-use crate::task::TaskId;
+use crate::task_id::TaskId;
 
 impl Runtime {
+    /// How many tasks are alive (spawned and neither finished nor dropped).
+    pub fn live_tasks(&self) -> usize {
+        self.core.tasks.len()
+    }
+
+    /// How many turns (ticks) the loop has made since the runtime was built.
+    pub fn ticks(&self) -> u64 {
+        self.core.stats.ticks.get()
+    }
+
+    /// How many times a cross-thread wake had to ring the reactor's doorbell to unpark the
+    /// loop (invariant 10's evidence).
+    pub fn doorbell_rings(&self) -> usize {
+        self.core.unparker.doorbell_rings.load(Ordering::Relaxed)
+    }
+
     /// Every live task: name, spawn location, state (ready / polling / waiting), polls,
     /// wakers held, and (in debug mode) the await point it is parked on.
     ///
@@ -27,7 +45,7 @@ impl Runtime {
     /// assert!(rt.dump().contains("task #1: ready"));
     /// ```
     pub fn dump(&self) -> String {
-        render_dump(&self.core)
+        super::dump::render(&self.core)
     }
 
     /// What the next tick will work with: the ready queue, the timers with their wheel level
@@ -37,19 +55,18 @@ impl Runtime {
     /// If the runtime was built with everything in `observe/` off: timers are named from the
     /// observer's notes. Build it with `debug()`, `trace()` or `step_mode()`.
     pub fn describe_loop(&self) -> String {
-        let core = &*self.core;
-        let Some(obs) = core.observer.as_ref() else {
+        let Some(obs) = observer(&self.core) else {
             panic!(
                 "Runtime::describe_loop needs the observer: build the runtime with \
                  `Runtime::builder().debug()` (or `.step_mode()`, or `.trace()`)"
             );
         };
-        obs.describe_loop(core, &core.peek_ready())
+        obs.describe_loop(&*self.core)
     }
 
     /// The recorded event log (empty unless built with [`Builder::trace`](crate::Builder::trace)).
     pub fn trace_events(&self) -> Vec<Event> {
-        match self.core.observer.as_ref().and_then(|obs| obs.log.as_ref()) {
+        match observer(&self.core).and_then(|obs| obs.log.as_ref()) {
             Some(log) => log.events.borrow().clone(),
             None => Vec::new(),
         }
@@ -82,11 +99,7 @@ impl Runtime {
     }
 
     fn traced(&self, what: &str) -> Vec<Event> {
-        let traced = self
-            .core
-            .observer
-            .as_ref()
-            .is_some_and(|obs| obs.log.is_some());
+        let traced = observer(&self.core).is_some_and(|obs| obs.log.is_some());
         assert!(
             traced,
             "{what} needs the event log: build the runtime with \
@@ -96,7 +109,7 @@ impl Runtime {
     }
 
     fn trace_label(&self, id: TaskId) -> String {
-        let log = self.core.observer.as_ref().and_then(|obs| obs.log.as_ref());
+        let log = observer(&self.core).and_then(|obs| obs.log.as_ref());
         match log.and_then(|log| log.labels.borrow().get(&id).cloned()) {
             Some(label) => label,
             None if id == TaskId::MAIN => "main future #0".to_string(),
@@ -105,10 +118,20 @@ impl Runtime {
     }
 }
 
-fn render_dump(core: &Core) -> String {
-    // Borrowed, not cloned: a clone would count as one more waker held.
-    let main = core.main_waker.borrow();
-    super::dump::render(core, main.as_ref())
+/// The runtime's observer, if anything in observe/ is switched on.
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("virtual_clock", &self.is_virtual_clock())
+            .field("live_tasks", &self.live_tasks())
+            .field("now", &self.now())
+            .finish()
+    }
+}
+
+/// The runtime's observer, if anything in observe/ is switched on.
+fn observer(core: &Core) -> Option<&Observer> {
+    core.hooks()?.as_any().downcast_ref::<Observer>()
 }
 
 /// The task dump of the runtime running on this thread; see [`Runtime::dump`].
@@ -123,5 +146,5 @@ fn render_dump(core: &Core) -> String {
 /// # Panics
 /// Outside a running glassloop runtime.
 pub fn dump() -> String {
-    with_current("glassloop::dump", |core| render_dump(core))
+    with_current("glassloop::dump", |core| super::dump::render(core))
 }

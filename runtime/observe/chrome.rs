@@ -13,7 +13,7 @@
 use std::fmt::Write as _;
 
 use super::trace::{Event, EventKind, WakeCause};
-use crate::task::TaskId;
+use crate::task_id::TaskId;
 
 /// The track of a task: the main future is 1, task #n is n + 1, the loop itself is 0.
 fn track(id: TaskId) -> u64 {

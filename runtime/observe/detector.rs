@@ -27,42 +27,29 @@
 //! ## Lost wakers
 //!
 //! After a poll returns `Pending`, somebody must hold a clone of the task's waker, or nobody
-//! can ever wake it. The executor keeps one `Arc<TaskWaker>` in the task record and one on
-//! its stack during the poll, so a strong count of 2 with the `scheduled` flag clear means: no
-//! timer, socket, channel or thread holds the waker, and the task is lost. The count is
-//! exact, so this report has no false alarms.
+//! can ever wake it. The executor counts the wakers held outside its own records (strong
+//! counts of the task's `Arc<TaskWaker>`) and hands the number to `poll_ended`: zero, with no
+//! wake queued, means no timer, socket, channel or thread holds the waker, and the task is
+//! lost. The count is exact, so this report has no false alarms.
 //!
 //! Read next: `watchdog.rs`.
 
 use std::fmt::Write as _;
 use std::panic::Location;
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::{EventKind, Observer};
-use crate::executor::Core;
-use crate::task::TaskId;
-use crate::waker::TaskWaker;
+use crate::hooks::PollOutcome;
+use crate::hooks::{LoopView, PollEnd};
+use crate::task_id::TaskId;
 
-/// What the executor knows when a poll starts; handed back to `poll_ended`.
+/// What the detector notes when a poll starts; read back when it ends.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PollWatch {
     started: std::time::Instant,
     /// Tasks already in the ready queue when the poll started: they wait until it ends.
     ready: usize,
     resumed_from: Option<&'static Location<'static>>,
-}
-
-/// How a poll ended, as the executor saw it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PollOutcome {
-    /// Returned `Pending` and is still in the slab.
-    Pending,
-    /// Returned `Ready`: the task is over.
-    Finished,
-    /// The task aborted itself during the poll.
-    AbortedItself,
 }
 
 /// The running totals of one pass of step 1.
@@ -92,42 +79,37 @@ pub(crate) fn secs(d: Duration) -> String {
 
 impl Observer {
     /// Hook: the executor is about to poll task `id`; `ready` tasks are queued behind it.
-    pub(crate) fn poll_started(&self, core: &Core, id: TaskId, ready: usize) -> PollWatch {
+    pub(crate) fn start_poll(&self, view: &dyn LoopView, id: TaskId) {
+        let ready = view.ready_len();
         let resumed_from = self.tasks.borrow().get(&id).and_then(|n| n.parked_at);
-        self.polling.set(Some(id));
         self.reached.set(None);
         self.stall_reported.set(false);
-        self.record(core, id, EventKind::PollStart);
+        self.record(view, id, EventKind::PollStart);
         let started = std::time::Instant::now();
         self.shared.poll_started(started, id.number(), resumed_from);
-        PollWatch {
+        self.watch.set(Some(PollWatch {
             started,
             ready,
             resumed_from,
-        }
+        }));
     }
 
-    /// Hook: the poll of task `id` returned. `waker` is the task's waker (the executor holds
-    /// two strong counts on it).
-    pub(crate) fn poll_ended(
-        &self,
-        core: &Core,
-        id: TaskId,
-        watch: PollWatch,
-        outcome: PollOutcome,
-        waker: &Arc<TaskWaker>,
-    ) {
+    /// Hook: the poll of task `id` returned; `ended` says how, and who can still wake it.
+    pub(crate) fn end_poll(&self, view: &dyn LoopView, id: TaskId, ended: PollEnd) {
+        let Some(watch) = self.watch.take() else {
+            return; // the observer saw no start (cannot happen: hooks come in pairs)
+        };
+        let outcome = ended.outcome;
         let held = watch.started.elapsed();
         self.shared.poll_ended();
-        self.polling.set(None);
         let reached = self.reached.take();
         if let Some(notes) = self.tasks.borrow_mut().get_mut(&id) {
             if reached.is_some() {
                 notes.parked_at = reached;
             }
         }
-        self.record(core, id, EventKind::PollEnd);
-        self.collect_wakes(core, super::WakeCause::Task(id));
+        self.record(view, id, EventKind::PollEnd);
+        self.collect_wakes(view, super::WakeCause::Task(id));
         if !self.options.debug {
             return;
         }
@@ -139,12 +121,10 @@ impl Observer {
             pass.any_slow |= slow;
         }
         if slow {
-            let report = self.slow_poll_report(core, id, &watch, held, outcome, reached);
+            let report = self.slow_poll_report(view, id, &watch, held, outcome, reached);
             self.report(&report);
         }
-        let lost = outcome == PollOutcome::Pending
-            && Arc::strong_count(waker) <= 2
-            && !waker.scheduled.load(Ordering::SeqCst);
+        let lost = outcome == PollOutcome::Pending && ended.wakers_held == 0 && !ended.queued;
         if lost {
             self.report(&self.lost_waker_report(id, reached));
         }
@@ -152,11 +132,11 @@ impl Observer {
 
     /// Hook: step 1 of a tick is over. Reports a pass whose polls, each under the threshold,
     /// together held the loop longer than it.
-    pub(crate) fn pass_ended(&self, core: &Core, polled: usize) {
+    pub(crate) fn end_pass(&self, view: &dyn LoopView, polled: usize) {
         if self.options.narrate && polled > 0 {
             self.sink().write(&format!(
                 "[{}] tick: ran {polled} task(s)",
-                secs(core.clock.now())
+                secs(view.now())
             ));
         }
         let tally = std::mem::take(&mut *self.pass.borrow_mut());
@@ -200,7 +180,7 @@ impl Observer {
 
     fn slow_poll_report(
         &self,
-        core: &Core,
+        view: &dyn LoopView,
         id: TaskId,
         watch: &PollWatch,
         held: Duration,
@@ -239,7 +219,7 @@ impl Observer {
             "\n  meanwhile    {} ready task(s) waited",
             watch.ready
         );
-        let late = self.late_timers(core);
+        let late = self.late_timers(view);
         if late.is_empty() {
             report.push_str(", no timer came due.");
         } else {
@@ -257,14 +237,13 @@ impl Observer {
     }
 
     /// The timers still in the wheel whose deadline has passed, with how late they are.
-    fn late_timers(&self, core: &Core) -> Vec<String> {
-        let now = core.clock.now();
-        let now_ms = core.clock.now_ms();
-        let wheel = core.timers.borrow();
-        let mut notes = self.timers.borrow_mut();
-        notes.retain(|key, _| wheel.deadline(*key).is_some());
+    fn late_timers(&self, view: &dyn LoopView) -> Vec<String> {
+        let now = view.now();
+        let now_ms = u64::try_from(now.as_millis()).unwrap_or(u64::MAX);
+        let notes: Vec<super::TimerNote> =
+            self.live_timers(view).into_iter().map(|(_, n)| n).collect();
         let mut late: Vec<&super::TimerNote> =
-            notes.values().filter(|n| n.deadline_ms < now_ms).collect();
+            notes.iter().filter(|n| n.deadline_ms < now_ms).collect();
         late.sort_by_key(|n| (n.deadline_ms, n.task));
         late.iter()
             .map(|note| {

@@ -17,7 +17,7 @@
 //! nobody can wake the task (a lost waker), 1 or more means a timer, a socket, a channel or a
 //! thread could. A waiting task whose only waker is held by something *inside* the loop (a
 //! channel whose sender is another waiting task) still shows 1: the count cannot tell a live
-//! promise from a dead one, which is why the stall rules in `executor.rs` also look at timers,
+//! promise from a dead one, which is why the stall rules (`park_decision`, executor/mod.rs) also look at timers,
 //! sockets and outside work.
 //!
 //! asyncio: `asyncio.all_tasks()` with `task.print_stack()`; tokio: tokio-console's task list,
@@ -26,112 +26,111 @@
 //! Read next: `trace.rs`.
 
 use std::fmt::Write as _;
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
 
 use super::detector::secs;
+use super::Observer;
 use crate::executor::Core;
-use crate::task::TaskId;
-use crate::waker::TaskWaker;
+use crate::hooks::{LoopView, TaskRow, TaskState};
+use crate::task_id::{label, TaskId};
 
-/// Render the dump of `core`'s live tasks. `main` is the main future's waker, if one runs.
-pub(crate) fn render(core: &Core, main: Option<&Arc<TaskWaker>>) -> String {
-    let tasks = core.tasks.borrow();
-    let timers = core.timers.borrow().len();
-    let io = if core.reactor.has_waiters() {
-        "some"
+/// The dump of `core`, with the observer's notes if it has one: what `Runtime::dump`
+/// returns and a stall report ends with.
+pub(crate) fn render(core: &Core) -> String {
+    let observer = core
+        .hooks()
+        .and_then(|hooks| hooks.as_any().downcast_ref::<Observer>());
+    render_view(core, observer)
+}
+
+/// The message `block_on` panics with when the loop is stalled: why nothing can wake the
+/// main future, what is pending, and the dump. The builder hands this function to the loop.
+pub(crate) fn stall_report(core: &Core) -> String {
+    let mut report = if core.is_stalled() {
+        String::from(
+            "glassloop: the loop is stalled. The main future is waiting, but no task is \
+             ready, no timer is set, no socket is registered, and no waker is held anywhere \
+             (not by a channel, not by another thread), so nothing can ever wake it. Look \
+             for a future that returns Pending without storing its waker.\nTasks still \
+             pending:",
+        )
     } else {
-        "no"
+        String::from(
+            "glassloop: the loop is stalled (virtual clock). The main future is waiting, \
+             but no task is ready, no timer is set, no socket is registered and no work \
+             runs outside the loop, so no time can pass and nothing in the loop can happen. \
+             Wakers are still held, by something inside the loop (a channel whose sender \
+             nobody will use) or by a thread that did not announce its work with \
+             `glassloop::OutsideWork`.\nTasks still pending:",
+        )
     };
-    let outside = core.holds.load(Ordering::SeqCst);
-    let mut out = format!(
-        "glassloop task dump at {}: {} task(s) besides the main future; {timers} timer(s) \
-         set, {io} socket waiter(s), {outside} job(s) running outside the loop.",
-        secs(core.clock.now()),
-        tasks.len(),
-    );
-    // The executor keeps one Arc per task, plus one on its stack while it polls the task;
-    // every other strong count is a Waker somebody holds.
-    if let Some(waker) = main {
-        // The main future lives on `block_on`'s stack, so only the observer knows whether it
-        // is being polled right now.
-        let polling = core
-            .observer
-            .as_ref()
-            .is_some_and(|obs| obs.polling.get() == Some(TaskId::MAIN));
-        let spawned_at = core.observer.as_ref().and_then(|obs| {
-            obs.tasks
-                .borrow()
-                .get(&TaskId::MAIN)
-                .map(|notes| notes.spawned_at)
-        });
-        describe(
-            &mut out,
-            core,
-            TaskId::MAIN,
-            "main future #0".to_string(),
-            spawned_at,
-            state_of(waker, !polling),
-            None,
-            Arc::strong_count(waker) - 1 - usize::from(polling),
-        );
+    if core.tasks.is_empty() {
+        report.push_str(" none besides the main future");
     }
-    for (_, task) in tasks.iter() {
-        let polling = task.future.is_none();
-        describe(
-            &mut out,
-            core,
-            task.id,
-            format!("task {}", task.label()),
-            Some(task.spawned_at),
-            state_of(&task.waker, !polling),
-            Some(task.polls),
-            Arc::strong_count(&task.waker) - 1 - usize::from(polling),
-        );
+    core.tasks.for_each(|task| {
+        report.push_str(&format!(
+            "\n  task {} spawned at {}, polled {} time(s)",
+            task.label(),
+            task.spawned_at,
+            task.polls
+        ));
+    });
+    report.push('\n');
+    report.push_str(&render(core));
+    report
+}
+
+/// The dump, from the loop's read-only view and, if one is on, the observer's notes.
+pub(crate) fn render_view(view: &dyn LoopView, observer: Option<&Observer>) -> String {
+    let rows = view.tasks();
+    let spawned = rows.iter().filter(|row| row.id != TaskId::MAIN).count();
+    let io = if view.io_waiters().is_empty() {
+        "no"
+    } else {
+        "some"
+    };
+    let mut out = format!(
+        "glassloop task dump at {}: {spawned} task(s) besides the main future; {} timer(s) \
+         set, {io} socket waiter(s), {} job(s) running outside the loop.",
+        secs(view.now()),
+        view.timers().len(),
+        view.outside_work(),
+    );
+    for row in &rows {
+        describe(&mut out, row, observer);
     }
     out
 }
 
-fn state_of(waker: &TaskWaker, in_slab: bool) -> &'static str {
-    if !in_slab {
-        "polling"
-    } else if waker.scheduled.load(Ordering::SeqCst) {
-        "ready"
-    } else {
-        "waiting"
+fn describe(out: &mut String, row: &TaskRow, observer: Option<&Observer>) {
+    let state = match row.state {
+        TaskState::Ready => "ready",
+        TaskState::Polling => "polling",
+        TaskState::Waiting => "waiting",
+    };
+    match row.id {
+        TaskId::MAIN => {
+            let _ = write!(out, "\n  main future #0: {state}");
+        }
+        id => {
+            let _ = write!(out, "\n  task {}: {state}", label(row.name.as_deref(), id));
+        }
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn describe(
-    out: &mut String,
-    core: &Core,
-    id: TaskId,
-    label: String,
-    spawned_at: Option<&'static std::panic::Location<'static>>,
-    state: &str,
-    polls: Option<u64>,
-    wakers: usize,
-) {
-    let _ = write!(out, "\n  {label}: {state}");
-    if let Some(polls) = polls {
+    if let Some(polls) = row.polls {
         let _ = write!(out, ", polled {polls} time(s)");
     }
-    let _ = write!(out, ", {wakers} waker(s) held");
-    if let Some(at) = spawned_at {
-        let _ = write!(out, "\n      spawned at {at}");
-    }
-    let parked = core.observer.as_ref().map(|obs| {
+    let _ = write!(out, ", {} waker(s) held", row.wakers_held);
+    let _ = write!(out, "\n      spawned at {}", row.spawned_at);
+    let parked = observer.map(|obs| {
         obs.tasks
             .borrow()
-            .get(&id)
+            .get(&row.id)
             .and_then(|notes| notes.parked_at)
     });
     match parked {
         Some(Some(at)) => {
             let _ = write!(out, "\n      parked at  {at}");
         }
-        Some(None) if state == "waiting" => {
+        Some(None) if row.state == TaskState::Waiting => {
             out.push_str("\n      parked at  an await point that does not record itself");
         }
         Some(None) => {}

@@ -1,25 +1,26 @@
 //! # Seeing inside the loop
 //!
 //! asyncio and tokio hide their schedulers; glassloop shows its own. This folder holds
-//! everything that watches the loop, and two switches that steer it on request: step mode
-//! (step.rs) stops before every tick, and seeded scheduling (schedule.rs) polls each pass in
-//! another order. Watching never changes what the loop decides, with one exception: in debug
-//! mode a park until woken that only hidden wakers could end is cut to one threshold, so a
-//! possible stall can be reported (ticks.rs).
+//! everything that watches the loop. It attaches through one door, the `Instrument` trait of
+//! hooks.rs, which [`Observer`] implements, and reads the loop through the read-only
+//! `LoopView` the executor offers; it never touches the loop's fields. Watching never changes
+//! what the loop decides, with two exceptions: step mode (step.rs) stops before every tick,
+//! and in debug mode a park until woken that only hidden wakers could end is cut to one
+//! threshold, so a possible stall can be reported (ticks.rs).
 //!
 //! ```text
-//!   executor.rs tick ──hooks──► Observer ──► detector.rs  slow polls, busy passes, lost wakers
-//!     (one `if let Some(obs)`     │      ──► watchdog.rs  a thread that sees a loop blocked now
-//!      per hook)                  │      ──► dump.rs      every live task, and stalls
-//!   leaf futures ─await points──► │      ──► trace.rs     the event log; timeline.rs, chrome.rs
-//!   (timers, JoinHandle, sockets, │      ──► ticks.rs     the phases of a tick, narrated
-//!    channels, locks)             │      ──► step.rs      pause before a tick (schedule.rs: order)
-//!                                 └──────► sink.rs       stderr or a Reports buffer
+//!   executor/ tick ──hooks.rs──► Observer ──► detector.rs  slow polls, busy passes, lost wakers
+//!     (one `if let Some(hooks)`     │      ──► watchdog.rs  a thread that sees a loop blocked now
+//!      per hook)                    │      ──► dump.rs      every live task, and stalls
+//!   leaf futures ─await points────► │      ──► trace.rs     the event log; timeline.rs, chrome.rs
+//!   (timers, JoinHandle, sockets,   │      ──► ticks.rs     the phases of a tick, narrated
+//!    channels, locks)               │      ──► step.rs      pause before a tick
+//!                                   └──────► sink.rs       stderr or a Reports buffer
 //! ```
 //!
 //! ## The cost when it is off
 //!
-//! `Core::observer` is an `Option<Box<Observer>>`. When it is `None` every hook is a single
+//! The executor keeps `Option<Box<dyn Instrument>>`. When it is `None` every hook is a single
 //! untaken branch: no clock is read, nothing is allocated, no lock is taken. The clock reads
 //! (`std::time::Instant::now`, twice per poll), the task notes and the event log exist only
 //! when something was switched on. `cargo bench --bench vs_tokio` measures each mode on against
@@ -33,7 +34,7 @@
 //! `Pending`: sleep, timeout, interval, yield_now, JoinHandle, every socket method, channel
 //! send and recv, `Semaphore::acquire`, `Mutex::lock`, `Event::wait`, `Notify::notified`)
 //! know where they are awaited thanks to `#[track_caller]`, and hand that location to
-//! `note_await` when they return `Pending`. A method that is an `async fn` cannot carry
+//! the `await_point` hook when they return `Pending`. A method that is an `async fn` cannot carry
 //! `#[track_caller]` on stable Rust, so those are plain functions that take the location and
 //! return an `async` block (`TcpStream::read`, `Mutex::lock`, `mpsc::Sender::send`). Sockets
 //! keep their runtime, so off costs them a branch; channels find it through the
@@ -42,14 +43,13 @@
 //! tokio records similar locations for tokio-console through `tracing` spans; asyncio keeps a
 //! coroutine's current frame (`cr_frame`), which is why its debug mode can print a stack.
 //!
-//! Read next: `options.rs` (how it is switched on), then `detector.rs`.
+//! Read next: `options.rs` (what can be switched on), then `detector.rs`.
 
 pub(crate) mod api;
 pub mod chrome;
 pub(crate) mod detector;
 pub(crate) mod dump;
 pub(crate) mod options;
-pub(crate) mod schedule;
 pub(crate) mod sink;
 pub(crate) mod step;
 pub(crate) mod ticks;
@@ -57,18 +57,19 @@ pub mod timeline;
 pub(crate) mod trace;
 pub(crate) mod watchdog;
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::panic::Location;
 use std::sync::Arc;
 
-use crate::executor::Core;
-use crate::task::TaskId;
-use crate::time::wheel::TimerKey;
+use crate::hooks::{Direction, Instrument, LoopView, Park, PollEnd, TaskEnd, TimerRow};
+use crate::task_id::TaskId;
+use crate::timer::wheel::TimerKey;
 
+pub use crate::executor::schedule::{Schedule, SCHEDULE_ENV};
 pub use api::dump;
 pub use options::{DEBUG_ENV, DEFAULT_SLOW_POLL};
-pub use schedule::{Schedule, SCHEDULE_ENV};
 pub use sink::Reports;
 pub use trace::{Event, EventKind, WakeCause};
 
@@ -98,25 +99,36 @@ pub(crate) struct TimerNote {
     pub(crate) set_at: &'static Location<'static>,
 }
 
-/// The observer of one runtime. Lives in `Core::observer` when anything is switched on.
+/// Who waits on one direction of a socket, and at which await point.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WaiterNote {
+    /// The task that was being polled when it started waiting (`None`: not inside a task).
+    pub(crate) task: Option<TaskId>,
+    /// The `.await` on the socket method.
+    pub(crate) at: &'static Location<'static>,
+}
+
+/// The observer of one runtime: the loop's instrument when anything is switched on.
 pub(crate) struct Observer {
     pub(crate) options: Options,
     /// Notes on every live task, the main future included (`TaskId::MAIN`).
     pub(crate) tasks: RefCell<HashMap<TaskId, TaskNotes>>,
-    /// The task being polled right now, if any. Set and cleared by the detector.
-    pub(crate) polling: Cell<Option<TaskId>>,
+    /// What the detector noted when the current poll started.
+    pub(crate) watch: Cell<Option<detector::PollWatch>>,
     /// The await point the task being polled reached last during this poll.
     pub(crate) reached: Cell<Option<&'static Location<'static>>>,
-    /// Notes on timers, keyed by wheel key. Pruned lazily against the wheel.
+    /// Notes on timers, keyed by wheel key. Pruned lazily against the loop's view.
     pub(crate) timers: RefCell<HashMap<TimerKey, TimerNote>>,
+    /// Notes on socket waiters, keyed by token and direction. Pruned against the view.
+    pub(crate) io: RefCell<HashMap<(usize, Direction), WaiterNote>>,
     /// The detector's running totals for the current pass of step 1.
     pub(crate) pass: RefCell<detector::PassTally>,
     /// Tasks that ended during this pass; their notes are dropped when the pass ends.
     pub(crate) ended: RefCell<Vec<TaskId>>,
-    /// Set by `note_panic` when the task being polled panicked; read when it ends.
-    pub(crate) panicked: Cell<bool>,
     /// True once a possible stall was reported, until the next poll.
     pub(crate) stall_reported: Cell<bool>,
+    /// True while the park in progress is one `before_park` cut short to probe for a stall.
+    pub(crate) probing_stall: Cell<bool>,
     /// The state shared with the watchdog thread.
     pub(crate) shared: Arc<watchdog::Shared>,
     /// The watchdog thread, stopped and joined when the observer is dropped.
@@ -127,7 +139,8 @@ pub(crate) struct Observer {
     pub(crate) park_started: Cell<Option<std::time::Instant>>,
     /// Step mode's state.
     pub(crate) stepper: step::Stepper,
-    /// Wakes recorded by wakers, shared with the `Unparker` (tracing or narration only).
+    /// Wakes recorded by wakers, shared with the loop as its wake listener (tracing or
+    /// narration only).
     pub(crate) wake_log: Option<Arc<trace::WakeLog>>,
 }
 
@@ -148,13 +161,14 @@ impl Observer {
         Some(Box::new(Observer {
             options,
             tasks: RefCell::new(HashMap::new()),
-            polling: Cell::new(None),
+            watch: Cell::new(None),
             reached: Cell::new(None),
             timers: RefCell::new(HashMap::new()),
+            io: RefCell::new(HashMap::new()),
             pass: RefCell::new(detector::PassTally::default()),
             ended: RefCell::new(Vec::new()),
-            panicked: Cell::new(false),
             stall_reported: Cell::new(false),
+            probing_stall: Cell::new(false),
             shared,
             watchdog,
             log,
@@ -177,17 +191,57 @@ impl Observer {
         self.sink().write(block);
     }
 
-    /// Hook: a task was spawned.
-    pub(crate) fn task_spawned(
+    /// The label of a task for reports.
+    pub(crate) fn label(&self, id: TaskId) -> String {
+        match self.tasks.borrow().get(&id) {
+            Some(notes) => notes.label.clone(),
+            None => format!("{id}"),
+        }
+    }
+
+    /// The notes of the timers still in the wheel, each with its row in the loop's view;
+    /// notes of timers that are gone are dropped on the way.
+    pub(crate) fn live_timers(&self, view: &dyn LoopView) -> Vec<(TimerRow, TimerNote)> {
+        let rows: HashMap<TimerKey, TimerRow> = view
+            .timers()
+            .into_iter()
+            .map(|row| (row.key, row))
+            .collect();
+        let mut notes = self.timers.borrow_mut();
+        notes.retain(|key, _| rows.contains_key(key));
+        notes.iter().map(|(key, note)| (rows[key], *note)).collect()
+    }
+
+    /// Append an event to the log, if tracing is on.
+    pub(crate) fn record(&self, view: &dyn LoopView, task: TaskId, kind: EventKind) {
+        if let Some(log) = &self.log {
+            log.push(view.now(), task, kind);
+        }
+    }
+}
+
+/// The observer as the loop sees it: each hook, and the file that handles it.
+impl Instrument for Observer {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn before_tick(&self, view: &dyn LoopView) {
+        if self.options.step {
+            self.pause_for_step(view); // step.rs
+        }
+    }
+
+    fn task_spawned(
         &self,
-        core: &Core,
+        view: &dyn LoopView,
         id: TaskId,
         name: Option<&str>,
         spawned_at: &'static Location<'static>,
     ) {
         let label = match id {
             TaskId::MAIN => "main future #0".to_string(),
-            _ => crate::task::label(name, id),
+            _ => crate::task_id::label(name, id),
         };
         if self.watchdog.is_some() {
             self.shared
@@ -208,75 +262,60 @@ impl Observer {
                 parked_at: None,
             },
         );
-        self.record(core, id, EventKind::Spawn);
+        self.record(view, id, EventKind::Spawn);
     }
 
-    /// Hook: a task ended (finished, cancelled or dropped with the loop).
-    pub(crate) fn task_ended(&self, core: &Core, id: TaskId, how: EventKind) {
-        let how = match how {
-            EventKind::Finished if self.panicked.take() => EventKind::Panicked,
-            other => other,
+    fn poll_started(&self, view: &dyn LoopView, id: TaskId) {
+        self.start_poll(view, id); // detector.rs
+    }
+
+    fn poll_ended(&self, view: &dyn LoopView, id: TaskId, ended: PollEnd) {
+        self.end_poll(view, id, ended); // detector.rs
+    }
+
+    fn task_ended(&self, view: &dyn LoopView, id: TaskId, how: TaskEnd) {
+        let kind = match how {
+            TaskEnd::Finished => EventKind::Finished,
+            TaskEnd::Panicked => EventKind::Panicked,
+            TaskEnd::Cancelled => EventKind::Cancelled,
         };
         // The notes stay until the pass ends, so a busy-pass report can still name the task.
         self.ended.borrow_mut().push(id);
         if self.watchdog.is_some() {
             self.shared.remove_label(id.number());
         }
-        self.record(core, id, how);
+        self.record(view, id, kind);
     }
 
-    /// The label of a task for reports.
-    pub(crate) fn label(&self, id: TaskId) -> String {
-        match self.tasks.borrow().get(&id) {
-            Some(notes) => notes.label.clone(),
-            None => format!("{id}"),
-        }
+    fn pass_ended(&self, view: &dyn LoopView, polled: usize) {
+        self.end_pass(view, polled); // detector.rs
     }
 
-    /// Append an event to the log, if tracing is on.
-    pub(crate) fn record(&self, core: &Core, task: TaskId, kind: EventKind) {
-        if let Some(log) = &self.log {
-            log.push(core.clock.now(), task, kind);
-        }
+    fn before_park(&self, view: &dyn LoopView, park: Park) -> Park {
+        self.decide_park(view, park) // ticks.rs
     }
-}
 
-/// Note that the task being polled is about to return `Pending` at the await point `at`.
-/// Leaf futures call this (sleep, yield_now, JoinHandle, sockets, channels and locks),
-/// with a location they got from `#[track_caller]`. Costs a branch when debug mode is off.
-pub(crate) fn note_await(core: &Core, at: &'static Location<'static>) {
-    if let Some(obs) = &core.observer {
-        obs.reached.set(Some(at));
+    fn after_park(&self, view: &dyn LoopView, park: Park, events: usize) {
+        self.back_from_park(view, park, events); // ticks.rs
     }
-}
 
-/// [`note_await`] for a leaf future that does not keep its runtime (`yield_now`, channels,
-/// `Semaphore`, `Mutex`, `Event`, `Notify`): finds the runtime through the thread-local, so
-/// it costs a thread-local read as well as the branch. Call it on the `Pending` path only.
-pub(crate) fn note_await_current(at: &'static Location<'static>) {
-    crate::context::if_current(|core| note_await(core, at));
-}
+    fn timers_fired(&self, view: &dyn LoopView, fired: usize, _jumped: bool) {
+        self.after_fire(view, fired); // ticks.rs
+    }
 
-/// Note that the task being polled panicked (its `TaskFuture` caught the panic). A cold path,
-/// so finding the runtime through the thread-local is fine.
-pub(crate) fn note_panic() {
-    crate::context::if_current(|core| {
-        if let Some(obs) = &core.observer {
-            obs.panicked.set(true);
-        }
-    });
-}
+    fn await_point(&self, at: &'static Location<'static>) {
+        self.reached.set(Some(at));
+    }
 
-/// Note a timer just put in the wheel: who set it, where, and when it is due.
-pub(crate) fn note_timer(
-    core: &Core,
-    key: TimerKey,
-    deadline_ms: u64,
-    at: &'static Location<'static>,
-) {
-    if let Some(obs) = &core.observer {
-        let task = obs.polling.get();
-        obs.timers.borrow_mut().insert(
+    fn timer_set(
+        &self,
+        view: &dyn LoopView,
+        key: TimerKey,
+        deadline_ms: u64,
+        at: &'static Location<'static>,
+    ) {
+        let task = view.current_task();
+        self.timers.borrow_mut().insert(
             key,
             TimerNote {
                 deadline_ms,
@@ -285,7 +324,20 @@ pub(crate) fn note_timer(
             },
         );
         if let Some(task) = task {
-            obs.record(core, task, EventKind::TimerSet { deadline_ms });
+            self.record(view, task, EventKind::TimerSet { deadline_ms });
         }
+    }
+
+    fn io_wait(
+        &self,
+        view: &dyn LoopView,
+        token: usize,
+        direction: Direction,
+        at: &'static Location<'static>,
+    ) {
+        let task = view.current_task();
+        self.io
+            .borrow_mut()
+            .insert((token, direction), WaiterNote { task, at });
     }
 }

@@ -14,7 +14,7 @@
 //! ```
 //!
 //! The wheel position comes from `Wheel::position`: level 0 holds the next 64 ms one slot per
-//! millisecond, level 1 the next 64 × 64 ms, and so on (see time/wheel.rs). Timers are named
+//! millisecond, level 1 the next 64 × 64 ms, and so on (see timer/wheel.rs). Timers are named
 //! from the observer's notes, so step mode switches the observer on.
 //!
 //! Shortcuts: the ready queue is a channel, which cannot be peeked, so the loop drains it and
@@ -32,9 +32,9 @@ use std::io::BufRead;
 
 use super::detector::secs;
 use super::Observer;
-use crate::executor::Core;
-use crate::reactor::Direction;
-use crate::task::TaskId;
+use crate::hooks::{Direction, LoopView};
+use crate::task_id::TaskId;
+use crate::timer::wheel::LEVELS;
 
 /// Step mode's state: whether the learner asked to run to the end.
 #[derive(Debug, Default)]
@@ -43,13 +43,14 @@ pub(crate) struct Stepper {
 }
 
 impl Observer {
-    /// Describe what the next tick will work with: the ready queue `ready`, the timers, the
-    /// I/O waiters.
-    pub(crate) fn describe_loop(&self, core: &Core, ready: &[TaskId]) -> String {
+    /// What the next tick will work with: the ready queue, the timers (with their wheel
+    /// level and slot) and the I/O waiters, all read from the loop's view.
+    pub(crate) fn describe_loop(&self, view: &dyn LoopView) -> String {
+        let ready = view.ready_ids();
         let mut out = format!(
             "── tick {} at {} ──\nready queue ({}):",
-            core.stats.ticks.get() + 1,
-            secs(core.clock.now()),
+            view.ticks() + 1,
+            secs(view.now()),
             ready.len()
         );
         let names: Vec<String> = ready.iter().map(|id| self.row_label(*id)).collect();
@@ -58,16 +59,14 @@ impl Observer {
         } else {
             let _ = write!(out, " {}", names.join(", "));
         }
-        let wheel = core.timers.borrow();
-        let mut notes = self.timers.borrow_mut();
-        notes.retain(|key, _| wheel.deadline(*key).is_some());
-        let mut timers: Vec<_> = notes.iter().collect();
+        let mut timers = self.live_timers(view);
         timers.sort_by_key(|(_, note)| (note.deadline_ms, note.task));
-        let _ = write!(out, "\ntimers ({}):", wheel.len());
-        if wheel.is_empty() {
+        let count = view.timers().len();
+        let _ = write!(out, "\ntimers ({count}):");
+        if count == 0 {
             out.push_str(" none");
         }
-        for (key, note) in timers {
+        for (row, note) in timers {
             let owner = note
                 .task
                 .map_or_else(|| "the loop".to_string(), |t| self.row_label(t));
@@ -76,45 +75,44 @@ impl Observer {
                 "\n  {owner} due at {}",
                 secs(std::time::Duration::from_millis(note.deadline_ms))
             );
-            match wheel.position(*key) {
-                Some((level, slot)) if level < crate::time::wheel::LEVELS => {
+            match row.position {
+                (level, slot) if level < LEVELS => {
                     let _ = write!(out, ", wheel level {level} slot {slot}");
                 }
-                Some(_) => out.push_str(", in the wheel's overflow list"),
-                None => {}
+                _ => out.push_str(", in the wheel's overflow list"),
             }
             let _ = write!(out, " (set at {})", note.set_at);
         }
-        self.describe_io_waiters(core, &mut out);
+        self.describe_io_waiters(view, &mut out);
         out
     }
 
-    /// Append the I/O waiters: each socket direction someone waits on, by reactor token, with
-    /// the waiting task and its await point (noted by `Registration::poll_ready`).
-    fn describe_io_waiters(&self, core: &Core, out: &mut String) {
-        let waiters = core.reactor.waiters();
+    fn describe_io_waiters(&self, view: &dyn LoopView, out: &mut String) {
+        let waiters = view.io_waiters();
         if waiters.is_empty() {
             out.push_str("\nI/O waiters: none");
             return;
         }
+        let mut notes = self.io.borrow_mut();
+        notes.retain(|key, _| waiters.iter().any(|w| (w.token, w.direction) == *key));
         let _ = write!(out, "\nI/O waiters ({}):", waiters.len());
         for waiter in waiters {
             let direction = match waiter.direction {
                 Direction::Read => "read",
                 Direction::Write => "write",
             };
-            let who = match waiter.task {
+            let note = notes.get(&(waiter.token, waiter.direction));
+            let who = match note.and_then(|note| note.task) {
                 Some(task) => self.row_label(task),
                 None => "a waker from outside any task".to_string(),
             };
             let _ = write!(out, "\n  token {} {direction}: {who}", waiter.token);
-            if let Some(at) = waiter.at {
-                let _ = write!(out, " (awaiting at {at})");
+            if let Some(note) = note {
+                let _ = write!(out, " (awaiting at {})", note.at);
             }
         }
     }
 
-    /// "task 'A' #1" or "main future #0".
     fn row_label(&self, id: TaskId) -> String {
         if id == TaskId::MAIN {
             "main future #0".to_string()
@@ -123,12 +121,12 @@ impl Observer {
         }
     }
 
-    /// Hook, before a tick in step mode: print the loop's state and wait for Enter.
-    pub(crate) fn pause_for_step(&self, core: &Core, ready: &[TaskId]) {
+    /// Hook, before a tick: print what it will work with and wait for Enter.
+    pub(crate) fn pause_for_step(&self, view: &dyn LoopView) {
         if self.stepper.run_to_end.get() {
             return;
         }
-        let mut text = self.describe_loop(core, ready);
+        let mut text = self.describe_loop(view);
         text.push_str("\n[Enter: run this tick, c + Enter: run to the end]");
         self.sink().write(&text);
         let mut line = String::new();

@@ -6,28 +6,29 @@
 //!
 //! ## Possible stalls
 //!
-//! The executor declares a stall only when it is sure: no waker exists outside its records
-//! (exact, by strong counts), or, under the virtual clock, nothing in the loop can happen and
-//! no outside work is announced. Under the real clock there is a grey zone: no task ready, no
+//! The executor declares a stall only when it is sure (`Park::Stalled`): no waker exists
+//! outside its records (exact, by strong counts), or, under the virtual clock, nothing in the
+//! loop can happen. Under the real clock there is a grey zone: no task ready, no
 //! timer, no socket waiter, no outside work, yet somebody holds a waker. That somebody may be
 //! another thread that will call `wake` in a minute, or a channel sender held by a task that
-//! will never send. The loop cannot tell, so in debug mode it parks for one threshold first and,
-//! if nothing happened, prints the dump as a "possible stall" and goes on waiting.
+//! will never send. The executor cannot tell, and says so: it hands over
+//! `Park::UntilWoken { hidden_wakers_only: true }`. In debug mode `before_park` then parks
+//! for one threshold instead and, if nothing happened, prints the dump as a "possible stall"
+//! before the loop goes on waiting. This is the one hook that changes what the loop does.
 //!
 //! Read next: `timeline.rs`.
 
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::detector::secs;
 use super::{EventKind, Observer, WakeCause};
-use crate::executor::Core;
-use crate::task::TaskId;
+use crate::hooks::{LoopView, Park};
+use crate::task_id::TaskId;
 
 impl Observer {
     /// Record the wakes that happened since the last call, all with the cause of the phase.
     /// Returns how many, and how many of those came from other threads.
-    pub(crate) fn collect_wakes(&self, core: &Core, cause: WakeCause) -> (usize, usize) {
+    pub(crate) fn collect_wakes(&self, view: &dyn LoopView, cause: WakeCause) -> (usize, usize) {
         let Some(wake_log) = &self.wake_log else {
             return (0, 0);
         };
@@ -38,64 +39,56 @@ impl Observer {
             .filter(|(_, cause)| *cause == WakeCause::Thread)
             .count();
         for (id, cause) in wakes {
-            self.record(core, id, EventKind::Wake(cause));
+            self.record(view, id, EventKind::Wake(cause));
         }
         (count, from_threads)
     }
 
-    /// Hook, step 2: the loop is about to park with `timeout`. Returns the timeout to use: in
-    /// debug mode a forever-park with only hidden wakers becomes a park of one threshold, so
-    /// a possible stall can be reported (see the file header).
-    pub(crate) fn before_park(
-        &self,
-        core: &Core,
-        timeout: Option<Duration>,
-        only_hidden_wakers: bool,
-    ) -> Option<Duration> {
-        self.record(core, TaskId::MAIN, EventKind::Park { timeout });
+    /// Hook, step 2: the loop chose `park`. Narrate it; in debug mode, cut a forever-park
+    /// that only hidden wakers could end to one threshold (see the file header).
+    pub(crate) fn decide_park(&self, view: &dyn LoopView, park: Park) -> Park {
+        self.record(
+            view,
+            TaskId::MAIN,
+            EventKind::Park {
+                timeout: park.timeout(),
+            },
+        );
         if self.options.narrate {
             self.park_started.set(Some(std::time::Instant::now()));
-            let timer_set = !core.timers.borrow().is_empty();
-            let how = match (timeout, timer_set) {
-                (Some(Duration::ZERO), _) if core.ready_len() > 0 => {
-                    "don't sleep, tasks are ready".to_string()
-                }
-                // The same test as the jump in `fire_timers`: outside work holds the clock.
-                (Some(Duration::ZERO), true)
-                    if core.clock.is_virtual() && core.holds.load(Ordering::SeqCst) == 0 =>
-                {
+            let how = match park {
+                Park::TasksReady => "don't sleep, tasks are ready".to_string(),
+                Park::TimeJumps => {
                     "nothing is ready: the virtual clock jumps to the next timer's deadline"
                         .to_string()
                 }
-                (Some(Duration::ZERO), _) => "don't sleep, only look at I/O".to_string(),
-                (Some(t), _) => format!("park for at most {}", secs(t)),
-                (None, _) => "park until woken".to_string(),
+                Park::AtMost(Duration::ZERO) | Park::LookOnly | Park::Stalled => {
+                    "don't sleep, only look at I/O".to_string()
+                }
+                Park::AtMost(t) => format!("park for at most {}", secs(t)),
+                Park::UntilWoken { .. } => "park until woken".to_string(),
             };
             self.sink()
-                .write(&format!("[{}]   decide: {how}", secs(core.clock.now())));
+                .write(&format!("[{}]   decide: {how}", secs(view.now())));
         }
-        if self.options.debug
-            && timeout.is_none()
-            && only_hidden_wakers
-            && !self.stall_reported.get()
-        {
-            return Some(self.options.threshold);
+        let probe = self.options.debug
+            && park
+                == (Park::UntilWoken {
+                    hidden_wakers_only: true,
+                })
+            && !self.stall_reported.get();
+        self.probing_stall.set(probe);
+        if probe {
+            Park::AtMost(self.options.threshold)
+        } else {
+            park
         }
-        timeout
     }
 
-    /// Hook, step 3: back from the reactor with `events` I/O events. `quiet` is true when
-    /// nothing is ready now; `probed_stall` when `before_park` shortened a forever-park.
-    pub(crate) fn after_park(
-        &self,
-        core: &Core,
-        events: usize,
-        probed_stall: bool,
-        quiet: bool,
-        dump: impl FnOnce() -> String,
-    ) {
-        self.record(core, TaskId::MAIN, EventKind::Unpark { events });
-        let (woken, from_threads) = self.collect_wakes(core, WakeCause::Io);
+    /// Hook, step 3: back from the reactor with `events` I/O events.
+    pub(crate) fn back_from_park(&self, view: &dyn LoopView, _park: Park, events: usize) {
+        self.record(view, TaskId::MAIN, EventKind::Unpark { events });
+        let (woken, from_threads) = self.collect_wakes(view, WakeCause::Io);
         let slept = self.park_started.take().map(|at| at.elapsed());
         if let Some(slept) = slept.filter(|slept| *slept >= Duration::from_millis(1)) {
             let why = if events > 0 {
@@ -107,11 +100,11 @@ impl Observer {
             };
             self.sink().write(&format!(
                 "[{}]   park: slept {}, woke because {why}",
-                secs(core.clock.now()),
+                secs(view.now()),
                 secs(slept)
             ));
         }
-        if probed_stall && quiet && events == 0 {
+        if self.probing_stall.take() && view.ready_len() == 0 && events == 0 {
             self.stall_reported.set(true);
             self.sink().write(&format!(
                 "glassloop: possible stall: for {} no task was ready, no timer is set, no \
@@ -119,18 +112,18 @@ impl Observer {
                  somewhere can still wake a task: another thread may, or a channel whose \
                  sender nobody will use. The loop keeps waiting.\n{}",
                 secs(self.options.threshold),
-                dump()
+                super::dump::render_view(view, Some(self))
             ));
         }
     }
 
     /// Hook, step 4: `fired` timers fired.
-    pub(crate) fn after_fire(&self, core: &Core, fired: usize) {
-        let (woken, _) = self.collect_wakes(core, WakeCause::Timer);
+    pub(crate) fn after_fire(&self, view: &dyn LoopView, fired: usize) {
+        let (woken, _) = self.collect_wakes(view, WakeCause::Timer);
         if self.options.narrate && fired > 0 {
             self.sink().write(&format!(
                 "[{}]   fire: {fired} timer(s) fired, {woken} task(s) woken",
-                secs(core.clock.now())
+                secs(view.now())
             ));
         }
     }

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use super::detector::secs;
 use super::trace::{Event, EventKind};
-use crate::task::TaskId;
+use crate::task_id::TaskId;
 
 /// How many columns of time the timeline uses.
 pub const COLUMNS: usize = 40;

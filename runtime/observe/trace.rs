@@ -31,7 +31,7 @@ use std::sync::{Mutex, PoisonError};
 use std::thread::ThreadId;
 use std::time::Duration;
 
-use crate::task::TaskId;
+use crate::task_id::TaskId;
 
 /// What woke a task.
 ///
@@ -130,7 +130,7 @@ impl WakeLog {
     }
 
     /// Called by `TaskWaker::schedule` after it queued `id`.
-    pub(crate) fn woke(&self, id: TaskId) {
+    fn record_wake(&self, id: TaskId) {
         let other_thread = std::thread::current().id() != self.loop_thread;
         self.wakes
             .lock()
@@ -152,5 +152,11 @@ impl WakeLog {
                 (id, cause)
             })
             .collect()
+    }
+}
+
+impl crate::hooks::WakeListener for WakeLog {
+    fn woke(&self, id: TaskId) {
+        self.record_wake(id);
     }
 }

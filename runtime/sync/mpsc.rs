@@ -62,7 +62,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::error::{SendError, TryAcquireError, TryRecvError, TrySendError};
 use super::semaphore::Semaphore;
-use crate::observe::note_await_current;
+use crate::executor::context::note_await_current;
 
 struct State<T> {
     /// Values sent and not yet received, oldest first.

@@ -38,7 +38,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use super::error::{RecvError, SendError, TryRecvError};
-use crate::observe::note_await_current;
+use crate::executor::context::note_await_current;
 
 struct Shared<T> {
     /// The value, between `send` and the receiver taking it.

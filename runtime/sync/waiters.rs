@@ -65,7 +65,7 @@
 use std::panic::Location;
 use std::task::{Context, Poll, Waker};
 
-use crate::observe::note_await_current;
+use crate::executor::context::note_await_current;
 
 use slab::Slab;
 

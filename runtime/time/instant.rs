@@ -1,10 +1,9 @@
-//! # Instant: a point on the runtime's clock
+//! # Instant::now: reading the running loop's clock
 //!
-//! `std::time::Instant` always reads the wall clock. Under the virtual clock that would be
-//! wrong: a program that sleeps 10 virtual seconds would measure a few microseconds. So
-//! glassloop has its own `Instant`, a `Duration` since the runtime's clock origin, and
-//! `Instant::now()` asks the current runtime. Instants from different runtimes are not
-//! comparable (each counts from its own origin).
+//! [`Instant`] itself is a plain value defined beneath the loop (`timer/instant.rs`), which
+//! reports its time in it. Its methods are here: `now()` must find the runtime running on
+//! this thread, so it sits above the executor, next to the other futures of `time/`, and the
+//! arithmetic keeps it company.
 //!
 //! Read next: `sleep.rs`.
 
@@ -12,27 +11,9 @@ use std::fmt;
 use std::ops::{Add, AddAssign, Sub};
 use std::time::Duration;
 
-use crate::context::with_current;
-
-/// A point in time on the current runtime's clock (real or virtual).
-///
-/// asyncio: `loop.time()`; tokio: `tokio::time::Instant`.
-///
-/// ```
-/// use std::time::Duration;
-/// use glassloop::time::{sleep, Instant};
-///
-/// let rt = glassloop::Runtime::builder().virtual_clock().build().unwrap();
-/// rt.block_on(async {
-///     let start = Instant::now();
-///     sleep(Duration::from_millis(1500)).await;
-///     assert_eq!(start.elapsed(), Duration::from_millis(1500));
-/// });
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Instant {
-    since_origin: Duration,
-}
+use crate::executor::context::with_current;
+use crate::executor::Runtime;
+pub use crate::timer::instant::Instant;
 
 impl Instant {
     /// The current time on the running runtime's clock.
@@ -41,22 +22,18 @@ impl Instant {
     /// Outside a running glassloop runtime (there is no clock to read).
     pub fn now() -> Instant {
         with_current("glassloop::time::Instant::now", |core| {
-            Instant::from_duration(core.clock.now())
+            Instant::from_duration(core.time.clock.now())
         })
-    }
-
-    pub(crate) fn from_duration(since_origin: Duration) -> Instant {
-        Instant { since_origin }
-    }
-
-    /// Time since the runtime's clock started (zero for a fresh virtual clock).
-    pub fn since_origin(&self) -> Duration {
-        self.since_origin
     }
 
     /// How long ago this instant was, on the runtime's clock.
     pub fn elapsed(&self) -> Duration {
         Instant::now().saturating_duration_since(*self)
+    }
+
+    /// Time since the runtime's clock started (zero for a fresh virtual clock).
+    pub fn since_origin(&self) -> Duration {
+        self.since_origin
     }
 
     /// `self - earlier`, or zero if `earlier` is later.
@@ -111,5 +88,17 @@ impl Sub<Instant> for Instant {
 impl fmt::Debug for Instant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Instant(+{:?})", self.since_origin)
+    }
+}
+
+impl Runtime {
+    /// The current time on this runtime's clock.
+    pub fn now(&self) -> Instant {
+        Instant::from_duration(self.core.time.clock.now())
+    }
+
+    /// True if this runtime uses the virtual clock.
+    pub fn is_virtual_clock(&self) -> bool {
+        self.core.time.clock.is_virtual()
     }
 }

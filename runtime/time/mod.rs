@@ -4,22 +4,25 @@
 //!   sleep(d) / timeout(d, f) / interval(p)      the futures you await      sleep.rs, timeout.rs,
 //!        │ first poll: insert (deadline, waker)                            interval.rs
 //!        ▼
-//!   Wheel<Waker>   hierarchical timing wheel, pure data structure           wheel.rs
-//!        ▲ advance(now) in step 4 of every tick → wake expired timers
-//!        │
-//!   Clock  real (std::time::Instant) or virtual (jumps to the next deadline) clock.rs
+//!   TimeDriver: Wheel<Waker> + Clock           beneath the loop            timer/driver.rs
+//!        ▲ step 4 of every tick: advance, wake expired timers
 //! ```
 //!
-//! Reading order: `wheel.rs` (the data structure), `clock.rs` (where "now" comes from), then
-//! `sleep.rs`, `timeout.rs` and `interval.rs`. [`Instant`] is glassloop's own point in time: it
-//! reads the runtime's clock, so under the virtual clock `Instant::now()` is virtual too.
+//! These futures sit above the loop: each finds the running runtime (through the executor's
+//! thread-local) and leaves its deadline in that runtime's wheel. The wheel, the clock and the
+//! rule of the virtual clock are one layer down, in `timer/`; [`wheel`] is re-exported here
+//! for learners' experiments.
+//!
+//! Reading order: `sleep.rs`, `timeout.rs`, `interval.rs`. [`Instant`] is glassloop's own point
+//! in time: it reads the runtime's clock, so under the virtual clock `Instant::now()` is
+//! virtual too.
 
-pub(crate) mod clock;
 mod instant;
 mod interval;
 mod sleep;
 mod timeout;
-pub mod wheel;
+
+pub use crate::timer::wheel;
 
 pub use instant::Instant;
 pub use interval::{interval, interval_at, Interval};

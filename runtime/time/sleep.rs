@@ -37,12 +37,11 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::clock::duration_to_ms_ceil;
-use super::wheel::TimerKey;
 use super::Instant;
-use crate::context::with_current;
+use crate::executor::context::with_current;
 use crate::executor::Core;
-use crate::observe::{note_await, note_timer};
+use crate::timer::clock::duration_to_ms_ceil;
+use crate::timer::wheel::TimerKey;
 
 /// Wait until `duration` has passed on the runtime's clock.
 ///
@@ -63,7 +62,7 @@ use crate::observe::{note_await, note_timer};
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
     let core = current_core("glassloop::time::sleep");
-    let now = Instant::from_duration(core.clock.now());
+    let now = Instant::from_duration(core.time.clock.now());
     Sleep::new(&core, cap(now, now + duration))
 }
 
@@ -80,7 +79,7 @@ pub const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
 #[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
     let core = current_core("glassloop::time::sleep_until");
-    let now = Instant::from_duration(core.clock.now());
+    let now = Instant::from_duration(core.time.clock.now());
     Sleep::new(&core, cap(now, deadline))
 }
 
@@ -133,7 +132,7 @@ impl Sleep {
     pub fn is_elapsed(&self) -> bool {
         self.core
             .upgrade()
-            .is_some_and(|core| core.clock.now_ms() >= self.deadline_ms())
+            .is_some_and(|core| core.time.clock.now_ms() >= self.deadline_ms())
     }
 
     /// Move the deadline (used by `interval`); the old wheel entry is cancelled. Like
@@ -141,7 +140,7 @@ impl Sleep {
     pub fn reset(&mut self, deadline: Instant) {
         self.cancel();
         self.deadline = match self.core.upgrade() {
-            Some(core) => cap(Instant::from_duration(core.clock.now()), deadline),
+            Some(core) => cap(Instant::from_duration(core.time.clock.now()), deadline),
             // No runtime, no clock to cap against; polling this sleep panics anyway.
             None => deadline,
         };
@@ -155,7 +154,7 @@ impl Sleep {
 
     fn cancel(&mut self) {
         if let (Some(key), Some(core)) = (self.key.take(), self.core.upgrade()) {
-            core.timers.borrow_mut().cancel(key);
+            core.time.cancel(key);
         }
     }
 }
@@ -169,25 +168,22 @@ impl Future for Sleep {
         };
         // region: sleep_poll
         let deadline_ms = self.deadline_ms();
-        if core.clock.now_ms() >= deadline_ms {
+        if core.time.clock.now_ms() >= deadline_ms {
             self.cancel();
             return Poll::Ready(());
         }
-        let mut timers = core.timers.borrow_mut();
         // Already registered: make sure the stored waker is this poll's waker.
-        if let Some(stored) = self.key.and_then(|key| timers.get_mut(key)) {
-            if !stored.will_wake(cx.waker()) {
-                *stored = cx.waker().clone();
+        let registered = self
+            .key
+            .is_some_and(|key| core.time.refresh(key, cx.waker()));
+        if !registered {
+            let key = core.time.insert(deadline_ms, cx.waker().clone());
+            self.key = Some(key);
+            if let Some(hooks) = core.hooks() {
+                hooks.timer_set(&*core, key, deadline_ms, self.at);
             }
-            drop(timers);
-            note_await(&core, self.at);
-            return Poll::Pending;
         }
-        let key = timers.insert(deadline_ms, cx.waker().clone());
-        drop(timers);
-        self.key = Some(key);
-        note_timer(&core, key, deadline_ms, self.at);
-        note_await(&core, self.at);
+        core.note_await(self.at);
         // endregion: sleep_poll
         Poll::Pending
     }

@@ -2,7 +2,7 @@
 //!
 //! Every `sleep`, every `timeout` and every tick of an `interval` leaves a deadline here, and
 //! the loop comes back for it when the clock passes that deadline (step 4 of the tick, in
-//! `executor.rs`). This file is the data structure that holds those deadlines. It knows nothing
+//! `executor/mod.rs`, through `timer/driver.rs`). This file is the data structure that holds those deadlines. It knows nothing
 //! about clocks, wakers or I/O: a time is a plain `u64` count of milliseconds since the
 //! runtime's clock started, and a timer is any value `T` (the executor stores a `Waker`).
 //!
@@ -162,7 +162,7 @@
 //! - The overflow list is re-scanned whole at each top-level lap that needs it. With deadlines
 //!   more than two years out that is rare enough not to matter.
 //!
-//! Read next: `time/clock.rs`, which decides what "now" means (the real clock or the virtual
+//! Read next: `timer/clock.rs`, which decides what "now" means (the real clock or the virtual
 //! one that jumps straight to [`Wheel::next_expiration`]), then `time/sleep.rs`, the future
 //! that puts a waker into this wheel.
 
@@ -385,6 +385,14 @@ impl<T> Wheel<T> {
             Some(entry) if entry.generation == key.generation => Some(&mut entry.value),
             _ => None,
         }
+    }
+
+    /// The key of every waiting timer, in slab order (for looking inside, as `position`).
+    pub fn keys(&self) -> impl Iterator<Item = TimerKey> + '_ {
+        self.entries.iter().map(|(index, entry)| TimerKey {
+            index,
+            generation: entry.generation,
+        })
     }
 
     /// The deadline a waiting timer was inserted with, or `None` for a stale key.

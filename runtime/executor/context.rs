@@ -16,12 +16,12 @@
 //! `asyncio.get_running_loop()` and its "cannot be called from a running event loop" error;
 //! tokio with its runtime context and "there is no reactor running".
 //!
-//! Read next: `builder.rs`, the options a runtime is built with.
+//! Read next: `executor/spawn.rs`, where `spawn` uses it.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::executor::Core;
+use super::Core;
 
 thread_local! {
     /// The runtime running on this thread, if any. Set by `block_on`/`step` for their duration.
@@ -47,13 +47,14 @@ pub(crate) fn in_runtime() -> bool {
     CURRENT.with(|current| current.borrow().is_some())
 }
 
-/// Run `f` with the current runtime's core if one runs on this thread, else do nothing.
-/// Borrows the thread-local instead of cloning the `Rc`: for observer hooks on the `Pending`
-/// path of channels, which do not keep their runtime (`f` must not enter or leave a runtime).
-pub(crate) fn if_current(f: impl FnOnce(&Core)) {
+/// Tell the current runtime's instruments that the task being polled is about to return
+/// `Pending` at the await point `at`, for a leaf future that does not keep its runtime
+/// (`yield_now`, channels, `Semaphore`, `Mutex`, `Event`, `Notify`). Costs a thread-local
+/// read and a branch; call it on the `Pending` path only.
+pub(crate) fn note_await_current(at: &'static std::panic::Location<'static>) {
     CURRENT.with(|current| {
         if let Some(core) = current.borrow().as_deref() {
-            f(core);
+            core.note_await(at);
         }
     });
 }

@@ -13,12 +13,12 @@
 //!                  │ nothing to do    │ they run (0 ms of virtual time) │
 //! ```
 //!
-//! Under the virtual clock the loop never waits for a timer: when no task is ready and nothing
-//! outside the loop is in flight, step 4 sets the clock to the wheel's next expiration (and, if
-//! that was only a cascade inside the wheel, to the next one, until a timer fires). Nothing
-//! could have happened in between, so nobody can tell the difference, except that a 10-second
-//! demo ends at once and `elapsed()` says exactly 10 s. Time spent *running* code does not
-//! count under the virtual clock: it stands still while tasks run.
+//! Under the virtual clock the loop never waits for a timer: when nothing else can happen,
+//! step 4 sets the clock straight to the next deadline. Nothing could have happened in
+//! between, so nobody can tell the difference, except that a 10-second demo ends at once and
+//! `elapsed()` says exactly 10 s. Time spent *running* code does not count under the virtual
+//! clock: it stands still while tasks run. *When* it may jump, and what holds it still, is
+//! one rule, stated once, in `timer/driver.rs`.
 //!
 //! Both clocks count from an origin (the runtime's creation), as a `Duration`. Timers use whole
 //! milliseconds: a deadline is rounded *up* to the next millisecond and "now" *down*, so a timer
@@ -27,7 +27,7 @@
 //! tokio offers the same idea as `time::pause()` with auto-advance; Python's asyncio test tools
 //! patch the loop's `time()` method.
 //!
-//! Read next: `time/sleep.rs`, the future built on the clock and the wheel.
+//! Read next: `timer/driver.rs`, which puts the clock and the wheel together.
 
 use std::cell::Cell;
 use std::time::Duration;

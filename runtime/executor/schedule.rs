@@ -22,14 +22,16 @@
 //! tokio has no such switch (its LIFO slot is an optimisation, not a test tool); loom explores
 //! thread interleavings exhaustively, a far bigger machine. asyncio has none either.
 //!
-//! Read next: `sink.rs`.
+//! It is a scheduling policy, so it lives with the executor, and works with every observer
+//! switch off.
+//!
+//! Read next: `executor/view.rs`, the loop as instruments may see it.
 
 use std::cell::Cell;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crossbeam_channel::Receiver;
 
-use crate::task::TaskId;
+use crate::task_id::TaskId;
 
 /// The order in which step 1 polls a pass's ready tasks.
 ///
@@ -62,34 +64,6 @@ pub enum Schedule {
 /// The environment variable that chooses the schedule: `fifo`, `lifo`, `random` (a seed from
 /// the time, printed on stderr) or `random:SEED`.
 pub const SCHEDULE_ENV: &str = "GLASSLOOP_SCHEDULE";
-
-impl Schedule {
-    /// The schedule `GLASSLOOP_SCHEDULE` asks for, if any.
-    pub(crate) fn from_env() -> Option<Schedule> {
-        let value = std::env::var(SCHEDULE_ENV).ok()?;
-        match value.as_str() {
-            "fifo" => Some(Schedule::Fifo),
-            "lifo" => Some(Schedule::Lifo),
-            "random" => {
-                let seed = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map_or(1, |d| d.as_nanos() as u64);
-                eprintln!(
-                    "glassloop: random scheduling with seed {seed}; replay it with \
-                     {SCHEDULE_ENV}=random:{seed}"
-                );
-                Some(Schedule::Random { seed })
-            }
-            other => match other.strip_prefix("random:").map(str::parse::<u64>) {
-                Some(Ok(seed)) => Some(Schedule::Random { seed }),
-                _ => panic!(
-                    "{SCHEDULE_ENV}={other:?} is not a schedule: use fifo, lifo, random or \
-                     random:SEED (a number)"
-                ),
-            },
-        }
-    }
-}
 
 /// The state of a non-FIFO schedule, kept in `Core::reorder`.
 #[derive(Debug)]

@@ -1,0 +1,329 @@
+//! # The JoinHandle, and the cell it shares with its task
+//!
+//! `spawn` returns a [`JoinHandle`], the glassloop form of asyncio's `Task` object and tokio's
+//! `JoinHandle`. The task and the handle share one small cell (`JoinCell`): the task writes the
+//! result there, the handle reads it, and whoever awaits the handle leaves a waker there.
+//!
+//! ```text
+//!   TaskFuture (in the slab)          JoinCell<T>            JoinHandle<T> (yours)
+//!   polls your future ── Ready(v) ──► result: Some(Ok(v)) ◄── poll: take it, or
+//!   the loop caught a panic ─ Err ──► result: Some(Err)       leave a waker
+//!   dropped unfinished ─────────────► result: Cancelled   ──► wakes the awaiter
+//! ```
+//!
+//! Because the cell is written by `TaskFuture`'s destructor when the task is dropped before it
+//! finished, every way a task can end (finish, panic, `abort()`, the loop shutting down) tells
+//! the handle, and no special case is needed elsewhere. `TaskFuture` is the task table's
+//! `TaskBody` (task_table.rs): the loop polls it without knowing its output type.
+//!
+//! Read next: `spawn/join_error.rs`, what a failed task tells its handle.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, Location};
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
+use std::task::{Context, Poll, Waker};
+
+use super::join_error::JoinError;
+use crate::executor::Core;
+use crate::task_id::{label, TaskId};
+use crate::task_table::{BoxedBody, TaskBody};
+
+// ───────────────────────────── JoinHandle ─────────────────────────────
+
+/// An owned permission to await a task's result, or to cancel it.
+///
+/// Awaiting it gives `Ok(value)`, or a [`JoinError`] if the task panicked or was cancelled.
+/// Dropping it *detaches* the task: it keeps running, and its result is thrown away.
+///
+/// asyncio: the `Task` returned by `asyncio.create_task` (`await task`, `task.cancel()`,
+/// `task.done()`); tokio: `tokio::task::JoinHandle`.
+///
+/// ```
+/// let answer = glassloop::run(async {
+///     let handle = glassloop::spawn(async { 6 * 7 });
+///     handle.await.unwrap()
+/// });
+/// assert_eq!(answer, 42);
+/// ```
+pub struct JoinHandle<T> {
+    pub(crate) id: TaskId,
+    pub(crate) cell: Join<T>,
+    pub(crate) core: Weak<Core>,
+}
+
+impl<T> JoinHandle<T> {
+    /// The id of the task.
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+
+    /// True once the task has finished, panicked or been cancelled.
+    ///
+    /// asyncio: `task.done()`; tokio: `JoinHandle::is_finished`.
+    pub fn is_finished(&self) -> bool {
+        self.cell.borrow().is_finished()
+    }
+
+    /// Cancel the task. Its future is dropped right away (so its destructors run before
+    /// `abort` returns), and awaiting the handle gives a [`JoinError`] whose `is_cancelled()` is
+    /// true. A task that aborts itself is dropped when its current poll returns, because its
+    /// future is running on the stack. Aborting a finished task does nothing.
+    ///
+    /// asyncio: `task.cancel()` (asyncio delivers `CancelledError` at the next `await`; Rust
+    /// futures are simply dropped, and `Drop` plays the role of `finally`); tokio:
+    /// `JoinHandle::abort` (which drops at the task's next scheduling instead).
+    pub fn abort(&self) {
+        if let Some(core) = self.core.upgrade() {
+            core.abort(self.id);
+        }
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    #[track_caller]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let polled = self.cell.borrow_mut().poll_result(cx.waker());
+        let Some(polled) = polled else {
+            panic!(
+                "JoinHandle for task {} polled again after it returned the task's result; \
+                 a JoinHandle yields its result once",
+                self.id
+            );
+        };
+        if polled.is_pending() {
+            if let Some(core) = self.core.upgrade() {
+                // `#[track_caller]` on poll: the location of the `.await` on this handle.
+                core.note_await(Location::caller());
+            }
+        }
+        polled
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        let mut cell = self.cell.borrow_mut();
+        // The task already panicked and its handle goes away unread: the last chance to say so.
+        if let Some(Err(err)) = cell.detach() {
+            if err.is_panic() {
+                eprintln!(
+                    "glassloop: the panic of task {} was never retrieved: its JoinHandle was \
+                     dropped without being awaited ({err})",
+                    self.id
+                );
+            }
+        }
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("id", &self.id)
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
+// ───────────────────────────── the join cell ─────────────────────────────
+
+/// The cell shared by a task and its handle. Its legal states:
+///
+/// | state | `result` | `finished` | meaning |
+/// |---|---|---|---|
+/// | running | None | false | the task has not ended |
+/// | ended, unread | Some | true | the handle may take the result |
+/// | ended, read | None | true | the handle took it; polling again is a misuse |
+///
+/// `detached` may be true in any of them (the handle was dropped), and then `awaiter` is
+/// `None`. `result: Some` with `finished: false` cannot happen.
+pub(crate) struct JoinCell<T> {
+    /// Written once by the task; taken once by the handle.
+    result: Option<Result<T, JoinError>>,
+    /// True once a result was written (it stays true after the handle takes it).
+    finished: bool,
+    /// The waker of whoever awaits the handle.
+    awaiter: Option<Waker>,
+    /// True when the handle was dropped: nobody will ever read the result.
+    detached: bool,
+}
+
+/// The cell as the task and the handle share it.
+pub(crate) type Join<T> = Rc<RefCell<JoinCell<T>>>;
+
+impl<T> JoinCell<T> {
+    /// A cell in the "running" state.
+    pub(crate) fn new_shared() -> Join<T> {
+        Rc::new(RefCell::new(JoinCell {
+            result: None,
+            finished: false,
+            awaiter: None,
+            detached: false,
+        }))
+    }
+
+    /// True once the task has ended (finished, panicked or cancelled).
+    pub(crate) fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// The handle's poll: the result if it is there, else leave `waker` and wait.
+    /// `None` means the result was already taken (a misuse the handle reports).
+    pub(crate) fn poll_result(&mut self, waker: &Waker) -> Option<Poll<Result<T, JoinError>>> {
+        debug_assert!(
+            self.finished || self.result.is_none(),
+            "a result before the end"
+        );
+        if let Some(result) = self.result.take() {
+            return Some(Poll::Ready(result));
+        }
+        if self.finished {
+            return None;
+        }
+        match &self.awaiter {
+            Some(stored) if stored.will_wake(waker) => {}
+            _ => self.awaiter = Some(waker.clone()),
+        }
+        Some(Poll::Pending)
+    }
+
+    /// The handle is gone: nobody will read the result. Returns the unread result, so the
+    /// handle can report a panic nobody retrieved.
+    pub(crate) fn detach(&mut self) -> Option<&Result<T, JoinError>> {
+        self.detached = true;
+        self.awaiter = None;
+        self.result.as_ref()
+    }
+}
+
+// ───────────────────────────── the task's body ─────────────────────────────
+
+/// The body the slab really holds: your future, plus the bookkeeping of ending.
+///
+/// Your future is boxed on its own (`Option` so that cancellation can drop it before telling
+/// the handle); this wrapper is boxed again as the slab's `dyn TaskBody`. Two allocations where a
+/// hand-written vtable would need one: a price paid for having no `unsafe`.
+struct TaskFuture<T> {
+    future: Option<Pin<Box<dyn Future<Output = T>>>>,
+    cell: Join<T>,
+    id: TaskId,
+    name: Option<Rc<str>>,
+    spawned_at: &'static Location<'static>,
+}
+
+/// Wrap `future` as task `id`'s body, writing its result into `cell`.
+pub(crate) fn task_body<F>(
+    future: F,
+    cell: Join<F::Output>,
+    id: TaskId,
+    name: Option<Rc<str>>,
+    spawned_at: &'static Location<'static>,
+) -> BoxedBody
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    Box::pin(TaskFuture {
+        future: Some(Box::pin(future)),
+        cell,
+        id,
+        name,
+        spawned_at,
+    })
+}
+
+impl<T> TaskFuture<T> {
+    /// How errors and reports name this task (see [`Task::label`]).
+    fn label(&self) -> String {
+        label(self.name.as_deref(), self.id)
+    }
+
+    fn finish(&self, result: Result<T, JoinError>) {
+        let awaiter = {
+            let mut cell = self.cell.borrow_mut();
+            if cell.finished {
+                return;
+            }
+            debug_assert!(cell.result.is_none(), "a task's result was written twice");
+            if cell.detached {
+                if let Err(err) = &result {
+                    if err.is_panic() {
+                        // asyncio prints "Task exception was never retrieved"; so do we, at
+                        // the moment it happens, because a detached task has no later.
+                        eprintln!(
+                            "glassloop: task {} spawned at {} panicked and nobody holds its \
+                             JoinHandle, so the panic is reported here: {}",
+                            self.label(),
+                            self.spawned_at,
+                            err
+                        );
+                    }
+                }
+            }
+            cell.finished = true;
+            cell.result = Some(result);
+            cell.awaiter.take()
+        };
+        if let Some(waker) = awaiter {
+            waker.wake();
+        }
+    }
+}
+
+impl<T> TaskBody for TaskFuture<T> {
+    fn poll_body(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(future) = self.future.as_mut() else {
+            unreachable!("task {} polled after it ended", self.label())
+        };
+        // region: task_future_poll
+        let Poll::Ready(value) = future.as_mut().poll(cx) else {
+            return Poll::Pending;
+        };
+        // Drop the finished future now: its captured values are released as soon as it ends.
+        // Their destructors are your code too, so a panic there is the task's panic as well.
+        let result = match drop_catching_panics(self.future.take()) {
+            Ok(()) => Ok(value),
+            Err(payload) => Err(JoinError::panic(self.label(), payload)),
+        };
+        self.finish(result);
+        Poll::Ready(())
+        // endregion: task_future_poll
+    }
+
+    fn panicked(mut self: Pin<&mut Self>, payload: Box<dyn Any + Send>) {
+        // The loop caught the panic of a poll (executor/mod.rs): it becomes the task's
+        // result, after the future's destructors have run.
+        let result = match drop_catching_panics(self.future.take()) {
+            Ok(()) => JoinError::panic(self.label(), payload),
+            Err(second) => JoinError::panic(self.label(), second),
+        };
+        self.finish(Err(result));
+    }
+}
+
+impl<T> Drop for TaskFuture<T> {
+    fn drop(&mut self) {
+        // Dropped before it finished: aborted, or the loop ended (invariants 8 and 11). Drop
+        // your future first, so its destructors (the `finally` blocks of Rust) have run by the
+        // time the awaiter hears "cancelled".
+        if let Some(future) = self.future.take() {
+            let result = match drop_catching_panics(Some(future)) {
+                Ok(()) => JoinError::cancelled(self.label()),
+                Err(payload) => JoinError::panic(self.label(), payload),
+            };
+            self.finish(Err(result));
+        }
+    }
+}
+
+/// Drop `value`, turning a panic in its destructor into an `Err` instead of an unwind through
+/// the loop.
+fn drop_catching_panics<V>(value: V) -> Result<(), Box<dyn Any + Send + 'static>> {
+    std::panic::catch_unwind(AssertUnwindSafe(move || drop(value)))
+}

@@ -1,0 +1,169 @@
+//! # Spawning: `spawn`, `yield_now`, and what you get back
+//!
+//! The executor offers two primitives for tasks: `Core::insert_task` (put a body in the slab
+//! and queue its first poll) and `Core::abort`. This folder builds the API you use from them,
+//! the way `time/` builds `sleep` from the timer driver. `spawn` finds the running loop
+//! through the thread-local (`executor/context.rs`), wraps your future with a fresh join cell
+//! (join.rs) and inserts it. The [`JoinHandle`] it returns reads that cell and can reach the
+//! loop (weakly: a handle never keeps a runtime alive) to abort the task.
+//!
+//! ```text
+//!   spawn(fut) ─► with_current ─► Core::insert_task ─► TaskTable::insert + push_ready(id)
+//!        └──────► JoinHandle { id, cell, Weak<Core> }   await: the cell; abort: Core::abort
+//! ```
+//!
+//! Read next: `spawn/join.rs`, the handle and its cell.
+
+mod join;
+mod join_error;
+
+use std::future::Future;
+use std::panic::Location;
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
+use std::task::{Context, Poll};
+
+use crate::executor::context::{note_await_current, with_current};
+use crate::executor::{Core, Runtime};
+pub use join::JoinHandle;
+use join::{task_body, JoinCell};
+pub use join_error::JoinError;
+
+// ───────────────────────────── spawning ─────────────────────────────
+
+/// Start running `future` as a new task on the current runtime and return its handle.
+///
+/// The task is queued at once and first polled at the loop's next pass; your code goes on
+/// without waiting. No `Send` is needed: everything runs on one thread.
+///
+/// asyncio: `asyncio.create_task(coro)`; tokio: `tokio::spawn` (or `spawn_local`).
+///
+/// # Panics
+/// Outside a running glassloop runtime. Call it from inside `glassloop::run(async { ... })`.
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    Builder::new().spawn(future)
+}
+
+/// A task with options: for now, a name that reports and the task dump show.
+///
+/// asyncio: `asyncio.create_task(coro, name="fetch")`; tokio: `tokio::task::Builder`.
+///
+/// ```
+/// glassloop::run(async {
+///     let handle = glassloop::task::Builder::new().name("fetch").spawn(async { "page" });
+///     assert_eq!(handle.await.unwrap(), "page");
+/// });
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct Builder {
+    name: Option<Rc<str>>,
+}
+
+impl Builder {
+    /// A builder with no options set.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Name the task.
+    pub fn name(mut self, name: &str) -> Builder {
+        self.name = Some(Rc::from(name));
+        self
+    }
+
+    /// Spawn the task on the current runtime. See [`spawn`].
+    ///
+    /// # Panics
+    /// Outside a running glassloop runtime.
+    #[track_caller]
+    pub fn spawn<F>(self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let spawned_at = Location::caller();
+        with_current("glassloop::spawn", |core| {
+            spawn_on(core, self.name, spawned_at, future)
+        })
+    }
+}
+
+/// Put a new task into `core`'s slab and queue it. Used by `spawn` and `Runtime::spawn`.
+pub(crate) fn spawn_on<F>(
+    core: &Rc<Core>,
+    name: Option<Rc<str>>,
+    spawned_at: &'static Location<'static>,
+    future: F,
+) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let cell = JoinCell::new_shared();
+    let id = core.insert_task(name.clone(), spawned_at, |id| {
+        task_body(future, cell.clone(), id, name, spawned_at)
+    });
+    JoinHandle {
+        id,
+        cell,
+        core: Rc::downgrade(core) as Weak<Core>,
+    }
+}
+
+// ───────────────────────────── yield_now ─────────────────────────────
+
+/// Let every other ready task run once before this one continues.
+///
+/// The task wakes itself and returns `Pending`; the waker puts it at the *back* of the ready
+/// queue, and tasks woken during a pass wait for the next pass, so timers and I/O get their
+/// turn in between (invariant 4).
+///
+/// asyncio: `await asyncio.sleep(0)`; tokio: `tokio::task::yield_now()`.
+#[track_caller]
+pub fn yield_now() -> YieldNow {
+    YieldNow {
+        yielded: false,
+        at: Location::caller(),
+    }
+}
+
+/// The future returned by [`yield_now`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless awaited"]
+pub struct YieldNow {
+    yielded: bool,
+    /// Where `yield_now` was called: the await point for debug reports.
+    at: &'static Location<'static>,
+}
+
+impl Future for YieldNow {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        cx.waker().wake_by_ref();
+        note_await_current(self.at);
+        Poll::Pending
+    }
+}
+
+impl Runtime {
+    /// Spawn a task on this runtime from outside it (before `block_on` or between `step`s).
+    ///
+    /// asyncio: `loop.create_task`; tokio: `Runtime::spawn`.
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        spawn_on(&self.core, None, Location::caller(), future)
+    }
+}

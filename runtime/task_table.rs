@@ -1,0 +1,225 @@
+//! # The task table: what the loop keeps for each task
+//!
+//! `async fn` bodies compile to state machines that do nothing until someone polls them. A
+//! *task* is such a future handed to the loop: the loop keeps it, polls it whenever it is woken,
+//! and throws it away when it returns `Ready`. Everything the loop knows about a task is in one
+//! `Task` record:
+//!
+//! ```text
+//!   tasks: Slab<Task>                      TaskId { slot: 3, generation: 17 }
+//!   ┌────┬────┬────┬────────────────────┐        │
+//!   │ 0  │ 1  │ 2  │ 3: Task            │ ◄──────┘  the slot says where, the generation
+//!   │    │    │    │   id (slot 3, #17) │           says which task; a stale id whose
+//!   │    │    │    │   name, spawned_at │           generation differs finds nothing
+//!   │    │    │    │   future: Box<..>  │
+//!   │    │    │    │   waker: Arc<..>   │ ─► waker.rs
+//!   └────┴────┴────┴────────────────────┘
+//! ```
+//!
+//! ## Why a slab, and why a generation
+//!
+//! A slab is a `Vec` with a free list: insert and remove are O(1) and freed slots are reused, so
+//! a program that spawns a million short tasks keeps a small table. Reuse has a danger. A waker
+//! is an id, and it can outlive its task (a timer that fires after the task was aborted). If the
+//! id were just the slot number, that old waker would wake whichever new task lives in the slot
+//! now. So a [`TaskId`] carries a *generation*: the spawn counter at the time of spawning, which
+//! is never reused. The executor polls a slot only when both numbers match (invariant 7).
+//!
+//! ## The task table
+//!
+//! [`TaskTable`] is the slab plus the spawn counter, and the only code that touches the slab.
+//! The executor asks it four things: insert a task, *check out* its future for a poll (the
+//! future leaves the slab while it runs, so the task may spawn or abort others), check it back
+//! in, and remove a task that ended. Each of those borrows the slab for a few lines and never
+//! across a poll, a drop of a future, or a hook.
+//!
+//! ## What the table does not know
+//!
+//! A task's output, who awaits it and how a panic reaches them: none of that is here. The
+//! table holds a [`TaskBody`], anything the loop can poll and tell of a panic; `spawn`
+//! (spawn/) wraps your future into one that writes its result into a cell its `JoinHandle`
+//! reads. The loop catches the panic itself (executor/mod.rs, `poll_task`), so a panicking
+//! task can never unwind through the loop, whoever wrote its body.
+//!
+//! ## Shortcuts, honestly
+//!
+//! Each task is four allocations: your future, boxed so it can be pinned without `unsafe`; the
+//! `TaskFuture` around it, boxed again so the slab holds one type for every task; the waker's
+//! `Arc`; and the shared cell. tokio puts the future, its state word and the join output in one
+//! allocation and builds the waker vtable by hand with `unsafe`. glassloop pays a little memory
+//! to stay safe and simple.
+//!
+//! Read next: `executor/mod.rs`, the loop that polls these tasks.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::panic::Location;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use slab::Slab;
+
+use crate::task_id::{label, TaskId};
+use crate::waker::{TaskWaker, Unparker};
+
+/// What the slab holds of a task: something the loop can poll, and tell of a panic.
+pub(crate) trait TaskBody {
+    /// Poll once; `Ready` when the task has finished (its result is delivered by then).
+    fn poll_body(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()>;
+    /// The last `poll_body` panicked with `payload` (the loop caught it): make that the
+    /// task's result. The task is over.
+    fn panicked(self: Pin<&mut Self>, payload: Box<dyn Any + Send>);
+}
+
+/// A task body in its box, pinned: the one type every slab entry holds.
+pub(crate) type BoxedBody = Pin<Box<dyn TaskBody>>;
+
+// ───────────────────────────── the Task record ─────────────────────────────
+
+/// What the loop keeps for one live task: one slab entry.
+pub(crate) struct Task {
+    /// Its own id; compared with the id popped from the ready queue (invariant 7).
+    pub(crate) id: TaskId,
+    /// A human name for reports, or None for "unnamed".
+    pub(crate) name: Option<Rc<str>>,
+    /// Where `spawn` was called, recorded with `#[track_caller]`.
+    pub(crate) spawned_at: &'static Location<'static>,
+    /// The future. `None` only while the executor is polling it (checked out).
+    future: Option<BoxedBody>,
+    /// The task's waker. The table keeps this one `Arc`; every other strong count is a
+    /// `Waker` held by someone who may wake the task (or the executor's clone during a poll).
+    pub(crate) waker: Arc<TaskWaker>,
+    /// How many times the task has been polled.
+    pub(crate) polls: u64,
+}
+
+impl Task {
+    /// "'fetch' #3" or "#3": how reports name a task.
+    pub(crate) fn label(&self) -> String {
+        label(self.name.as_deref(), self.id)
+    }
+
+    /// True while the executor has the future out for a poll.
+    pub(crate) fn is_checked_out(&self) -> bool {
+        self.future.is_none()
+    }
+}
+
+// ───────────────────────────── the task table ─────────────────────────────
+
+/// Every live spawned task of one runtime, and the spawn counter.
+pub(crate) struct TaskTable {
+    /// Inserted by `insert`, removed when a task ends or is aborted.
+    slab: RefCell<Slab<Task>>,
+    /// The next task's generation. Starts at 1 (0 is the main future); never reused.
+    next_generation: Cell<u64>,
+}
+
+impl TaskTable {
+    pub(crate) fn new() -> TaskTable {
+        TaskTable {
+            slab: RefCell::new(Slab::new()),
+            next_generation: Cell::new(1),
+        }
+    }
+
+    /// Insert a new task whose future `make` builds from its id. The task starts out
+    /// scheduled (its waker's flag is set); the caller queues its first poll.
+    pub(crate) fn insert(
+        &self,
+        name: Option<Rc<str>>,
+        spawned_at: &'static Location<'static>,
+        unparker: &Arc<Unparker>,
+        make: impl FnOnce(TaskId) -> BoxedBody,
+    ) -> TaskId {
+        let generation = self.next_generation.get();
+        self.next_generation.set(generation + 1);
+        let mut slab = self.slab.borrow_mut();
+        // region: insert_task
+        let entry = slab.vacant_entry();
+        let id = TaskId {
+            slot: entry.key(),
+            generation,
+        };
+        entry.insert(Task {
+            id,
+            name,
+            spawned_at,
+            future: Some(make(id)),
+            waker: TaskWaker::new(id, unparker.clone()),
+            polls: 0,
+        });
+        // endregion: insert_task
+        id
+    }
+
+    /// Take task `id`'s future out for a poll, with a clone of its waker. `None` if the id is
+    /// stale: the task ended since it was woken, or its slot holds a newer task (invariant 7).
+    pub(crate) fn check_out(&self, id: TaskId) -> Option<(BoxedBody, Arc<TaskWaker>)> {
+        let mut slab = self.slab.borrow_mut();
+        let task = slab.get_mut(id.slot).filter(|task| task.id == id)?;
+        let Some(future) = task.future.take() else {
+            unreachable!("task {id:?} was popped from the ready queue while it is being polled");
+        };
+        task.polls += 1;
+        Some((future, task.waker.clone()))
+    }
+
+    /// Put a future back after a `Pending` poll. Returns it if the task is gone (it aborted
+    /// itself during the poll), so the caller drops it outside the borrow.
+    pub(crate) fn check_in(&self, id: TaskId, future: BoxedBody) -> Option<BoxedBody> {
+        let mut slab = self.slab.borrow_mut();
+        match slab.get_mut(id.slot) {
+            Some(task) if task.id == id => {
+                debug_assert!(task.future.is_none(), "task {id:?} checked in twice");
+                task.future = Some(future);
+                None
+            }
+            _ => Some(future),
+        }
+    }
+
+    /// Remove task `id` if it is still the one in its slot. The caller drops the record
+    /// outside the borrow: its future's destructors may spawn, abort or cancel timers.
+    pub(crate) fn remove(&self, id: TaskId) -> Option<Task> {
+        let mut slab = self.slab.borrow_mut();
+        match slab.get(id.slot) {
+            Some(task) if task.id == id => Some(slab.remove(id.slot)),
+            _ => None,
+        }
+    }
+
+    /// Take every task out (the loop is ending).
+    pub(crate) fn drain(&self) -> Vec<Task> {
+        self.slab.borrow_mut().drain().collect()
+    }
+
+    /// How many tasks are alive.
+    pub(crate) fn len(&self) -> usize {
+        self.slab.borrow().len()
+    }
+
+    /// True if no task is alive.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.slab.borrow().is_empty()
+    }
+
+    /// Call `f` on every live task, in slot order, with the slab borrowed read-only.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&Task)) {
+        for (_, task) in self.slab.borrow().iter() {
+            f(task);
+        }
+    }
+
+    /// True if some live task satisfies `f`.
+    pub(crate) fn any(&self, mut f: impl FnMut(&Task) -> bool) -> bool {
+        self.slab.borrow().iter().any(|(_, task)| f(task))
+    }
+
+    /// True if the slab is not borrowed (the executor asserts it before calling a hook).
+    pub(crate) fn is_free(&self) -> bool {
+        self.slab.try_borrow_mut().is_ok()
+    }
+}
