@@ -141,21 +141,12 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let cell = Arc::new(Mutex::new(JobCell {
-        result: None,
-        awaiter: None,
-        abandoned: false,
-    }));
+    let cell = Arc::new(Mutex::new(JobCell { result: None, awaiter: None, abandoned: false }));
     // Taken before the job exists, so the clock cannot jump between "submitted" and "running".
     let hold = HoldGuard::take(core);
     let job_cell = cell.clone();
     pool_of(core).submit(Box::new(move || run_job(f, job_cell, hold)));
-    spawn_on(
-        core,
-        Some(Rc::from("spawn_blocking")),
-        spawned_at,
-        AwaitJob { cell },
-    )
+    spawn_on(core, Some(Rc::from("spawn_blocking")), spawned_at, AwaitJob { cell })
 }
 
 // ───────────────────────────── the job's cell ─────────────────────────────

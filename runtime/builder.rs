@@ -123,9 +123,7 @@ impl Builder {
             stall_report: crate::observe::dump::stall_report,
             pool: Box::new(Pool::new(self.blocking)),
         };
-        Ok(Runtime {
-            core: Rc::new(core),
-        })
+        Ok(Runtime { core: Rc::new(core) })
     }
 
     // ─────────────── the loop ───────────────
@@ -288,9 +286,8 @@ impl Schedule {
             "fifo" => Some(Schedule::Fifo),
             "lifo" => Some(Schedule::Lifo),
             "random" => {
-                let seed = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map_or(1, |d| d.as_nanos() as u64);
+                let seed =
+                    SystemTime::now().duration_since(UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64);
                 eprintln!(
                     "glassloop: random scheduling with seed {seed}; replay it with \
                      {SCHEDULE_ENV}=random:{seed}"

@@ -72,18 +72,15 @@ async fn finish<T>(job: JoinHandle<T>, doing: &str) -> io::Result<T> {
     match job.await {
         Ok(value) => Ok(value),
         Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-        Err(err) => Err(io::Error::other(format!(
-            "{doing} was cancelled before it finished: {err}"
-        ))),
+        Err(err) => {
+            Err(io::Error::other(format!("{doing} was cancelled before it finished: {err}")))
+        }
     }
 }
 
 /// The same error, kind unchanged, with the path and the operation in its message.
 fn name_the_path(err: io::Error, what: &str, path: &Path) -> io::Error {
-    io::Error::new(
-        err.kind(),
-        format!("could not {what} {}: {err}", path.display()),
-    )
+    io::Error::new(err.kind(), format!("could not {what} {}: {err}", path.display()))
 }
 
 /// Read a whole file into bytes, on the blocking pool.
@@ -98,10 +95,7 @@ fn name_the_path(err: io::Error, what: &str, path: &Path) -> io::Error {
 /// Outside a running glassloop runtime.
 pub async fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
     let path = path.as_ref().to_path_buf();
-    on_pool("glassloop::fs::read", "read", path, |path| {
-        std::fs::read(path)
-    })
-    .await
+    on_pool("glassloop::fs::read", "read", path, |path| std::fs::read(path)).await
 }
 
 /// Read a whole UTF-8 file into a `String`, on the blocking pool.
@@ -128,10 +122,8 @@ pub async fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
 /// Outside a running glassloop runtime.
 pub async fn read_to_string(path: impl AsRef<Path>) -> io::Result<String> {
     let path = path.as_ref().to_path_buf();
-    on_pool("glassloop::fs::read_to_string", "read", path, |path| {
-        std::fs::read_to_string(path)
-    })
-    .await
+    on_pool("glassloop::fs::read_to_string", "read", path, |path| std::fs::read_to_string(path))
+        .await
 }
 
 /// Create or truncate a file and write `contents` to it, on the blocking pool. The bytes are
@@ -148,10 +140,7 @@ pub async fn read_to_string(path: impl AsRef<Path>) -> io::Result<String> {
 pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Result<()> {
     let path = path.as_ref().to_path_buf();
     let contents = contents.as_ref().to_vec();
-    on_pool("glassloop::fs::write", "write", path, move |path| {
-        std::fs::write(path, contents)
-    })
-    .await
+    on_pool("glassloop::fs::write", "write", path, move |path| std::fs::write(path, contents)).await
 }
 
 /// Open a file for reading line by line; the open itself happens on the blocking pool.
@@ -182,10 +171,8 @@ pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Re
 /// Outside a running glassloop runtime.
 pub async fn lines(path: impl AsRef<Path>) -> io::Result<Lines> {
     let path = path.as_ref().to_path_buf();
-    let file = on_pool("glassloop::fs::lines", "open", path.clone(), |path| {
-        File::open(path)
-    })
-    .await?;
+    let file =
+        on_pool("glassloop::fs::lines", "open", path.clone(), |path| File::open(path)).await?;
     Ok(Lines {
         path,
         reader: Some(BufReader::new(file)),
@@ -308,10 +295,5 @@ fn read_batch(mut reader: BufReader<File>, path: &Path, first_line: u64) -> Batc
             }
         }
     }
-    Batch {
-        reader,
-        lines,
-        error,
-        at_end,
-    }
+    Batch { reader, lines, error, at_end }
 }

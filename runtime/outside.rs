@@ -106,18 +106,13 @@ impl HoldGuard {
     /// before the work starts, so the clock cannot jump between "submitted" and "running".
     pub(crate) fn take(core: &Core) -> HoldGuard {
         core.time.holds().fetch_add(1, Ordering::SeqCst);
-        HoldGuard {
-            holds: core.time.holds().clone(),
-            unparker: core.unparker.clone(),
-        }
+        HoldGuard { holds: core.time.holds().clone(), unparker: core.unparker.clone() }
     }
 }
 
 impl std::fmt::Debug for HoldGuard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HoldGuard")
-            .field("holds", &self.holds.load(Ordering::SeqCst))
-            .finish()
+        f.debug_struct("HoldGuard").field("holds", &self.holds.load(Ordering::SeqCst)).finish()
     }
 }
 

@@ -112,20 +112,16 @@ impl Reactor {
 
     /// True if some task waits on some source.
     pub(crate) fn has_waiters(&self) -> bool {
-        self.io
-            .borrow()
-            .iter()
-            .any(|(_, slot)| slot.reader.is_some() || slot.writer.is_some())
+        self.io.borrow().iter().any(|(_, slot)| slot.reader.is_some() || slot.writer.is_some())
     }
 
     /// Every socket direction with a waker waiting on it, by token, reads before writes.
     pub(crate) fn waiters(&self) -> Vec<IoWaiter> {
         let mut rows = Vec::new();
         for (token, slot) in self.io.borrow().iter() {
-            for (direction, waker) in [
-                (Direction::Read, &slot.reader),
-                (Direction::Write, &slot.writer),
-            ] {
+            for (direction, waker) in
+                [(Direction::Read, &slot.reader), (Direction::Write, &slot.writer)]
+            {
                 if waker.is_some() {
                     rows.push(IoWaiter { token, direction });
                 }
@@ -195,14 +191,8 @@ impl Reactor {
         let mut io = self.io.borrow_mut();
         let entry = io.vacant_entry();
         let key = entry.key();
-        debug_assert_ne!(
-            key, DOORBELL.0,
-            "a source's token collided with the doorbell's"
-        );
-        self.poll
-            .borrow()
-            .registry()
-            .register(source, Token(key), interest)?;
+        debug_assert_ne!(key, DOORBELL.0, "a source's token collided with the doorbell's");
+        self.poll.borrow().registry().register(source, Token(key), interest)?;
         entry.insert(IoSlot::default());
         Ok(key)
     }

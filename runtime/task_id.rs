@@ -24,10 +24,7 @@ pub struct TaskId {
 
 impl TaskId {
     /// The id given to the future passed to `run`/`block_on`. It has no slab slot.
-    pub(crate) const MAIN: TaskId = TaskId {
-        slot: usize::MAX,
-        generation: 0,
-    };
+    pub(crate) const MAIN: TaskId = TaskId { slot: usize::MAX, generation: 0 };
 
     /// The spawn counter value: task #1 is the first task spawned on its runtime, #0 is the
     /// main future. Unique for the life of the runtime.

@@ -119,10 +119,7 @@ pub(crate) struct TaskTable {
 
 impl TaskTable {
     pub(crate) fn new() -> TaskTable {
-        TaskTable {
-            slab: RefCell::new(Slab::new()),
-            next_generation: Cell::new(1),
-        }
+        TaskTable { slab: RefCell::new(Slab::new()), next_generation: Cell::new(1) }
     }
 
     /// Insert a new task whose future `make` builds from its id. The task starts out
@@ -139,10 +136,7 @@ impl TaskTable {
         let mut slab = self.slab.borrow_mut();
         // region: insert_task
         let entry = slab.vacant_entry();
-        let id = TaskId {
-            slot: entry.key(),
-            generation,
-        };
+        let id = TaskId { slot: entry.key(), generation };
         entry.insert(Task {
             id,
             name,

@@ -166,10 +166,7 @@ impl Pool {
     pub(crate) fn submit(&self, job: Job) {
         let mut books = self.shared.books();
         books.queued += 1;
-        let sender = self
-            .jobs_tx
-            .as_ref()
-            .expect("the pool is only closed when dropped");
+        let sender = self.jobs_tx.as_ref().expect("the pool is only closed when dropped");
         // The pool's own `shared` keeps the receiver alive, so the send cannot fail.
         let _ = sender.send(job);
         let idle = books.threads - books.busy;
@@ -270,10 +267,7 @@ fn worker_loop(shared: Arc<Shared>) {
 
 /// Strike this thread from the books and tell a waiting shutdown.
 fn exit_thread(shared: &Shared, mut books: MutexGuard<'_, State>) {
-    debug_assert!(
-        books.threads > books.busy,
-        "an exiting thread was counted busy"
-    );
+    debug_assert!(books.threads > books.busy, "an exiting thread was counted busy");
     books.threads -= 1;
     books.threads_exited += 1;
     drop(books);

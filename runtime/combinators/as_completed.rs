@@ -57,10 +57,7 @@ where
     I: IntoIterator,
     I::Item: Future,
 {
-    AsCompleted {
-        children: Children::new(futures),
-        finished: VecDeque::new(),
-    }
+    AsCompleted { children: Children::new(futures), finished: VecDeque::new() }
 }
 
 /// The iterator-like value returned by [`as_completed`]; call [`next`](AsCompleted::next).
@@ -107,9 +104,7 @@ impl<F: Future> AsCompleted<F> {
 
 impl<F: Future> std::fmt::Debug for AsCompleted<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AsCompleted")
-            .field("remaining", &self.remaining())
-            .finish()
+        f.debug_struct("AsCompleted").field("remaining", &self.remaining()).finish()
     }
 }
 

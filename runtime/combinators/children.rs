@@ -75,9 +75,7 @@ impl ReadyList {
     fn lock(&self) -> MutexGuard<'_, ReadyInner> {
         // A poisoned lock means a panic happened while the list was held, which only our own
         // few lines could cause; the data is still a plain list, so keep using it.
-        self.inner
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
+        self.inner.lock().unwrap_or_else(|poison| poison.into_inner())
     }
 }
 
@@ -132,20 +130,9 @@ impl<F: Future> Children<F> {
                 parent: None,
             }),
         });
-        let wakers = (0..count)
-            .map(|index| {
-                Arc::new(ChildWaker {
-                    index,
-                    list: list.clone(),
-                })
-            })
-            .collect();
-        Children {
-            slots,
-            wakers,
-            list,
-            remaining: count,
-        }
+        let wakers =
+            (0..count).map(|index| Arc::new(ChildWaker { index, list: list.clone() })).collect();
+        Children { slots, wakers, list, remaining: count }
     }
 
     /// How many children there were at the start.
@@ -263,9 +250,7 @@ pub(crate) struct InOrder<T> {
 impl<T> InOrder<T> {
     /// Room for `count` outputs, none there yet.
     pub(crate) fn new(count: usize) -> InOrder<T> {
-        InOrder {
-            slots: (0..count).map(|_| None).collect(),
-        }
+        InOrder { slots: (0..count).map(|_| None).collect() }
     }
 
     /// Child `index` finished with `output`.

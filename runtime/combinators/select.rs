@@ -66,10 +66,7 @@ pub enum Either<A, B> {
 /// asyncio: `asyncio.wait({a, b}, return_when=FIRST_COMPLETED)` then cancel the other;
 /// tokio: `tokio::select! { biased; x = a => .., y = b => .. }`.
 pub fn select<A: Future, B: Future>(a: A, b: B) -> Select<A, B> {
-    Select {
-        a: Some(Box::pin(a)),
-        b: Some(Box::pin(b)),
-    }
+    Select { a: Some(Box::pin(a)), b: Some(Box::pin(b)) }
 }
 
 /// The future returned by [`select`] (futures' `Select`). Both futures are boxed so `Select`
@@ -104,9 +101,7 @@ impl<A: Future, B: Future> Future for Select<A, B> {
 
 impl<A: Future, B: Future> std::fmt::Debug for Select<A, B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Select")
-            .field("done", &self.a.is_none())
-            .finish()
+        f.debug_struct("Select").field("done", &self.a.is_none()).finish()
     }
 }
 
@@ -125,9 +120,7 @@ where
     I: IntoIterator,
     I::Item: Future,
 {
-    Race {
-        children: Children::new(futures),
-    }
+    Race { children: Children::new(futures) }
 }
 
 /// The future returned by [`race`] (futures' `SelectAll`, without the leftovers).

@@ -183,10 +183,7 @@ impl<E> ExceptionGroup<E> {
     /// The failure that made the group cancel the rest, by value (what
     /// [`TaskGroup::join_all`] returns).
     pub fn into_first(self) -> GroupError<E> {
-        self.errors
-            .into_iter()
-            .next()
-            .expect("an ExceptionGroup is never empty")
+        self.errors.into_iter().next().expect("an ExceptionGroup is never empty")
     }
 
     /// How many children failed (at least 1).
@@ -383,9 +380,7 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
     ///
     /// asyncio: the end of the `async with TaskGroup()` block; tokio: `JoinSet::join_all`.
     pub fn join_all(self) -> JoinAll<T, E> {
-        JoinAll {
-            grouped: self.join_all_grouped(),
-        }
+        JoinAll { grouped: self.join_all_grouped() }
     }
 
     /// Leave the scope, as [`join_all`](TaskGroup::join_all), but on failure get every child
@@ -416,11 +411,7 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
     pub fn join_all_grouped(mut self) -> JoinAllGrouped<T, E> {
         let handles = std::mem::take(&mut self.handles);
         let values = InOrder::new(handles.len());
-        JoinAllGrouped {
-            shared: self.shared.clone(),
-            children: Children::new(handles),
-            values,
-        }
+        JoinAllGrouped { shared: self.shared.clone(), children: Children::new(handles), values }
     }
 }
 
@@ -470,9 +461,7 @@ impl<T, E> Future for JoinAll<T, E> {
 
 impl<T, E> fmt::Debug for JoinAll<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinAll")
-            .field("remaining", &self.grouped.children.remaining())
-            .finish()
+        f.debug_struct("JoinAll").field("remaining", &self.grouped.children.remaining()).finish()
     }
 }
 
@@ -516,9 +505,7 @@ impl<T, E> Future for JoinAllGrouped<T, E> {
             let mut errors = std::mem::take(&mut shared.failures);
             if errors.is_empty() {
                 if let Some(index) = cancelled_from_outside {
-                    errors.push(GroupError::Cancelled {
-                        task: shared.members[index],
-                    });
+                    errors.push(GroupError::Cancelled { task: shared.members[index] });
                 }
             }
             errors
@@ -545,9 +532,7 @@ impl<T, E> Drop for JoinAllGrouped<T, E> {
 
 impl<T, E> fmt::Debug for JoinAllGrouped<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinAllGrouped")
-            .field("remaining", &self.children.remaining())
-            .finish()
+        f.debug_struct("JoinAllGrouped").field("remaining", &self.children.remaining()).finish()
     }
 }
 
@@ -590,10 +575,7 @@ where
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(Ok(value))) => return Poll::Ready(Some(value)),
             Ok(Poll::Ready(Err(error))) => GroupError::Failed { task: id(), error },
-            Err(payload) => GroupError::Panicked {
-                task: id(),
-                payload,
-            },
+            Err(payload) => GroupError::Panicked { task: id(), payload },
         };
         Shared::record(&this.shared, failure);
         this.failed = true;

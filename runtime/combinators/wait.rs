@@ -88,13 +88,7 @@ pub struct WaitOutcome<T> {
 /// asyncio: `asyncio.wait(tasks, return_when=...)`.
 pub fn wait<T>(handles: Vec<JoinHandle<T>>, when: ReturnWhen) -> Wait<T> {
     let ids = handles.iter().map(JoinHandle::id).collect();
-    Wait {
-        ids,
-        children: Children::new(handles),
-        done: Vec::new(),
-        when,
-        finished: false,
-    }
+    Wait { ids, children: Children::new(handles), done: Vec::new(), when, finished: false }
 }
 
 /// The future returned by [`wait`] (asyncio: the coroutine `asyncio.wait` returns).
@@ -115,10 +109,7 @@ impl<T> Future for Wait<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<WaitOutcome<T>> {
         let this = self.get_mut();
-        assert!(
-            !this.finished,
-            "a glassloop Wait was polled after it completed; await it once"
-        );
+        assert!(!this.finished, "a glassloop Wait was polled after it completed; await it once");
         let ids = &this.ids;
         let done = &mut this.done;
         let mut panicked = false;
@@ -142,10 +133,7 @@ impl<T> Future for Wait<T> {
             .into_iter()
             .map(|(_, handle)| *Pin::into_inner(handle))
             .collect();
-        Poll::Ready(WaitOutcome {
-            done: std::mem::take(&mut this.done),
-            pending,
-        })
+        Poll::Ready(WaitOutcome { done: std::mem::take(&mut this.done), pending })
     }
 }
 

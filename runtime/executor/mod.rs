@@ -195,10 +195,7 @@ impl Runtime {
         // region: step_1_run
         let batch = core.ready_rx.len().min(core.batch);
         // Seeded scheduling (schedule.rs) takes the batch and reorders it; FIFO pops.
-        let reordered = core
-            .reorder
-            .as_ref()
-            .map(|r| r.take_batch(&core.ready_rx, batch));
+        let reordered = core.reorder.as_ref().map(|r| r.take_batch(&core.ready_rx, batch));
         let mut polled = 0;
         for i in 0..batch {
             let next = match &reordered {
@@ -249,10 +246,7 @@ impl Runtime {
             hooks.timers_fired(core, timers_fired, jumped);
         }
 
-        (
-            self.tick_report(polled, io_events, timers_fired, false),
-            false,
-        )
+        (self.tick_report(polled, io_events, timers_fired, false), false)
     }
 
     /// Poll the main future once. Returns whether it has completed, or None if there is no
@@ -296,10 +290,7 @@ impl Runtime {
         // the task again (invariant 4), and any number of wakes before the next poll add one
         // entry (invariant 2).
         let was_scheduled = waker.scheduled.swap(false, Ordering::SeqCst);
-        debug_assert!(
-            was_scheduled,
-            "task {id:?} polled without being woken (invariant 1)"
-        );
+        debug_assert!(was_scheduled, "task {id:?} polled without being woken (invariant 1)");
         self.poll_started(id);
         // A panic must not unwind through the loop (it would stop every other task): it is
         // caught here and handed to the task's body, which makes it the task's result.
@@ -383,17 +374,13 @@ impl Runtime {
         }
         // No timer. Only a socket, announced outside work or a held waker can wake a task.
         if core.time.outside_work() > 0 || core.reactor.has_waiters() {
-            return Park::UntilWoken {
-                hidden_wakers_only: false,
-            };
+            return Park::UntilWoken { hidden_wakers_only: false };
         }
         // Under the virtual clock a held waker cannot make time pass: stalled either way.
         if core.time.clock.is_virtual() || core.is_stalled() {
             return Park::Stalled;
         }
-        Park::UntilWoken {
-            hidden_wakers_only: true,
-        }
+        Park::UntilWoken { hidden_wakers_only: true }
     }
 
     /// Step 3: sleep in the reactor. Returns how many I/O events were dispatched.
@@ -421,8 +408,7 @@ impl Runtime {
         };
         // The reactor clears `parked` as soon as the kernel returns, before it wakes the I/O
         // waiters: those wakes come from this thread and need no doorbell.
-        core.reactor
-            .poll_events(timeout, Some(&core.unparker.parked))
+        core.reactor.poll_events(timeout, Some(&core.unparker.parked))
     }
 
     /// Step 4: move time on (timer/driver.rs decides whether it may) and wake expired

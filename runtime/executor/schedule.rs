@@ -81,10 +81,7 @@ impl Reorder {
             Schedule::Lifo => 0,
             Schedule::Random { seed } => seed,
         };
-        Some(Reorder {
-            schedule,
-            state: Cell::new(seed),
-        })
+        Some(Reorder { schedule, state: Cell::new(seed) })
     }
 
     /// Take `batch` ids off the queue and return them in this schedule's order.

@@ -119,9 +119,7 @@ impl Core {
         spawned_at: &'static Location<'static>,
         make: impl FnOnce(TaskId) -> BoxedBody,
     ) -> TaskId {
-        let id = self
-            .tasks
-            .insert(name.clone(), spawned_at, &self.unparker, make);
+        let id = self.tasks.insert(name.clone(), spawned_at, &self.unparker, make);
         if let Some(hooks) = self.hooks() {
             hooks.task_spawned(self, id, name.as_deref(), spawned_at);
         }

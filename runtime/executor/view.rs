@@ -66,14 +66,7 @@ fn row(
         (false, false) => TaskState::Waiting,
     };
     let wakers_held = Arc::strong_count(waker).saturating_sub(1 + usize::from(polling));
-    TaskRow {
-        id,
-        name,
-        spawned_at: at,
-        polls,
-        state,
-        wakers_held,
-    }
+    TaskRow { id, name, spawned_at: at, polls, state, wakers_held }
 }
 
 impl LoopView for Core {
@@ -101,26 +94,12 @@ impl LoopView for Core {
         let mut rows = Vec::new();
         if let Some(main) = self.main.borrow().as_ref() {
             let polling = self.current.get() == Some(TaskId::MAIN);
-            rows.push(row(
-                TaskId::MAIN,
-                None,
-                main.spawned_at,
-                None,
-                &main.waker,
-                polling,
-            ));
+            rows.push(row(TaskId::MAIN, None, main.spawned_at, None, &main.waker, polling));
         }
         self.tasks.for_each(|task| {
             let (name, polls) = (task.name.clone(), Some(task.polls));
             let polling = task.is_checked_out();
-            rows.push(row(
-                task.id,
-                name,
-                task.spawned_at,
-                polls,
-                &task.waker,
-                polling,
-            ));
+            rows.push(row(task.id, name, task.spawned_at, polls, &task.waker, polling));
         });
         rows
     }
@@ -129,12 +108,7 @@ impl LoopView for Core {
         let wheel = self.time.wheel();
         wheel
             .keys()
-            .filter_map(|key| {
-                Some(TimerRow {
-                    key,
-                    position: wheel.position(key)?,
-                })
-            })
+            .filter_map(|key| Some(TimerRow { key, position: wheel.position(key)? }))
             .collect()
     }
 

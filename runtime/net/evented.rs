@@ -77,10 +77,7 @@ impl<S: Source> Evented<S> {
     /// Outside a running glassloop runtime.
     pub(crate) fn new(mut source: S, interest: Interest, what: &str) -> io::Result<Evented<S>> {
         let registration = Registration::new(&mut source, interest, what)?;
-        Ok(Evented {
-            source,
-            registration,
-        })
+        Ok(Evented { source, registration })
     }
 
     /// The socket, for calls that never block (addresses, options, shutdown).

@@ -48,10 +48,7 @@ impl Registration {
     ) -> io::Result<Registration> {
         with_current(what, |core| {
             let token = core.reactor.register(source, interest)?;
-            Ok(Registration {
-                token,
-                core: Rc::downgrade(core),
-            })
+            Ok(Registration { token, core: Rc::downgrade(core) })
         })
     }
 
@@ -165,10 +162,6 @@ mod tests {
             }
             writer.join().unwrap();
         });
-        assert_eq!(
-            rt.doorbell_rings(),
-            0,
-            "the kernel woke the task, not another thread"
-        );
+        assert_eq!(rt.doorbell_rings(), 0, "the kernel woke the task, not another thread");
     }
 }

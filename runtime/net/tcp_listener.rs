@@ -94,11 +94,7 @@ impl TcpListener {
     /// # Panics
     /// Outside a running glassloop runtime.
     pub fn bind_with_backlog(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
-        Self::listen(
-            addr,
-            backlog,
-            "glassloop::net::TcpListener::bind_with_backlog",
-        )
+        Self::listen(addr, backlog, "glassloop::net::TcpListener::bind_with_backlog")
     }
 
     /// The steps `mio::net::TcpListener::bind` takes, with our backlog: socket, reuse the
@@ -156,9 +152,7 @@ impl TcpListener {
 
     /// Accept without waiting. `WouldBlock` means the accept queue is empty.
     pub fn try_accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let (socket, peer) = self
-            .io
-            .try_io(Direction::Read, |listener| listener.accept())?;
+        let (socket, peer) = self.io.try_io(Direction::Read, |listener| listener.accept())?;
         Ok((TcpStream::from_accepted(socket, peer)?, peer))
     }
 

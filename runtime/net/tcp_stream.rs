@@ -228,16 +228,14 @@ impl TcpStream {
     ///
     /// asyncio: `sock.recv()` on a non-blocking socket; tokio: `TcpStream::try_read`.
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io
-            .try_io(Direction::Read, |mut socket| socket.read(buf))
+        self.io.try_io(Direction::Read, |mut socket| socket.read(buf))
     }
 
     /// Write without waiting. `WouldBlock` means the send buffer is full.
     ///
     /// asyncio: `sock.send()` on a non-blocking socket; tokio: `TcpStream::try_write`.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io
-            .try_io(Direction::Write, |mut socket| socket.write(buf))
+        self.io.try_io(Direction::Write, |mut socket| socket.write(buf))
     }
 
     /// Close the reading half, the writing half (the peer then reads end of stream), or both.

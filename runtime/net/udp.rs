@@ -103,10 +103,7 @@ impl UdpSocket {
     /// asyncio: `create_datagram_endpoint(remote_addr=...)`; tokio: `UdpSocket::connect`
     /// (async there because it may resolve a name).
     pub fn connect(&self, peer: SocketAddr) -> io::Result<()> {
-        self.io
-            .get()
-            .connect(peer)
-            .map_err(|e| with_addr(e, "connecting the UDP socket to", peer))
+        self.io.get().connect(peer).map_err(|e| with_addr(e, "connecting the UDP socket to", peer))
     }
 
     /// Send one datagram to the connected peer.

@@ -48,10 +48,7 @@ pub fn render(events: &[Event], label: impl Fn(TaskId) -> String) -> String {
             .to_string(),
     );
     for event in events {
-        let loop_event = matches!(
-            event.kind,
-            EventKind::Park { .. } | EventKind::Unpark { .. }
-        );
+        let loop_event = matches!(event.kind, EventKind::Park { .. } | EventKind::Unpark { .. });
         let tid = if loop_event { 0 } else { track(event.task) };
         if !loop_event && !named.contains(&event.task) {
             named.push(event.task);

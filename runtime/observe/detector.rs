@@ -87,11 +87,7 @@ impl Observer {
         self.record(view, id, EventKind::PollStart);
         let started = std::time::Instant::now();
         self.shared.poll_started(started, id.number(), resumed_from);
-        self.watch.set(Some(PollWatch {
-            started,
-            ready,
-            resumed_from,
-        }));
+        self.watch.set(Some(PollWatch { started, ready, resumed_from }));
     }
 
     /// Hook: the poll of task `id` returned; `ended` says how, and who can still wake it.
@@ -134,10 +130,7 @@ impl Observer {
     /// together held the loop longer than it.
     pub(crate) fn end_pass(&self, view: &dyn LoopView, polled: usize) {
         if self.options.narrate && polled > 0 {
-            self.sink().write(&format!(
-                "[{}] tick: ran {polled} task(s)",
-                secs(view.now())
-            ));
+            self.sink().write(&format!("[{}] tick: ran {polled} task(s)", secs(view.now())));
         }
         let tally = std::mem::take(&mut *self.pass.borrow_mut());
         let ended = std::mem::take(&mut *self.ended.borrow_mut());
@@ -164,12 +157,7 @@ impl Observer {
             secs(tally.total)
         );
         for (id, held, polls) in by_task.iter().take(3) {
-            let _ = write!(
-                report,
-                "\n  {} {} in {polls} poll(s)",
-                self.label(*id),
-                secs(*held)
-            );
+            let _ = write!(report, "\n  {} {} in {polls} poll(s)", self.label(*id), secs(*held));
         }
         report.push_str(
             "\n  Each poll is short, but the loop looks at timers and sockets only between \
@@ -214,11 +202,7 @@ impl Observer {
             _ => report.push_str("\n  then         finished"),
         }
         drop(tasks);
-        let _ = write!(
-            report,
-            "\n  meanwhile    {} ready task(s) waited",
-            watch.ready
-        );
+        let _ = write!(report, "\n  meanwhile    {} ready task(s) waited", watch.ready);
         let late = self.late_timers(view);
         if late.is_empty() {
             report.push_str(", no timer came due.");

@@ -36,9 +36,7 @@ use crate::task_id::{label, TaskId};
 /// The dump of `core`, with the observer's notes if it has one: what `Runtime::dump`
 /// returns and a stall report ends with.
 pub(crate) fn render(core: &Core) -> String {
-    let observer = core
-        .hooks()
-        .and_then(|hooks| hooks.as_any().downcast_ref::<Observer>());
+    let observer = core.hooks().and_then(|hooks| hooks.as_any().downcast_ref::<Observer>());
     render_view(core, observer)
 }
 
@@ -83,11 +81,7 @@ pub(crate) fn stall_report(core: &Core) -> String {
 pub(crate) fn render_view(view: &dyn LoopView, observer: Option<&Observer>) -> String {
     let rows = view.tasks();
     let spawned = rows.iter().filter(|row| row.id != TaskId::MAIN).count();
-    let io = if view.io_waiters().is_empty() {
-        "no"
-    } else {
-        "some"
-    };
+    let io = if view.io_waiters().is_empty() { "no" } else { "some" };
     let mut out = format!(
         "glassloop task dump at {}: {spawned} task(s) besides the main future; {} timer(s) \
          set, {io} socket waiter(s), {} job(s) running outside the loop.",
@@ -120,12 +114,8 @@ fn describe(out: &mut String, row: &TaskRow, observer: Option<&Observer>) {
     }
     let _ = write!(out, ", {} waker(s) held", row.wakers_held);
     let _ = write!(out, "\n      spawned at {}", row.spawned_at);
-    let parked = observer.map(|obs| {
-        obs.tasks
-            .borrow()
-            .get(&row.id)
-            .and_then(|notes| notes.parked_at)
-    });
+    let parked =
+        observer.map(|obs| obs.tasks.borrow().get(&row.id).and_then(|notes| notes.parked_at));
     match parked {
         Some(Some(at)) => {
             let _ = write!(out, "\n      parked at  {at}");

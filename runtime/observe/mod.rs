@@ -150,10 +150,7 @@ impl Observer {
         if !options.any() {
             return None;
         }
-        let shared = Arc::new(watchdog::Shared::new(
-            options.threshold,
-            options.sink.clone(),
-        ));
+        let shared = Arc::new(watchdog::Shared::new(options.threshold, options.sink.clone()));
         let watchdog =
             (options.debug && options.watchdog).then(|| watchdog::Watchdog::start(shared.clone()));
         let log = options.trace.then(trace::Log::default);
@@ -202,11 +199,8 @@ impl Observer {
     /// The notes of the timers still in the wheel, each with its row in the loop's view;
     /// notes of timers that are gone are dropped on the way.
     pub(crate) fn live_timers(&self, view: &dyn LoopView) -> Vec<(TimerRow, TimerNote)> {
-        let rows: HashMap<TimerKey, TimerRow> = view
-            .timers()
-            .into_iter()
-            .map(|row| (row.key, row))
-            .collect();
+        let rows: HashMap<TimerKey, TimerRow> =
+            view.timers().into_iter().map(|row| (row.key, row)).collect();
         let mut notes = self.timers.borrow_mut();
         notes.retain(|key, _| rows.contains_key(key));
         notes.iter().map(|(key, note)| (rows[key], *note)).collect()
@@ -244,8 +238,7 @@ impl Instrument for Observer {
             _ => crate::task_id::label(name, id),
         };
         if self.watchdog.is_some() {
-            self.shared
-                .set_label(id.number(), format!("{label} spawned at {spawned_at}"));
+            self.shared.set_label(id.number(), format!("{label} spawned at {spawned_at}"));
         }
         if let Some(log) = &self.log {
             let row = match id == TaskId::MAIN {
@@ -254,14 +247,7 @@ impl Instrument for Observer {
             };
             log.labels.borrow_mut().insert(id, row);
         }
-        self.tasks.borrow_mut().insert(
-            id,
-            TaskNotes {
-                label,
-                spawned_at,
-                parked_at: None,
-            },
-        );
+        self.tasks.borrow_mut().insert(id, TaskNotes { label, spawned_at, parked_at: None });
         self.record(view, id, EventKind::Spawn);
     }
 
@@ -315,14 +301,7 @@ impl Instrument for Observer {
         at: &'static Location<'static>,
     ) {
         let task = view.current_task();
-        self.timers.borrow_mut().insert(
-            key,
-            TimerNote {
-                deadline_ms,
-                task,
-                set_at: at,
-            },
-        );
+        self.timers.borrow_mut().insert(key, TimerNote { deadline_ms, task, set_at: at });
         if let Some(task) = task {
             self.record(view, task, EventKind::TimerSet { deadline_ms });
         }
@@ -336,8 +315,6 @@ impl Instrument for Observer {
         at: &'static Location<'static>,
     ) {
         let task = view.current_task();
-        self.io
-            .borrow_mut()
-            .insert((token, direction), WaiterNote { task, at });
+        self.io.borrow_mut().insert((token, direction), WaiterNote { task, at });
     }
 }

@@ -45,10 +45,7 @@ impl Reports {
 
     /// Everything written so far.
     pub fn contents(&self) -> String {
-        self.text
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.text.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// Everything written so far, leaving the buffer empty.

@@ -67,9 +67,7 @@ impl Observer {
             out.push_str(" none");
         }
         for (row, note) in timers {
-            let owner = note
-                .task
-                .map_or_else(|| "the loop".to_string(), |t| self.row_label(t));
+            let owner = note.task.map_or_else(|| "the loop".to_string(), |t| self.row_label(t));
             let _ = write!(
                 out,
                 "\n  {owner} due at {}",

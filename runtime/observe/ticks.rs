@@ -34,10 +34,7 @@ impl Observer {
         };
         let wakes = wake_log.drain(cause);
         let count = wakes.len();
-        let from_threads = wakes
-            .iter()
-            .filter(|(_, cause)| *cause == WakeCause::Thread)
-            .count();
+        let from_threads = wakes.iter().filter(|(_, cause)| *cause == WakeCause::Thread).count();
         for (id, cause) in wakes {
             self.record(view, id, EventKind::Wake(cause));
         }
@@ -47,13 +44,7 @@ impl Observer {
     /// Hook, step 2: the loop chose `park`. Narrate it; in debug mode, cut a forever-park
     /// that only hidden wakers could end to one threshold (see the file header).
     pub(crate) fn decide_park(&self, view: &dyn LoopView, park: Park) -> Park {
-        self.record(
-            view,
-            TaskId::MAIN,
-            EventKind::Park {
-                timeout: park.timeout(),
-            },
-        );
+        self.record(view, TaskId::MAIN, EventKind::Park { timeout: park.timeout() });
         if self.options.narrate {
             self.park_started.set(Some(std::time::Instant::now()));
             let how = match park {
@@ -68,14 +59,10 @@ impl Observer {
                 Park::AtMost(t) => format!("park for at most {}", secs(t)),
                 Park::UntilWoken { .. } => "park until woken".to_string(),
             };
-            self.sink()
-                .write(&format!("[{}]   decide: {how}", secs(view.now())));
+            self.sink().write(&format!("[{}]   decide: {how}", secs(view.now())));
         }
         let probe = self.options.debug
-            && park
-                == (Park::UntilWoken {
-                    hidden_wakers_only: true,
-                })
+            && park == (Park::UntilWoken { hidden_wakers_only: true })
             && !self.stall_reported.get();
         self.probing_stall.set(probe);
         if probe {

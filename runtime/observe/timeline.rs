@@ -102,11 +102,7 @@ pub fn render(events: &[Event], label: impl Fn(TaskId) -> String) -> String {
         *since = column;
     }
     let width = order.iter().map(|id| label(*id).len()).max().unwrap_or(0);
-    let step = if end.is_zero() {
-        Duration::ZERO
-    } else {
-        end / (COLUMNS as u32 - 1)
-    };
+    let step = if end.is_zero() { Duration::ZERO } else { end / (COLUMNS as u32 - 1) };
     let mut out = format!(
         "timeline {} .. {}, one column = {}   (# running, r ready, . waiting)",
         secs(Duration::ZERO),

@@ -123,19 +123,13 @@ pub(crate) struct WakeLog {
 impl WakeLog {
     /// A log for a loop that runs on the current thread.
     pub(crate) fn new() -> WakeLog {
-        WakeLog {
-            loop_thread: std::thread::current().id(),
-            wakes: Mutex::new(Vec::new()),
-        }
+        WakeLog { loop_thread: std::thread::current().id(), wakes: Mutex::new(Vec::new()) }
     }
 
     /// Called by `TaskWaker::schedule` after it queued `id`.
     fn record_wake(&self, id: TaskId) {
         let other_thread = std::thread::current().id() != self.loop_thread;
-        self.wakes
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push((id, other_thread));
+        self.wakes.lock().unwrap_or_else(PoisonError::into_inner).push((id, other_thread));
     }
 
     /// Take the wakes recorded since the last call, each with its cause given the phase.
@@ -144,11 +138,7 @@ impl WakeLog {
         wakes
             .drain(..)
             .map(|(id, other_thread)| {
-                let cause = if other_thread {
-                    WakeCause::Thread
-                } else {
-                    phase_cause
-                };
+                let cause = if other_thread { WakeCause::Thread } else { phase_cause };
                 (id, cause)
             })
             .collect()

@@ -113,10 +113,7 @@ impl Watchdog {
             .name("glassloop-watchdog".into())
             .spawn(move || watch(&for_thread))
             .expect("glassloop could not start its watchdog thread");
-        Watchdog {
-            shared,
-            thread: Some(thread),
-        }
+        Watchdog { shared, thread: Some(thread) }
     }
 }
 
@@ -147,10 +144,7 @@ fn watch(shared: &Shared) {
             Some((watched, next)) if watched == seq => next,
             _ => shared.threshold,
         };
-        let blocked = shared
-            .origin
-            .elapsed()
-            .saturating_sub(Duration::from_nanos(started - 1));
+        let blocked = shared.origin.elapsed().saturating_sub(Duration::from_nanos(started - 1));
         watching = Some((seq, next));
         if blocked < next {
             continue;
@@ -161,10 +155,7 @@ fn watch(shared: &Shared) {
         if shared.poll_started.load(Ordering::Acquire) != started {
             continue;
         }
-        let label = lock(&shared.labels)
-            .get(&task)
-            .cloned()
-            .unwrap_or_else(|| format!("#{task}"));
+        let label = lock(&shared.labels).get(&task).cloned().unwrap_or_else(|| format!("#{task}"));
         let mut report = format!(
             "glassloop watchdog: the loop is blocked right now: task {label} has been in one \
              poll for {} and has not returned.",

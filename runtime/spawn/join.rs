@@ -176,10 +176,7 @@ impl<T> JoinCell<T> {
     /// The handle's poll: the result if it is there, else leave `waker` and wait.
     /// `None` means the result was already taken (a misuse the handle reports).
     pub(crate) fn poll_result(&mut self, waker: &Waker) -> Option<Poll<Result<T, JoinError>>> {
-        debug_assert!(
-            self.finished || self.result.is_none(),
-            "a result before the end"
-        );
+        debug_assert!(self.finished || self.result.is_none(), "a result before the end");
         if let Some(result) = self.result.take() {
             return Some(Poll::Ready(result));
         }
@@ -229,13 +226,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    Box::pin(TaskFuture {
-        future: Some(Box::pin(future)),
-        cell,
-        id,
-        name,
-        spawned_at,
-    })
+    Box::pin(TaskFuture { future: Some(Box::pin(future)), cell, id, name, spawned_at })
 }
 
 impl<T> TaskFuture<T> {

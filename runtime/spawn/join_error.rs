@@ -27,17 +27,11 @@ enum JoinErrorKind {
 
 impl JoinError {
     pub(crate) fn cancelled(task: String) -> JoinError {
-        JoinError {
-            task,
-            kind: JoinErrorKind::Cancelled,
-        }
+        JoinError { task, kind: JoinErrorKind::Cancelled }
     }
 
     pub(crate) fn panic(task: String, payload: Box<dyn Any + Send + 'static>) -> JoinError {
-        JoinError {
-            task,
-            kind: JoinErrorKind::Panic(payload),
-        }
+        JoinError { task, kind: JoinErrorKind::Panic(payload) }
     }
 
     /// True if the task was cancelled (aborted, or dropped when the loop ended).

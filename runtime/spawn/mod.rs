@@ -87,9 +87,7 @@ impl Builder {
         F::Output: 'static,
     {
         let spawned_at = Location::caller();
-        with_current("glassloop::spawn", |core| {
-            spawn_on(core, self.name, spawned_at, future)
-        })
+        with_current("glassloop::spawn", |core| spawn_on(core, self.name, spawned_at, future))
     }
 }
 
@@ -108,11 +106,7 @@ where
     let id = core.insert_task(name.clone(), spawned_at, |id| {
         task_body(future, cell.clone(), id, name, spawned_at)
     });
-    JoinHandle {
-        id,
-        cell,
-        core: Rc::downgrade(core) as Weak<Core>,
-    }
+    JoinHandle { id, cell, core: Rc::downgrade(core) as Weak<Core> }
 }
 
 // ───────────────────────────── yield_now ─────────────────────────────
@@ -126,10 +120,7 @@ where
 /// asyncio: `await asyncio.sleep(0)`; tokio: `tokio::task::yield_now()`.
 #[track_caller]
 pub fn yield_now() -> YieldNow {
-    YieldNow {
-        yielded: false,
-        at: Location::caller(),
-    }
+    YieldNow { yielded: false, at: Location::caller() }
 }
 
 /// The future returned by [`yield_now`].

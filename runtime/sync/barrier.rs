@@ -102,13 +102,7 @@ impl Barrier {
             "Barrier::new(0): a barrier needs at least one party; use the number of tasks that \
              must meet"
         );
-        Barrier {
-            state: RefCell::new(State {
-                parties,
-                arrived: 0,
-                waiters: WaiterList::new(),
-            }),
-        }
+        Barrier { state: RefCell::new(State { parties, arrived: 0, waiters: WaiterList::new() }) }
     }
 
     /// Arrive, and wait until `parties` tasks have. The last arrival returns at once, as the
@@ -117,10 +111,7 @@ impl Barrier {
     /// asyncio: `await barrier.wait()`; tokio: `Barrier::wait`.
     #[track_caller]
     pub fn wait(&self) -> BarrierWait<'_> {
-        BarrierWait {
-            barrier: self,
-            line: InLine::new(Location::caller()),
-        }
+        BarrierWait { barrier: self, line: InLine::new(Location::caller()) }
     }
 
     /// How many arrivals trip the barrier.
@@ -190,9 +181,7 @@ impl Future for BarrierWait<'_> {
                 return Poll::Ready(BarrierWaitResult { leader: true });
             }
         }
-        this.line
-            .poll(&mut state.waiters, || (), cx)
-            .map(|()| BarrierWaitResult { leader: false })
+        this.line.poll(&mut state.waiters, || (), cx).map(|()| BarrierWaitResult { leader: false })
     }
 }
 
@@ -207,8 +196,6 @@ impl Drop for BarrierWait<'_> {
 
 impl fmt::Debug for BarrierWait<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BarrierWait")
-            .field("queued", &self.line.is_queued())
-            .finish()
+        f.debug_struct("BarrierWait").field("queued", &self.line.is_queued()).finish()
     }
 }

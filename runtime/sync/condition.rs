@@ -92,9 +92,7 @@ impl Condition {
     ///
     /// asyncio: `asyncio.Condition(lock)`; std: `Condvar::new`.
     pub fn new() -> Condition {
-        Condition {
-            waiters: RefCell::new(WaiterList::new()),
-        }
+        Condition { waiters: RefCell::new(WaiterList::new()) }
     }
 
     /// Release the lock `guard` holds, wait for a notify, take the lock again and give the
@@ -117,11 +115,7 @@ impl Condition {
         at: &'static Location<'static>,
     ) -> impl Future<Output = MutexGuard<'a, T>> + 'a {
         let mutex: &'a Mutex<T> = MutexGuard::mutex(&guard);
-        let notified = Notified {
-            condition: self,
-            line: InLine::new(at),
-            guard: Some(guard),
-        };
+        let notified = Notified { condition: self, line: InLine::new(at), guard: Some(guard) };
         async move {
             notified.await; // steps 1 to 3 of the picture
             mutex.lock_at(at).await // step 4
@@ -157,10 +151,7 @@ impl Condition {
     ///
     /// asyncio: `cond.notify()` (`notify(n=1)`); std: `Condvar::notify_one`.
     pub fn notify_one(&self) {
-        let waker = self
-            .waiters
-            .borrow_mut()
-            .wake_front(|chosen| *chosen = true);
+        let waker = self.waiters.borrow_mut().wake_front(|chosen| *chosen = true);
         // Woken outside the borrow: a waker may run code that touches this condition.
         if let Some(waker) = waker {
             waker.wake();
@@ -192,9 +183,7 @@ impl Default for Condition {
 
 impl fmt::Debug for Condition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Condition")
-            .field("waiting", &self.waiting())
-            .finish()
+        f.debug_struct("Condition").field("waiting", &self.waiting()).finish()
     }
 }
 
@@ -211,9 +200,7 @@ impl<T> Future for Notified<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        let polled = this
-            .line
-            .poll(&mut this.condition.waiters.borrow_mut(), || false, cx);
+        let polled = this.line.poll(&mut this.condition.waiters.borrow_mut(), || false, cx);
         // In line now (or already notified): only then let the next locker in.
         this.guard = None;
         polled.map(drop)

@@ -150,10 +150,7 @@ pub struct AcquireError;
 
 impl fmt::Display for AcquireError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "acquire failed: the semaphore was closed, so no permit will ever be handed out"
-        )
+        write!(f, "acquire failed: the semaphore was closed, so no permit will ever be handed out")
     }
 }
 
@@ -243,10 +240,7 @@ pub struct QueueEmpty;
 
 impl fmt::Display for QueueEmpty {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "get_nowait found nothing: the queue is empty; await get() to wait for an item"
-        )
+        write!(f, "get_nowait found nothing: the queue is empty; await get() to wait for an item")
     }
 }
 

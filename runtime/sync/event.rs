@@ -76,12 +76,7 @@ impl Event {
     ///
     /// asyncio: `asyncio.Event()`.
     pub fn new() -> Event {
-        Event {
-            state: RefCell::new(State {
-                is_set: false,
-                waiters: WaiterList::new(),
-            }),
-        }
+        Event { state: RefCell::new(State { is_set: false, waiters: WaiterList::new() }) }
     }
 
     /// Set the flag and wake every task waiting in [`wait`](Event::wait), each exactly once.
@@ -115,10 +110,7 @@ impl Event {
     /// asyncio: `await event.wait()`.
     #[track_caller]
     pub fn wait(&self) -> Wait<'_> {
-        Wait {
-            event: self,
-            line: InLine::new(Location::caller()),
-        }
+        Wait { event: self, line: InLine::new(Location::caller()) }
     }
 }
 
@@ -168,8 +160,6 @@ impl Drop for Wait<'_> {
 
 impl fmt::Debug for Wait<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Wait")
-            .field("queued", &self.line.is_queued())
-            .finish()
+        f.debug_struct("Wait").field("queued", &self.line.is_queued()).finish()
     }
 }

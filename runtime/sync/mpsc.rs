@@ -193,9 +193,7 @@ pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
          mpsc::unbounded_channel()"
     );
     let (chan, receiver) = new_chan(Some(Semaphore::new(capacity)));
-    let sender = Sender {
-        tx: SenderRef::new(chan),
-    };
+    let sender = Sender { tx: SenderRef::new(chan) };
     (sender, receiver)
 }
 
@@ -204,9 +202,7 @@ pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
 /// asyncio: `asyncio.Queue()`; tokio: `tokio::sync::mpsc::unbounded_channel`.
 pub fn unbounded_channel<T>() -> (UnboundedSender<T>, Receiver<T>) {
     let (chan, receiver) = new_chan(None);
-    let sender = UnboundedSender {
-        tx: SenderRef::new(chan),
-    };
+    let sender = UnboundedSender { tx: SenderRef::new(chan) };
     (sender, receiver)
 }
 
@@ -221,9 +217,7 @@ pub struct Sender<T> {
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
-        Sender {
-            tx: self.tx.clone(),
-        }
+        Sender { tx: self.tx.clone() }
     }
 }
 
@@ -269,10 +263,7 @@ impl<T> Sender<T> {
         match self.slots().try_acquire() {
             Ok(permit) => {
                 permit.forget();
-                self.tx
-                    .chan
-                    .push(value)
-                    .map_err(|SendError(value)| TrySendError::Closed(value))
+                self.tx.chan.push(value).map_err(|SendError(value)| TrySendError::Closed(value))
             }
             Err(TryAcquireError::NoPermits) => Err(TrySendError::Full(value)),
             Err(TryAcquireError::Closed) => Err(TrySendError::Closed(value)),
@@ -312,9 +303,7 @@ pub struct UnboundedSender<T> {
 
 impl<T> Clone for UnboundedSender<T> {
     fn clone(&self) -> Self {
-        UnboundedSender {
-            tx: self.tx.clone(),
-        }
+        UnboundedSender { tx: self.tx.clone() }
     }
 }
 
@@ -336,9 +325,7 @@ impl<T> UnboundedSender<T> {
 
 impl<T> fmt::Debug for UnboundedSender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("mpsc::UnboundedSender")
-            .field("closed", &self.is_closed())
-            .finish()
+        f.debug_struct("mpsc::UnboundedSender").field("closed", &self.is_closed()).finish()
     }
 }
 
@@ -358,10 +345,7 @@ impl<T> Receiver<T> {
     /// asyncio: `await queue.get()`; tokio: `Receiver::recv`.
     #[track_caller]
     pub fn recv(&mut self) -> Recv<'_, T> {
-        Recv {
-            receiver: self,
-            at: Location::caller(),
-        }
+        Recv { receiver: self, at: Location::caller() }
     }
 
     /// Take the next value if one is queued; never waits.

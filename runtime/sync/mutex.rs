@@ -74,10 +74,7 @@ impl<T> Mutex<T> {
     ///
     /// asyncio: `asyncio.Lock()`; tokio: `Mutex::new`.
     pub fn new(value: T) -> Mutex<T> {
-        Mutex {
-            semaphore: Semaphore::new(1),
-            value: RefCell::new(value),
-        }
+        Mutex { semaphore: Semaphore::new(1), value: RefCell::new(value) }
     }
 
     /// Wait for the lock; the guard gives access to the value and unlocks when dropped.
@@ -139,11 +136,7 @@ impl<T> Mutex<T> {
         let value = self.value.try_borrow_mut().unwrap_or_else(|_| {
             unreachable!("the Mutex's value is borrowed although its only permit was free")
         });
-        MutexGuard {
-            value,
-            _permit: permit,
-            mutex: self,
-        }
+        MutexGuard { value, _permit: permit, mutex: self }
     }
 }
 

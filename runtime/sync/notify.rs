@@ -66,12 +66,7 @@ pub struct Notify {
 impl Notify {
     /// A `Notify` with no stored permit.
     pub fn new() -> Notify {
-        Notify {
-            state: RefCell::new(State {
-                permit: false,
-                waiters: WaiterList::new(),
-            }),
-        }
+        Notify { state: RefCell::new(State { permit: false, waiters: WaiterList::new() }) }
     }
 
     /// Wake the oldest waiter, or store one permit for the next `notified()` if none waits.
@@ -104,10 +99,7 @@ impl Notify {
     /// tokio: `Notify::notified`.
     #[track_caller]
     pub fn notified(&self) -> Notified<'_> {
-        Notified {
-            notify: self,
-            line: InLine::new(Location::caller()),
-        }
+        Notified { notify: self, line: InLine::new(Location::caller()) }
     }
 }
 
@@ -161,8 +153,6 @@ impl Drop for Notified<'_> {
 
 impl fmt::Debug for Notified<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Notified")
-            .field("queued", &self.line.is_queued())
-            .finish()
+        f.debug_struct("Notified").field("queued", &self.line.is_queued()).finish()
     }
 }

@@ -73,12 +73,7 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
         sender_alive: true,
         receiver_alive: true,
     }));
-    (
-        Sender {
-            shared: shared.clone(),
-        },
-        Receiver { shared },
-    )
+    (Sender { shared: shared.clone() }, Receiver { shared })
 }
 
 /// The sending half of a [`oneshot`](self) channel.
@@ -132,9 +127,7 @@ impl<T> Drop for Sender<T> {
 
 impl<T> fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("oneshot::Sender")
-            .field("closed", &self.is_closed())
-            .finish()
+        f.debug_struct("oneshot::Sender").field("closed", &self.is_closed()).finish()
     }
 }
 

@@ -352,11 +352,8 @@ impl<T, O: QueueOrder<T>> OrderedQueue<T, O> {
     /// asyncio: `await queue.put(item)`; tokio: `mpsc::Sender::send`.
     #[track_caller]
     pub fn put(&self, item: T) -> impl Future<Output = ()> + '_ {
-        let wait_for_slot = self
-            .shared
-            .slots
-            .as_ref()
-            .map(|slots| slots.acquire_at(1, Location::caller()));
+        let wait_for_slot =
+            self.shared.slots.as_ref().map(|slots| slots.acquire_at(1, Location::caller()));
         async move {
             if let Some(acquire) = wait_for_slot {
                 match acquire.await {
@@ -397,10 +394,7 @@ impl<T, O: QueueOrder<T>> OrderedQueue<T, O> {
     /// asyncio: `await queue.get()`; tokio: `mpsc::Receiver::recv`.
     #[track_caller]
     pub fn get(&self) -> Get<'_, T, O> {
-        Get {
-            queue: self,
-            line: InLine::new(Location::caller()),
-        }
+        Get { queue: self, line: InLine::new(Location::caller()) }
     }
 
     /// Take the next item if one is there and no getter is waiting; never waits.
@@ -446,10 +440,7 @@ impl<T, O: QueueOrder<T>> OrderedQueue<T, O> {
     /// asyncio: `await queue.join()`; tokio: none.
     #[track_caller]
     pub fn join(&self) -> Join<'_, T, O> {
-        Join {
-            queue: self,
-            line: InLine::new(Location::caller()),
-        }
+        Join { queue: self, line: InLine::new(Location::caller()) }
     }
 
     /// How many items are in the queue now. Items already handed to a waiting getter are not
@@ -473,10 +464,7 @@ impl<T, O: QueueOrder<T>> OrderedQueue<T, O> {
     ///
     /// asyncio: `queue.full()`; tokio: `Sender::capacity() == 0`.
     pub fn full(&self) -> bool {
-        self.shared
-            .slots
-            .as_ref()
-            .is_some_and(|slots| slots.available_permits() == 0)
+        self.shared.slots.as_ref().is_some_and(|slots| slots.available_permits() == 0)
     }
 
     /// The most items the queue holds at once; `0` means unbounded.
@@ -497,9 +485,7 @@ impl<T, O: QueueOrder<T>> OrderedQueue<T, O> {
 impl<T, O: QueueOrder<T>> Clone for OrderedQueue<T, O> {
     /// Another handle on the same queue.
     fn clone(&self) -> Self {
-        OrderedQueue {
-            shared: self.shared.clone(),
-        }
+        OrderedQueue { shared: self.shared.clone() }
     }
 }
 
@@ -510,10 +496,7 @@ impl<T, O: QueueOrder<T>> fmt::Debug for OrderedQueue<T, O> {
             .field("qsize", &state.store.len())
             .field("maxsize", &self.shared.maxsize)
             .field("getters", &state.getters.queued())
-            .field(
-                "putters",
-                &self.shared.slots.as_ref().map_or(0, Semaphore::waiting),
-            )
+            .field("putters", &self.shared.slots.as_ref().map_or(0, Semaphore::waiting))
             .field("unfinished", &self.shared.unfinished.get())
             .finish()
     }
@@ -567,9 +550,7 @@ impl<T, O: QueueOrder<T>> Drop for Get<'_, T, O> {
 
 impl<T, O: QueueOrder<T>> fmt::Debug for Get<'_, T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Get")
-            .field("queued", &self.line.is_queued())
-            .finish()
+        f.debug_struct("Get").field("queued", &self.line.is_queued()).finish()
     }
 }
 
@@ -591,23 +572,19 @@ impl<T, O: QueueOrder<T>> Future for Join<'_, T, O> {
         }
         // Once queued, only the wake of the last `task_done` unlinks us; new items put after
         // it do not call us back, as asyncio's `join` returns once its event was set.
-        this.line
-            .poll(&mut shared.state.borrow_mut().joiners, || (), cx)
+        this.line.poll(&mut shared.state.borrow_mut().joiners, || (), cx)
     }
 }
 
 impl<T, O: QueueOrder<T>> Drop for Join<'_, T, O> {
     fn drop(&mut self) {
         // Nothing to pass on: every joiner is woken together.
-        self.line
-            .leave(&mut self.queue.shared.state.borrow_mut().joiners);
+        self.line.leave(&mut self.queue.shared.state.borrow_mut().joiners);
     }
 }
 
 impl<T, O: QueueOrder<T>> fmt::Debug for Join<'_, T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Join")
-            .field("queued", &self.line.is_queued())
-            .finish()
+        f.debug_struct("Join").field("queued", &self.line.is_queued()).finish()
     }
 }

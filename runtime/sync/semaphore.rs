@@ -125,11 +125,7 @@ impl Semaphore {
     /// asyncio: `asyncio.Semaphore(value)`; tokio: `Semaphore::new`.
     pub fn new(permits: usize) -> Semaphore {
         Semaphore {
-            state: RefCell::new(State {
-                permits,
-                waiters: WaiterList::new(),
-                closed: false,
-            }),
+            state: RefCell::new(State { permits, waiters: WaiterList::new(), closed: false }),
         }
     }
 
@@ -168,11 +164,7 @@ impl Semaphore {
     /// [`acquire_many`](Semaphore::acquire_many) awaited at `at` (for `Mutex::lock`,
     /// `mpsc::Sender::send` and `acquire_owned`, which pass their own caller's location).
     pub(crate) fn acquire_at(&self, n: usize, at: &'static Location<'static>) -> Acquire<'_> {
-        Acquire {
-            semaphore: self,
-            wants: n,
-            line: InLine::new(at),
-        }
+        Acquire { semaphore: self, wants: n, line: InLine::new(at) }
     }
 
     /// Wait for one permit that is not tied to a borrow of the semaphore: it holds an `Rc` to
@@ -204,10 +196,7 @@ impl Semaphore {
         let at = Location::caller(); // the await point, for debug reports
         async move {
             let permits = self.acquire_at(1, at).await?.keep();
-            Ok(OwnedPermit {
-                semaphore: self,
-                permits,
-            })
+            Ok(OwnedPermit { semaphore: self, permits })
         }
     }
 
@@ -223,10 +212,7 @@ impl Semaphore {
     /// tokio: `Semaphore::try_acquire_many`.
     pub fn try_acquire_many(&self, n: usize) -> Result<Permit<'_>, TryAcquireError> {
         self.state.borrow_mut().take_now(n)?;
-        Ok(Permit {
-            semaphore: self,
-            permits: n,
-        })
+        Ok(Permit { semaphore: self, permits: n })
     }
 
     /// Add `n` new permits, handing them to queued waiters first.
@@ -312,29 +298,18 @@ impl<'a> Future for Acquire<'a> {
         if !this.line.is_queued() {
             // First poll: take the permits now only if nobody is ahead of us.
             match state.take_now(wants) {
-                Ok(()) => {
-                    return Poll::Ready(Ok(Permit {
-                        semaphore,
-                        permits: wants,
-                    }))
-                }
+                Ok(()) => return Poll::Ready(Ok(Permit { semaphore, permits: wants })),
                 Err(TryAcquireError::Closed) => return Poll::Ready(Err(AcquireError)),
                 Err(TryAcquireError::NoPermits) => {} // queue below
             }
         }
-        let new_request = || Request {
-            wants,
-            granted: false,
-        };
+        let new_request = || Request { wants, granted: false };
         let Poll::Ready(request) = this.line.poll(&mut state.waiters, new_request, cx) else {
             return Poll::Pending;
         };
         // Woken: either handed our permits, or the semaphore was closed.
         if request.granted {
-            Poll::Ready(Ok(Permit {
-                semaphore,
-                permits: wants,
-            }))
+            Poll::Ready(Ok(Permit { semaphore, permits: wants }))
         } else {
             Poll::Ready(Err(AcquireError))
         }
@@ -343,9 +318,7 @@ impl<'a> Future for Acquire<'a> {
 
 impl Drop for Acquire<'_> {
     fn drop(&mut self) {
-        let left = self
-            .line
-            .leave(&mut self.semaphore.state.borrow_mut().waiters);
+        let left = self.line.leave(&mut self.semaphore.state.borrow_mut().waiters);
         let Some((request, _was_queued)) = left else {
             return; // never queued, or already finished
         };
@@ -408,9 +381,7 @@ impl Drop for Permit<'_> {
 
 impl fmt::Debug for Permit<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Permit")
-            .field("permits", &self.permits)
-            .finish()
+        f.debug_struct("Permit").field("permits", &self.permits).finish()
     }
 }
 
@@ -441,8 +412,6 @@ impl Drop for OwnedPermit {
 
 impl fmt::Debug for OwnedPermit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OwnedPermit")
-            .field("permits", &self.permits)
-            .finish()
+        f.debug_struct("OwnedPermit").field("permits", &self.permits).finish()
     }
 }

@@ -103,12 +103,7 @@ pub(crate) struct WaiterList<T> {
 impl<T> WaiterList<T> {
     /// An empty list.
     pub(crate) fn new() -> WaiterList<T> {
-        WaiterList {
-            nodes: Slab::new(),
-            head: None,
-            tail: None,
-            queued: 0,
-        }
+        WaiterList { nodes: Slab::new(), head: None, tail: None, queued: 0 }
     }
 
     /// How many waiters are queued (woken ones that have not been collected do not count).

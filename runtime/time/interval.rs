@@ -51,14 +51,8 @@ pub fn interval(period: Duration) -> Interval {
 /// If `period` is zero; outside a running glassloop runtime.
 #[track_caller]
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
-    assert!(
-        period > Duration::ZERO,
-        "glassloop::time::interval needs a period greater than zero"
-    );
-    Interval {
-        sleep: sleep_until(start),
-        period,
-    }
+    assert!(period > Duration::ZERO, "glassloop::time::interval needs a period greater than zero");
+    Interval { sleep: sleep_until(start), period }
 }
 
 /// The ticker returned by [`interval`].

@@ -110,12 +110,7 @@ pub struct Sleep {
 impl Sleep {
     #[track_caller]
     pub(crate) fn new(core: &Rc<Core>, deadline: Instant) -> Sleep {
-        Sleep {
-            deadline,
-            key: None,
-            core: Rc::downgrade(core),
-            at: Location::caller(),
-        }
+        Sleep { deadline, key: None, core: Rc::downgrade(core), at: Location::caller() }
     }
 
     /// Report a different await point (used by `Interval::tick`).
@@ -130,9 +125,7 @@ impl Sleep {
 
     /// True once the deadline has passed on the runtime's clock.
     pub fn is_elapsed(&self) -> bool {
-        self.core
-            .upgrade()
-            .is_some_and(|core| core.time.clock.now_ms() >= self.deadline_ms())
+        self.core.upgrade().is_some_and(|core| core.time.clock.now_ms() >= self.deadline_ms())
     }
 
     /// Move the deadline (used by `interval`); the old wheel entry is cancelled. Like
@@ -173,9 +166,7 @@ impl Future for Sleep {
             return Poll::Ready(());
         }
         // Already registered: make sure the stored waker is this poll's waker.
-        let registered = self
-            .key
-            .is_some_and(|key| core.time.refresh(key, cx.waker()));
+        let registered = self.key.is_some_and(|key| core.time.refresh(key, cx.waker()));
         if !registered {
             let key = core.time.insert(deadline_ms, cx.waker().clone());
             self.key = Some(key);

@@ -47,10 +47,7 @@ use super::Instant;
 /// Outside a running glassloop runtime.
 #[track_caller]
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
-    Timeout {
-        future: Some(Box::pin(future)),
-        sleep: sleep(duration),
-    }
+    Timeout { future: Some(Box::pin(future)), sleep: sleep(duration) }
 }
 
 /// Like [`timeout`], with an absolute deadline.
@@ -59,10 +56,7 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 /// Outside a running glassloop runtime.
 #[track_caller]
 pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
-    Timeout {
-        future: Some(Box::pin(future)),
-        sleep: sleep_until(deadline),
-    }
+    Timeout { future: Some(Box::pin(future)), sleep: sleep_until(deadline) }
 }
 
 /// The future returned by [`timeout`].
@@ -102,9 +96,7 @@ impl<F: Future> Future for Timeout<F> {
 
 impl<F: Future> fmt::Debug for Timeout<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Timeout")
-            .field("deadline", &self.sleep.deadline())
-            .finish()
+        f.debug_struct("Timeout").field("deadline", &self.sleep.deadline()).finish()
     }
 }
 
@@ -171,10 +163,7 @@ mod tests {
             });
             let result = poll_fn(|cx| Pin::new(&mut guarded).poll(cx)).await;
             assert!(result.is_err());
-            assert!(
-                dropped.get(),
-                "still alive while the Timeout that gave up on it lives"
-            );
+            assert!(dropped.get(), "still alive while the Timeout that gave up on it lives");
             drop(guarded);
         });
     }

@@ -49,15 +49,11 @@ pub(crate) enum Clock {
 
 impl Clock {
     pub(crate) fn new_real() -> Clock {
-        Clock::Real {
-            origin: std::time::Instant::now(),
-        }
+        Clock::Real { origin: std::time::Instant::now() }
     }
 
     pub(crate) fn new_virtual() -> Clock {
-        Clock::Virtual {
-            now: Cell::new(Duration::ZERO),
-        }
+        Clock::Virtual { now: Cell::new(Duration::ZERO) }
     }
 
     pub(crate) fn is_virtual(&self) -> bool {

@@ -55,11 +55,7 @@ impl TimeDriver {
     /// A driver on the real or the virtual clock, with an empty wheel.
     pub(crate) fn new(virtual_clock: bool) -> TimeDriver {
         TimeDriver {
-            clock: if virtual_clock {
-                Clock::new_virtual()
-            } else {
-                Clock::new_real()
-            },
+            clock: if virtual_clock { Clock::new_virtual() } else { Clock::new_real() },
             wheel: RefCell::new(Wheel::new()),
             holds: Arc::new(AtomicUsize::new(0)),
         }
@@ -92,9 +88,7 @@ impl TimeDriver {
         } else {
             // Outside work holds the clock: sleeping a virtual distance would wake the loop
             // for nothing, so wait for the work to ring.
-            Park::UntilWoken {
-                hidden_wakers_only: false,
-            }
+            Park::UntilWoken { hidden_wakers_only: false }
         })
     }
 
@@ -103,11 +97,7 @@ impl TimeDriver {
     /// A good breakpoint: `break glassloop::timer::driver::TimeDriver::fire`.
     pub(crate) fn fire(&self, nothing_ready: bool, fired: &mut Vec<Waker>) -> bool {
         let jump = self.may_jump(nothing_ready);
-        let before = if jump {
-            self.clock.now()
-        } else {
-            Duration::ZERO
-        };
+        let before = if jump { self.clock.now() } else { Duration::ZERO };
         let mut wheel = self.wheel.borrow_mut();
         // region: fire_timers
         loop {

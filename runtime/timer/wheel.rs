@@ -187,14 +187,8 @@ const SLOT_MASK: u64 = SLOTS as u64 - 1;
 const WHEEL_SPAN: u64 = 1 << (BITS_PER_LEVEL * LEVELS);
 
 // If someone changes one constant without the other, fail the build, not a test.
-const _: () = assert!(
-    SLOTS == 1 << BITS_PER_LEVEL,
-    "SLOTS must be 2^BITS_PER_LEVEL"
-);
-const _: () = assert!(
-    BITS_PER_LEVEL * LEVELS < 64,
-    "the levels must fit inside a u64 time"
-);
+const _: () = assert!(SLOTS == 1 << BITS_PER_LEVEL, "SLOTS must be 2^BITS_PER_LEVEL");
+const _: () = assert!(BITS_PER_LEVEL * LEVELS < 64, "the levels must fit inside a u64 time");
 const _: () = assert!(SLOTS <= 64, "each level's occupancy bitmask is a u64");
 
 /// A handle to one timer in a [`Wheel`], returned by [`Wheel::insert`].
@@ -243,10 +237,7 @@ struct List {
     tail: Option<usize>,
 }
 
-const EMPTY_LIST: List = List {
-    head: None,
-    tail: None,
-};
+const EMPTY_LIST: List = List { head: None, tail: None };
 
 /// One ring of [`SLOTS`] slots.
 struct Level {
@@ -256,10 +247,7 @@ struct Level {
     slots: [List; SLOTS],
 }
 
-const EMPTY_LEVEL: Level = Level {
-    occupied: 0,
-    slots: [EMPTY_LIST; SLOTS],
-};
+const EMPTY_LEVEL: Level = Level { occupied: 0, slots: [EMPTY_LIST; SLOTS] };
 
 /// The next piece of work `advance` has: at `time`, fire or cascade the list at `place`.
 #[derive(Clone, Copy, Debug)]
@@ -389,10 +377,7 @@ impl<T> Wheel<T> {
 
     /// The key of every waiting timer, in slab order (for looking inside, as `position`).
     pub fn keys(&self) -> impl Iterator<Item = TimerKey> + '_ {
-        self.entries.iter().map(|(index, entry)| TimerKey {
-            index,
-            generation: entry.generation,
-        })
+        self.entries.iter().map(|(index, entry)| TimerKey { index, generation: entry.generation })
     }
 
     /// The deadline a waiting timer was inserted with, or `None` for a stale key.
@@ -487,10 +472,7 @@ impl<T> Wheel<T> {
             return;
         }
         let mut overdue = Vec::new();
-        let mut cursor = self.take_list(Place::Slot {
-            level: 0,
-            slot: hand,
-        });
+        let mut cursor = self.take_list(Place::Slot { level: 0, slot: hand });
         while let Some(index) = cursor {
             let entry = &self.entries[index];
             cursor = entry.next;
@@ -554,10 +536,7 @@ impl<T> Wheel<T> {
                  it was filed for an earlier lap and would fire a lap late"
             );
             let time = slot_start(self.elapsed, level, slot);
-            return Some(Event {
-                time,
-                place: Place::Slot { level, slot },
-            });
+            return Some(Event { time, place: Place::Slot { level, slot } });
         }
         // Nothing in the wheel proper: the overflow list is the last place a timer can be.
         self.overflow.head?;
@@ -567,10 +546,7 @@ impl<T> Wheel<T> {
             "the overflow minimum went stale-late: its lap started at {time}, before now ({})",
             self.elapsed
         );
-        Some(Event {
-            time,
-            place: Place::Overflow,
-        })
+        Some(Event { time, place: Place::Overflow })
     }
 
     // ===== filing: where an entry belongs =====
@@ -579,17 +555,11 @@ impl<T> Wheel<T> {
     fn place(&mut self, index: usize) {
         let deadline = self.entries[index].deadline;
         let place = if deadline <= self.elapsed {
-            Place::Slot {
-                level: 0,
-                slot: slot_for(self.elapsed, 0),
-            }
+            Place::Slot { level: 0, slot: slot_for(self.elapsed, 0) }
         } else {
             let level = level_for(self.elapsed, deadline);
             if level < LEVELS {
-                Place::Slot {
-                    level,
-                    slot: slot_for(deadline, level),
-                }
+                Place::Slot { level, slot: slot_for(deadline, level) }
             } else {
                 self.overflow_min = self.overflow_min.min(deadline);
                 Place::Overflow
@@ -635,9 +605,7 @@ impl<T> Wheel<T> {
     /// Removes entry `index` from whatever list holds it, in O(1): the reason the lists are
     /// doubly linked.
     fn unlink(&mut self, index: usize) {
-        let Entry {
-            prev, next, place, ..
-        } = self.entries[index];
+        let Entry { prev, next, place, .. } = self.entries[index];
         match prev {
             Some(prev) => self.entries[prev].next = next,
             None => self.list_mut(place).head = next,
@@ -655,10 +623,7 @@ impl<T> Wheel<T> {
     /// their links to each other, so the caller can walk them while filing or freeing each.
     fn take_list(&mut self, place: Place) -> Option<usize> {
         let list = std::mem::replace(self.list_mut(place), EMPTY_LIST);
-        debug_assert!(
-            list.head.is_some(),
-            "only an occupied list has work to take"
-        );
+        debug_assert!(list.head.is_some(), "only an occupied list has work to take");
         self.mark_empty(place);
         list.head
     }
@@ -825,11 +790,7 @@ mod tests {
         assert_eq!(wheel.len(), 1);
         assert_eq!(wheel.deadline(keep), Some(10));
         assert_eq!(advance(&mut wheel, 10), ["keep"]);
-        assert_eq!(
-            wheel.cancel(keep),
-            None,
-            "a fired timer cannot be cancelled"
-        );
+        assert_eq!(wheel.cancel(keep), None, "a fired timer cannot be cancelled");
     }
 
     #[test]
@@ -867,11 +828,7 @@ mod tests {
         let far = wheel.insert(3 * YEAR, "3 years");
         wheel.insert(YEAR, "1 year");
         wheel.insert(1 << 62, "2^62 ms");
-        assert_eq!(
-            wheel.position(far),
-            Some((LEVELS, 0)),
-            "beyond 2.18 years: overflow"
-        );
+        assert_eq!(wheel.position(far), Some((LEVELS, 0)), "beyond 2.18 years: overflow");
         // Count the events a virtual clock would jump through: a handful per timer, not
         // one per millisecond (which would be about 2^62 of them).
         let mut jumps = 0;
