@@ -21,7 +21,8 @@
 //! asyncio: `asyncio.Runner` / `new_event_loop()` and `loop.set_debug`; tokio:
 //! `tokio::runtime::Builder`.
 //!
-//! Read next: `observe/mod.rs`, if you have not yet: the instruments this file plugs in.
+//! This is the last file of the tour. `docs/README.md` lists the chapters that walk these
+//! files with pictures and experiments.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;

@@ -41,7 +41,7 @@
 //! `on_before_task_poll` / `on_after_task_poll` callbacks of its runtime builder, and
 //! `tracing` spans for tokio-console.
 //!
-//! Read next: `timer/wheel.rs`, the first data structure of the loop.
+//! Read next: `executor/mod.rs`, the loop itself.
 
 use std::any::Any;
 use std::panic::Location;

@@ -12,44 +12,51 @@
 //! ## The picture
 //!
 //! ```text
-//!   spawn(fut) ──► tasks: Slab<Task> ◄── TaskId ── ready queue (crossbeam channel) ◄── Waker::wake()
+//!   spawn(fut) ──► tasks: TaskTable ◄── TaskId ── ready queue (crossbeam channel) ◄── Waker::wake()
 //!                     │ poll(cx)                                                      ▲  from any
 //!                     ▼                                                               │  thread
-//!                Future::poll ── stores cx.waker() in ──► timer wheel  (time/)   ─────┤
+//!                Future::poll ── stores cx.waker() in ──► timer wheel (timer/)   ─────┤
 //!                                                     ──► reactor: mio Poll      ─────┤
 //!                                                     ──► blocking pool (threads)─────┘
 //!                                                           └─ mio::Waker unparks the loop
 //! ```
 //!
-//! One turn of the loop, `Runtime::tick` in executor.rs:
+//! One turn of the loop, `Runtime::tick` in executor/mod.rs:
 //!
 //! 1. **Run** the tasks that are ready now (a bounded batch), each polled once.
 //! 2. **Decide** how long to sleep: zero if tasks are ready, else until the next timer, else
 //!    until woken.
 //! 3. **Park** in the reactor (`mio::Poll::poll`); readiness events wake socket waiters.
-//! 4. **Fire** expired timers. Under the virtual clock, when nothing is ready and no outside
-//!    work (a blocking job, an [`OutsideWork`]) is in flight, time first jumps to the next
-//!    deadline; while such work runs, the loop instead parks in step 3 until it rings.
+//! 4. **Fire** expired timers, first moving virtual time if nothing else can happen (the one
+//!    rule of the virtual clock, in timer/driver.rs).
 //!
-//! ## Reading order
+//! ## Layers, and the reading order
 //!
-//! Read the source in this order. Where a chapter of the course (`docs/`, indexed in
-//! `docs/README.md`) walks the same files with pictures, the last column names it; the other
-//! steps have no chapter, and the essay at the top of each file is the text.
+//! The crate is built in layers, and a file names only files on its own layer or below
+//! (`tests/layers.rs` checks it, and that the core stays within 1,500 lines of code). So the
+//! source reads bottom-up: nothing you open names something you have not met. The core, L0
+//! to L3, is what one sitting holds; everything above it is built from what it offers. Where
+//! a chapter of the course (`docs/`, indexed in `docs/README.md`) walks the same files, the
+//! last column names it.
 //!
-//! | # | file | what you learn there | chapter |
-//! |---|------|----------------------|---------|
-//! | 1 | `task.rs` | a task is a boxed future in a slab slot; `TaskId`, `JoinHandle`, `spawn` | 1 |
-//! | 2 | `waker.rs` | a waker is "push my id onto the ready queue" | 1 |
-//! | 3 | `executor.rs` (then `context.rs`, `builder.rs`) | `Runtime`, the tick, `block_on`, `run`, `step`; how `spawn` finds the loop; the options | 1 |
-//! | 4 | `time/wheel.rs` | the hierarchical timing wheel | 2 |
-//! | 5 | `time/clock.rs`, `sleep.rs`, `timeout.rs`, `interval.rs` | real and virtual time | 2 (end) |
-//! | 6 | `reactor.rs` | mio, tokens, readiness to wakers | 3 |
-//! | 7 | `net/` | `TcpListener`, `TcpStream`, `UdpSocket` over the reactor | 3 |
-//! | 8 | `outside.rs`, `blocking.rs`, `blocking/pool.rs`, `fs.rs` | `OutsideWork`: how work off the loop holds the virtual clock; `spawn_blocking`: a thread pool for calls that would block the loop; `block_on`; files on the pool, and why epoll cannot wait for them | |
-//! | 9 | `combinators/` | gather, try_gather, select, race, wait, as_completed, TaskGroup | |
-//! | 10 | `sync/` | Semaphore, Mutex, Event, Notify, oneshot and mpsc channels, on the same wakers | |
-//! | 11 | `observe/` | debug mode (slow polls, watchdog), dump, stalls, lost wakers, trace and timeline | 4, 5, 6 |
+//! | # | layer | file | what you learn there | chapter |
+//! |---|---|------|----------------------|---------|
+//! | 1 | L0 | `task_id.rs` | a task's name tag: slot plus generation | 1 |
+//! | 2 | L0 | `timer/wheel.rs` | the hierarchical timing wheel, a pure data structure | 2 |
+//! | 3 | L0-L1 | `timer/clock.rs`, `timer/instant.rs`, `timer/driver.rs` | real and virtual time; the rule of when virtual time moves | 2 |
+//! | 4 | L1 | `waker.rs` | a waker is "push my id onto the ready queue" | 1 |
+//! | 5 | L1 | `reactor.rs` | mio, tokens, readiness to wakers | 3 |
+//! | 6 | L2 | `task_table.rs` | what the loop keeps of a task: the slab, check-out and check-in | 1 |
+//! | 7 | L0 | `hooks.rs` | the one door the observer comes through: instruments and a read-only view | 4 |
+//! | 8 | L3 | `executor/` (`mod.rs`, `state.rs`, `context.rs`, `schedule.rs`, `view.rs`) | `Runtime`, the tick, `block_on`, `step`; how `spawn` finds the loop; the order of a pass | 1 |
+//! | 9 | L4 | `spawn/` | `spawn`, `JoinHandle`, `JoinError`, `yield_now`, built on the loop | 1 |
+//! | 10 | L4 | `time/` | `sleep`, `timeout`, `interval`, `Instant::now` | 2 |
+//! | 11 | L4 | `net/` | `TcpListener`, `TcpStream`, `UdpSocket` over the reactor | 3 |
+//! | 12 | L4-L5 | `outside.rs`, `blocking.rs`, `blocking/pool.rs`, `fs.rs` | `OutsideWork`: how work off the loop holds the virtual clock; `spawn_blocking`; `block_on`; files on the pool | |
+//! | 13 | L4 | `combinators/` | gather, try_gather, select, race, wait, as_completed, TaskGroup | 8 |
+//! | 14 | L4 | `sync/` | Semaphore, Mutex, Event, Notify, Condition, Barrier, queues and channels | |
+//! | 15 | L6 | `observe/` | debug mode (slow polls, watchdog), dump, stalls, lost wakers, trace and timeline | 4, 5, 6 |
+//! | 16 | L7 | `builder.rs` | the composition root: every option, and the parts put together | |
 //!
 //! Beside the chapters: `docs/asyncio.md` maps every asyncio idiom to glassloop and tokio,
 //! `docs/debugging.md` shows where to put breakpoints to watch the loop work, and
@@ -119,7 +126,7 @@ pub use task_id::TaskId;
 /// Tasks: spawn them, name them, await or cancel them, let others run.
 ///
 /// The pieces live in the layers that own them: the id in `task_id.rs`, the record the loop
-/// keeps in `task_table.rs`, `spawn`, [`JoinHandle`], [`JoinError`] and [`yield_now`] in
+/// keeps in `task_table.rs`, `spawn`, [`JoinHandle`], [`JoinError`] and [`yield_now`](crate::task::yield_now) in
 /// `spawn/`, built on the loop, and [`spawn_blocking`] above them in `blocking.rs`. This
 /// module only gathers them under one name.
 ///

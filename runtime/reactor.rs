@@ -47,7 +47,7 @@
 //! asyncio: the selector in `BaseSelectorEventLoop` (`add_reader`, `_run_once`'s
 //! `selector.select(timeout)`); tokio: the I/O driver and its `ScheduledIo`.
 //!
-//! Read next: `task.rs`, what the loop keeps for each task.
+//! Read next: `task_table.rs`, what the loop keeps for each task.
 
 use std::cell::RefCell;
 use std::io;

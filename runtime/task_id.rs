@@ -9,7 +9,7 @@
 //! It sits at the bottom of the crate because everything names it: the waker, the hooks the
 //! observer implements, the task table, the executor.
 //!
-//! Read next: `hooks.rs`, the one door through which the loop can be watched.
+//! Read next: `timer/wheel.rs`, the first data structure of the loop.
 
 use std::fmt;
 

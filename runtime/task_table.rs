@@ -49,7 +49,7 @@
 //! allocation and builds the waker vtable by hand with `unsafe`. glassloop pays a little memory
 //! to stay safe and simple.
 //!
-//! Read next: `executor/mod.rs`, the loop that polls these tasks.
+//! Read next: `hooks.rs`, the one door through which the loop can be watched.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};

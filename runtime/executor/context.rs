@@ -16,7 +16,7 @@
 //! `asyncio.get_running_loop()` and its "cannot be called from a running event loop" error;
 //! tokio with its runtime context and "there is no reactor running".
 //!
-//! Read next: `executor/spawn.rs`, where `spawn` uses it.
+//! Read next: `executor/schedule.rs`, the order in which a pass polls its tasks.
 
 use std::cell::RefCell;
 use std::rc::Rc;

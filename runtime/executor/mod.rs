@@ -63,6 +63,7 @@ use futures_task::waker_ref;
 
 use crate::hooks::{Park, PollEnd, PollOutcome, TaskEnd};
 use crate::task_id::TaskId;
+use crate::timer::driver::NextTimer;
 use crate::timer::instant::Instant;
 use crate::waker::TaskWaker;
 use context::{enter_for_drop, EnterGuard};
@@ -342,7 +343,6 @@ impl Runtime {
     fn poll_started(&self, id: TaskId) {
         let core = &*self.core;
         core.current.set(Some(id));
-        core.stats.polls.set(core.stats.polls.get() + 1);
         if let Some(hooks) = core.hooks() {
             hooks.poll_started(core, id);
         }
@@ -369,8 +369,13 @@ impl Runtime {
         if !core.ready_rx.is_empty() {
             return Park::TasksReady;
         }
-        if let Some(park) = core.time.park_for_next_timer() {
-            return park;
+        match core.time.next_timer() {
+            Some(NextTimer::In(wait)) => return Park::AtMost(wait),
+            Some(NextTimer::Jump) => return Park::TimeJumps,
+            Some(NextTimer::HeldByOutsideWork) => {
+                return Park::UntilWoken { hidden_wakers_only: false }
+            }
+            None => {}
         }
         // No timer. Only a socket, announced outside work or a held waker can wake a task.
         if core.time.outside_work() > 0 || core.reactor.has_waiters() {

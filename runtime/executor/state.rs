@@ -87,7 +87,6 @@ pub(crate) struct MainRecord {
 #[derive(Debug, Default)]
 pub(crate) struct Stats {
     pub(crate) ticks: Cell<u64>,
-    pub(crate) polls: Cell<u64>,
 }
 
 impl Core {

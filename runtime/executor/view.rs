@@ -9,7 +9,7 @@
 //! The same waker counts answer a harder question: can anything ever wake a task again?
 //! [`Core::is_stalled`] is where the loop decides that a wait would last forever.
 //!
-//! Read next: `time/` (sleep, timeout, interval), the first futures built on the loop.
+//! Read next: `spawn/`, the first API built on the loop: `spawn` and the `JoinHandle`.
 
 use std::rc::Rc;
 use std::sync::atomic::{fence, Ordering};

@@ -9,7 +9,7 @@
 //! and makes the kernel drop datagrams from anyone else. A "connected" UDP socket also hears
 //! about ICMP "port unreachable" as a `ConnectionRefused` error on a later `recv`.
 //!
-//! Read next: `../reactor.rs`, to see the other side of `poll_ready`.
+//! Read next: `../outside.rs`, work that runs off the loop and how the loop waits for it.
 
 use std::future::Future;
 use std::io;

@@ -3,8 +3,7 @@
 //! Kept apart from `executor/` so the loop's files stay about the loop (executor/mod.rs lists
 //! every `Runtime` method and where it lives).
 //!
-//! The last file of the tour. `docs/README.md` lists the chapters that walk these files with
-//! pictures and experiments.
+//! Read next: `builder.rs`, which plugs this folder into the loop.
 
 use std::io;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //!
 //! asyncio and tokio hide their schedulers; glassloop shows its own. This folder holds
 //! everything that watches the loop. It attaches through one door, the `Instrument` trait of
-//! hooks.rs, which [`Observer`] implements, and reads the loop through the read-only
+//! hooks.rs, which `Observer` implements, and reads the loop through the read-only
 //! `LoopView` the executor offers; it never touches the loop's fields. Watching never changes
 //! what the loop decides, with two exceptions: step mode (step.rs) stops before every tick,
 //! and in debug mode a park until woken that only hidden wakers could end is cut to one

@@ -24,7 +24,7 @@
 //! observer is on (reactor.rs, "Who waits"); a waker stored by a future polled outside any
 //! task shows as "a waker from outside any task".
 //!
-//! Read next: `schedule.rs`.
+//! Read next: `sink.rs`.
 
 use std::cell::Cell;
 use std::fmt::Write as _;

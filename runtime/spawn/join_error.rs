@@ -12,7 +12,7 @@
 use std::any::Any;
 use std::fmt;
 
-/// Why awaiting a [`JoinHandle`] gave no value: the task was cancelled, or it panicked.
+/// Why awaiting a [`JoinHandle`](crate::JoinHandle) gave no value: the task was cancelled, or it panicked.
 ///
 /// asyncio: `CancelledError`, or the exception the task raised; tokio: `JoinError`.
 pub struct JoinError {

@@ -10,7 +10,7 @@
 //! asyncio has no interval; the idiom is `while True: ...; await asyncio.sleep(p)`, which
 //! drifts by the time the body takes. tokio: `tokio::time::interval`.
 //!
-//! Read next: `../reactor.rs`.
+//! Read next: `net/`, the sockets built on the reactor.
 
 use std::future::{poll_fn, Future};
 use std::panic::Location;

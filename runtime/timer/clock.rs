@@ -27,7 +27,7 @@
 //! tokio offers the same idea as `time::pause()` with auto-advance; Python's asyncio test tools
 //! patch the loop's `time()` method.
 //!
-//! Read next: `timer/driver.rs`, which puts the clock and the wheel together.
+//! Read next: `timer/instant.rs`, the point in time the loop reports.
 
 use std::cell::Cell;
 use std::time::Duration;

@@ -23,7 +23,7 @@
 //! work could otherwise be overtaken by a jump to a 1 s sleep it really beat. Why a ready task
 //! holds it: it may set an earlier timer. Everything else in the crate that mentions the
 //! virtual clock links here. [`TimeDriver::may_jump`] is the rule in code, and both of its
-//! callers (step 2's [`TimeDriver::park_for_next_timer`] and step 4's [`TimeDriver::fire`])
+//! callers (step 2's [`TimeDriver::next_timer`] and step 4's [`TimeDriver::fire`])
 //! go through it, so they cannot disagree.
 //!
 //! Read next: `waker.rs`, how a fired timer puts its task back on the ready queue.
@@ -36,7 +36,18 @@ use std::time::Duration;
 
 use super::clock::Clock;
 use super::wheel::{TimerKey, Wheel};
-use crate::hooks::Park;
+
+/// What the next timer means for step 2, when no task is ready.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NextTimer {
+    /// The real clock: it is due in this long.
+    In(Duration),
+    /// The virtual clock will jump to it in step 4: do not sleep.
+    Jump,
+    /// The virtual clock must hold still for outside work, so sleeping a virtual distance
+    /// would wake the loop for nothing: wait for the work to ring.
+    HeldByOutsideWork,
+}
 
 /// Clock + wheel + the outside-work count: everything time-shaped the loop owns.
 #[derive(Debug)]
@@ -77,18 +88,15 @@ impl TimeDriver {
         self.clock.is_virtual() && nothing_ready && self.outside_work() == 0
     }
 
-    /// Step 2, when no task is ready: how to park for the next timer, or `None` if no timer
-    /// is set.
-    pub(crate) fn park_for_next_timer(&self) -> Option<Park> {
+    /// Step 2, when no task is ready: what the next timer allows, or `None` if none is set.
+    pub(crate) fn next_timer(&self) -> Option<NextTimer> {
         let at_ms = self.wheel.borrow().next_expiration()?;
         Some(if !self.clock.is_virtual() {
-            Park::AtMost(Duration::from_millis(at_ms).saturating_sub(self.clock.now()))
+            NextTimer::In(Duration::from_millis(at_ms).saturating_sub(self.clock.now()))
         } else if self.may_jump(true) {
-            Park::TimeJumps
+            NextTimer::Jump
         } else {
-            // Outside work holds the clock: sleeping a virtual distance would wake the loop
-            // for nothing, so wait for the work to ring.
-            Park::UntilWoken { hidden_wakers_only: false }
+            NextTimer::HeldByOutsideWork
         })
     }
 

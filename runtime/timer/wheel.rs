@@ -687,43 +687,21 @@ fn slot_start(elapsed: u64, level: usize, slot: usize) -> u64 {
 /// Values are not printed, so `T` needs no `Debug`.
 impl<T> fmt::Debug for Wheel<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `{level: [occupied slots]}` for the non-empty levels: the set bits of each mask.
+        let occupied: std::collections::BTreeMap<usize, Vec<usize>> = (0..LEVELS)
+            .filter(|&level| self.levels[level].occupied != 0)
+            .map(|level| {
+                let mask = self.levels[level].occupied;
+                (level, (0..SLOTS).filter(|slot| mask & (1 << slot) != 0).collect())
+            })
+            .collect();
         let overflow_min = self.overflow.head.map(|_| self.overflow_min);
         f.debug_struct("Wheel")
             .field("elapsed", &self.elapsed)
             .field("len", &self.len())
-            .field("occupied", &Occupancy(&self.levels))
+            .field("occupied", &occupied)
             .field("overflow_min", &overflow_min)
             .finish()
-    }
-}
-
-/// `{level: [occupied slots]}` for the non-empty levels.
-struct Occupancy<'a>(&'a [Level; LEVELS]);
-
-impl fmt::Debug for Occupancy<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut map = f.debug_map();
-        for (level, ring) in self.0.iter().enumerate() {
-            if ring.occupied != 0 {
-                map.entry(&level, &Slots(ring.occupied));
-            }
-        }
-        map.finish()
-    }
-}
-
-/// The set bits of an occupancy mask, as a list of slot numbers.
-struct Slots(u64);
-
-impl fmt::Debug for Slots {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut list = f.debug_list();
-        let mut bits = self.0;
-        while bits != 0 {
-            list.entry(&bits.trailing_zeros());
-            bits &= bits - 1;
-        }
-        list.finish()
     }
 }
 
