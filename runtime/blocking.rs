@@ -39,18 +39,15 @@
 //!
 //! ## The virtual clock must wait for the job
 //!
-//! Under the virtual clock, time jumps to the next timer as soon as nothing on the loop can
-//! run. A running blocking job breaks that reasoning: it will wake a task, but nobody knows
-//! when. If the clock jumped anyway, a 200 ms job would seem to finish after a 1 s sleep it
-//! really beat. So each job holds the runtime's `holds` count up from the moment it is
-//! submitted until its result has been handed back and its task woken (a `HoldGuard`, the
-//! guard behind [`OutsideWork`](crate::OutsideWork), outside.rs), and while `holds` is
-//! non-zero the loop does not jump: it parks until woken, as the real clock would (executor.rs
-//! the rule of timer/driver.rs). Releasing the guard always rings the loop's doorbell,
-//! so a job whose result nobody wanted (its task was aborted) still lets the parked loop go
-//! on. The rule, tested in tests/blocking.rs: *the virtual clock never moves while a blocking
-//! job is in flight*. A consequence to know: a job that never ends freezes virtual time for
-//! good.
+//! A running job will wake a task, but nobody knows when; if virtual time jumped meanwhile, a
+//! 200 ms job would seem to finish after a 1 s sleep it really beat. So each job is announced
+//! outside work: it takes a `HoldGuard` (the guard behind [`OutsideWork`](crate::OutsideWork),
+//! outside.rs) from the moment it is submitted until its result is handed back and its task
+//! woken, and the rule of timer/driver.rs holds the clock still while any guard lives.
+//! Releasing the guard always rings the loop's doorbell, so a job whose result nobody wanted
+//! (its task was aborted) still lets the parked loop go on. Tested in tests/blocking.rs: *the
+//! virtual clock never moves while a blocking job is in flight*. A consequence to know: a job
+//! that never ends freezes virtual time for good.
 //!
 //! ## The other direction: async code from sync code
 //!

@@ -7,10 +7,10 @@
 //! such work announces itself: while one exists, the virtual clock does not jump and the loop
 //! is not stalled, and debug mode does not call the wait a possible stall.
 //!
-//! It is a counter (`Core::holds`) behind a guard, [`HoldGuard`]: create it on the loop's
-//! thread, move it to the worker, drop it *after* calling `wake`. The blocking pool
-//! (blocking.rs) takes the same guard for each job, so the rule "the virtual clock waits for
-//! outside work" lives here once, whoever does the work.
+//! It is a counter (the time driver's outside-work count, timer/driver.rs, where the rule that
+//! reads it is stated) behind a guard, [`HoldGuard`]: create it on the loop's thread, move it
+//! to the worker, drop it *after* calling `wake`. The blocking pool (blocking.rs) takes the
+//! same guard for each job, so every kind of outside work holds the clock the same way.
 //!
 //! ```text
 //!   loop thread                       another thread
@@ -92,9 +92,8 @@ impl OutsideWork {
     }
 }
 
-/// One unit of "work in flight outside the loop" on the runtime's `holds` count, released on
-/// drop. While any is held, the virtual clock does not jump (executor.rs: `fire_timers` holds
-/// the clock still and `park_decision` parks until woken).
+/// One unit of "work in flight outside the loop" on the time driver's outside-work count,
+/// released on drop. While any is held, the virtual clock holds still (timer/driver.rs).
 /// [`OutsideWork`] is the public face; the blocking pool takes one per job.
 pub(crate) struct HoldGuard {
     holds: Arc<AtomicUsize>,

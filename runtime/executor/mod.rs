@@ -23,16 +23,22 @@
 //! ## The files of this folder
 //!
 //! `mod.rs` (this file: `Runtime`, the tick), `state.rs` (`Core`, the loop's state),
-//! `context.rs` (how `spawn` finds the running loop), `spawn.rs` (`spawn`, `JoinHandle`,
-//! `yield_now`), `schedule.rs` (the order of a pass: FIFO, LIFO or seeded), `view.rs` (the
-//! read-only view instruments get, and the stall test).
+//! `context.rs` (how `spawn` finds the running loop), `schedule.rs` (the order of a pass:
+//! FIFO, LIFO or seeded), `view.rs` (the read-only view instruments get, and the stall test).
+//! `spawn`, `JoinHandle` and `yield_now` are built on this folder, one layer up, in spawn/.
 //!
 //! ## `Runtime`'s methods, and where each lives
 //!
-//! Here: `block_on`, `spawn`, `step`, `now`, `is_virtual_clock`, `live_tasks`, `ticks`,
-//! `doorbell_rings`. In `builder.rs`: `Runtime::new`, `Runtime::builder`. In `blocking.rs`:
-//! `blocking_pool_stats`. In `observe/api.rs`: `dump`, `describe_loop`, `trace_events`,
-//! `timeline`, `chrome_trace`, `write_chrome_trace`. Each lives with the layer it needs.
+//! Each lives with the layer it needs, so the loop's files stay about the loop:
+//!
+//! | where | methods |
+//! |---|---|
+//! | here | `block_on`, `step` |
+//! | `spawn/mod.rs` | `spawn` |
+//! | `time/instant.rs` | `now`, `is_virtual_clock` |
+//! | `blocking.rs` | `blocking_pool_stats` |
+//! | `observe/api.rs` | `live_tasks`, `ticks`, `doorbell_rings`, `dump`, `describe_loop`, `trace_events`, `timeline`, `chrome_trace`, `write_chrome_trace` |
+//! | `builder.rs` | `Runtime::new`, `Runtime::builder` |
 //!
 //! ## Shortcuts, honestly
 //!
@@ -460,5 +466,6 @@ impl Drop for ShutdownGuard<'_> {
     fn drop(&mut self) {
         self.0.drop_all_tasks();
         self.0.main.borrow_mut().take();
+        debug_assert!(self.0.tasks.is_empty(), "a task outlived its loop (invariant 11)");
     }
 }

@@ -28,9 +28,9 @@
 //!
 //! ## Sockets and the virtual clock
 //!
-//! Under the virtual clock the loop must decide when time may jump. Its rule (step 2 and 4 of
-//! the tick in executor.rs): while a timer exists, the reactor is polled with a *zero* timeout,
-//! and if that finds no event and no task is ready, time jumps to the next deadline.
+//! When virtual time may jump is one rule, in timer/driver.rs. What it means for sockets: while
+//! a timer exists, the reactor is polled with a *zero* timeout, and if that wakes no task, time
+//! jumps to the next deadline.
 //!
 //! That is exact for I/O between tasks of the same loop over loopback: on Linux a `write` to
 //! a loopback socket delivers the bytes to the peer's receive buffer, and marks it readable in
