@@ -5,8 +5,6 @@
 //! run under the virtual clock and compare exact instants.
 
 use std::cell::RefCell;
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::task::Poll;
 use std::time::Duration;
@@ -15,17 +13,7 @@ use glassloop::sync::{Barrier, Condition, Mutex};
 use glassloop::time::{sleep, timeout};
 
 mod common;
-use common::{count_polls, now_ms, virtual_runtime, WakeCounter};
-
-/// Pin `future`, poll it once with `counter`'s waker, and check that it had to wait.
-fn in_line<F: Future>(counter: &WakeCounter, future: F) -> Pin<Box<F>> {
-    let mut future = Box::pin(future);
-    assert!(
-        counter.poll(future.as_mut()).is_pending(),
-        "the future did not have to wait"
-    );
-    future
-}
+use common::{count_polls, in_line, now_ms, virtual_runtime, WakeCounter};
 
 /// Lock `mutex` without a runtime: it must be free.
 fn lock_now<T>(mutex: &Mutex<T>) -> glassloop::sync::MutexGuard<'_, T> {

@@ -5,8 +5,6 @@
 //! are measured step by step. The timing experiment runs under the virtual clock.
 
 use std::cell::RefCell;
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::task::Poll;
 use std::time::Duration;
@@ -15,17 +13,7 @@ use glassloop::sync::{LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull};
 use glassloop::time::sleep;
 
 mod common;
-use common::{now_ms, virtual_runtime, WakeCounter};
-
-/// Pin `future`, poll it once with `counter`'s waker, and check that it had to wait.
-fn in_line<F: Future>(counter: &WakeCounter, future: F) -> Pin<Box<F>> {
-    let mut future = Box::pin(future);
-    assert!(
-        counter.poll(future.as_mut()).is_pending(),
-        "the future did not have to wait"
-    );
-    future
-}
+use common::{in_line, now_ms, virtual_runtime, WakeCounter};
 
 // ───────────────────────────── getters ─────────────────────────────
 

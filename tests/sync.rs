@@ -5,7 +5,6 @@
 //! the polls of spawned tasks, so "woken once, polled once" is measured, not assumed.
 
 use std::cell::{Cell, RefCell};
-use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::Poll;
@@ -15,18 +14,7 @@ use glassloop::sync::{Event, Mutex, Notify, Semaphore, TryAcquireError};
 use glassloop::time::{sleep, timeout};
 
 mod common;
-use common::{count_polls, now_ms, virtual_runtime, WakeCounter};
-
-/// Set-up step of the hand-polled experiments: pin `future`, poll it once with `counter`'s
-/// waker, and check that it had to wait. It is now in line.
-fn in_line<F: Future>(counter: &WakeCounter, future: F) -> Pin<Box<F>> {
-    let mut future = Box::pin(future);
-    assert!(
-        counter.poll(future.as_mut()).is_pending(),
-        "the future did not have to wait"
-    );
-    future
-}
+use common::{count_polls, in_line, now_ms, virtual_runtime, WakeCounter};
 
 // ───────────────────────────── Semaphore ─────────────────────────────
 

@@ -114,6 +114,17 @@ pub struct CountPolls<F> {
     polls: Rc<Cell<usize>>,
 }
 
+/// Set-up step of the hand-polled experiments: pin `future`, poll it once with `counter`'s
+/// waker, and check that it had to wait. It is now in line.
+pub fn in_line<F: Future>(counter: &WakeCounter, future: F) -> Pin<Box<F>> {
+    let mut future = Box::pin(future);
+    assert!(
+        counter.poll(future.as_mut()).is_pending(),
+        "the future did not have to wait"
+    );
+    future
+}
+
 /// `future`, counting its polls, and the counter.
 pub fn count_polls<F: Future>(future: F) -> (CountPolls<F>, Rc<Cell<usize>>) {
     let polls = Rc::new(Cell::new(0));
