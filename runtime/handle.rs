@@ -93,8 +93,8 @@ use std::thread::ThreadId;
 use crate::executor::Runtime;
 use crate::spawn::{spawn_on, Builder, JoinError};
 use crate::task_id::label;
-pub use remote::RemoteHandle;
 use remote::Completer;
+pub use remote::RemoteHandle;
 
 /// A job for the loop: run once, on the loop's thread, by the service task.
 type Job = Box<dyn FnOnce() + Send + 'static>;
@@ -224,7 +224,10 @@ impl Handle {
     ///
     /// # Errors
     /// [`LoopClosed`] if the loop has ended; `f` is dropped, not run.
-    pub fn call_soon_threadsafe(&self, f: impl FnOnce() + Send + 'static) -> Result<(), LoopClosed> {
+    pub fn call_soon_threadsafe(
+        &self,
+        f: impl FnOnce() + Send + 'static,
+    ) -> Result<(), LoopClosed> {
         self.post(Box::new(f)).map_err(|_| LoopClosed)
     }
 

@@ -130,14 +130,17 @@ pub use task_id::TaskId;
 /// Tasks: spawn them, name them, await or cancel them, let others run.
 ///
 /// The pieces live in the layers that own them: the id in `task_id.rs`, the record the loop
-/// keeps in `task_table.rs`, `spawn`, [`JoinHandle`], [`JoinError`] and [`yield_now`](crate::task::yield_now) in
-/// `spawn/`, built on the loop, and [`spawn_blocking`] above them in `blocking.rs`. This
-/// module only gathers them under one name.
+/// keeps in `task_table.rs`, `spawn`, [`JoinHandle`], [`JoinError`], [`yield_now`](crate::task::yield_now) and
+/// [`id`](crate::task::id) in `spawn/`, built on the loop, and [`spawn_blocking`] above them
+/// in `blocking.rs`. This module only gathers them under one name.
 ///
-/// asyncio: `asyncio.create_task`, `Task`, `asyncio.sleep(0)`; tokio: `tokio::task`.
+/// asyncio: `asyncio.create_task`, `Task`, `asyncio.sleep(0)`, `asyncio.current_task()`;
+/// tokio: `tokio::task`.
 pub mod task {
     pub use crate::blocking::spawn_blocking;
-    pub use crate::spawn::{id, spawn, try_id, yield_now, Builder, JoinError, JoinHandle, YieldNow};
+    pub use crate::spawn::{
+        id, spawn, try_id, yield_now, Builder, JoinError, JoinHandle, YieldNow,
+    };
     pub use crate::task_id::TaskId;
 }
 

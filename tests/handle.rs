@@ -41,7 +41,11 @@ fn three_posts_before_a_pass_wake_the_service_task_once_and_run_on_the_loop_in_o
     let rt = Runtime::new().unwrap();
     let handle = rt.handle();
     assert_eq!(rt.live_tasks(), 1, "the handle's service task");
-    assert_eq!(rt.step().polled, 1, "its first poll: nothing posted yet, it leaves a waker");
+    assert_eq!(
+        rt.step().polled,
+        1,
+        "its first poll: nothing posted yet, it leaves a waker"
+    );
 
     let log: Log = Arc::default();
     let (poster, for_thread) = (handle.clone(), log.clone());
@@ -57,14 +61,26 @@ fn three_posts_before_a_pass_wake_the_service_task_once_and_run_on_the_loop_in_o
     })
     .join()
     .unwrap();
-    assert_eq!(entries(&log), Vec::<u32>::new(), "posted, not run: nothing runs on the poster");
+    assert_eq!(
+        entries(&log),
+        Vec::<u32>::new(),
+        "posted, not run: nothing runs on the poster"
+    );
 
     // The first post took the waker and woke the task; the other two found none.
     assert_eq!(rt.step().polled, 1, "three posts, one poll");
     assert_eq!(entries(&log), [1, 2, 3], "in posting order");
     let loop_thread = std::thread::current().id();
-    assert!(log.lock().unwrap().iter().all(|(_, thread)| *thread == loop_thread));
-    assert_eq!(rt.step().polled, 0, "nothing left to do: the task waits again");
+    assert!(log
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|(_, thread)| *thread == loop_thread));
+    assert_eq!(
+        rt.step().polled,
+        0,
+        "nothing left to do: the task waits again"
+    );
 }
 
 #[test]
@@ -75,17 +91,27 @@ fn a_closure_posted_by_a_posted_closure_runs_at_the_next_pass() {
     let (again, for_first) = (handle.clone(), log.clone());
     handle
         .call_soon_threadsafe(move || {
-            for_first.lock().unwrap().push((1, std::thread::current().id()));
+            for_first
+                .lock()
+                .unwrap()
+                .push((1, std::thread::current().id()));
             let for_second = for_first.clone();
             again
                 .call_soon_threadsafe(move || {
-                    for_second.lock().unwrap().push((2, std::thread::current().id()))
+                    for_second
+                        .lock()
+                        .unwrap()
+                        .push((2, std::thread::current().id()))
                 })
                 .unwrap();
         })
         .unwrap();
     assert_eq!(rt.step().polled, 1);
-    assert_eq!(entries(&log), [1], "the second was posted during the pass: it waits");
+    assert_eq!(
+        entries(&log),
+        [1],
+        "the second was posted during the pass: it waits"
+    );
     assert_eq!(rt.step().polled, 1);
     assert_eq!(entries(&log), [1, 2]);
 }
@@ -138,16 +164,31 @@ fn run_coroutine_threadsafe_builds_a_non_send_future_on_the_loop_and_wait_return
         remote.wait()
     });
     posted_rx.recv().unwrap(); // the post is in the inbox (a channel, not a sleep)
-    assert_eq!(rt.step().polled, 1, "the service task runs the job: it spawns the task");
+    assert_eq!(
+        rt.step().polled,
+        1,
+        "the service task runs the job: it spawns the task"
+    );
     assert_eq!(rt.live_tasks(), 2);
     let tick = rt.step();
     assert_eq!(tick.polled, 1, "the task builds the future, which sleeps");
-    assert_eq!(tick.timers_fired, 1, "nothing else can run: step 4 jumps time 1 s");
-    assert_eq!(rt.step().polled, 1, "the task finishes and hands its result over");
+    assert_eq!(
+        tick.timers_fired, 1,
+        "nothing else can run: step 4 jumps time 1 s"
+    );
+    assert_eq!(
+        rt.step().polled,
+        1,
+        "the task finishes and hands its result over"
+    );
     let (value, task, at) = caller.join().unwrap().unwrap();
     assert_eq!(value, 42);
     assert_eq!(task, 2, "task #2: #1 is the handle's service task");
-    assert_eq!(at.duration_since(start), Duration::from_secs(1), "exactly, on the virtual clock");
+    assert_eq!(
+        at.duration_since(start),
+        Duration::from_secs(1),
+        "exactly, on the virtual clock"
+    );
 }
 
 #[test]
@@ -187,9 +228,8 @@ fn a_remote_handle_can_be_awaited_on_the_loop_itself() {
 fn a_panic_in_the_coroutine_reaches_the_waiting_thread_as_a_join_error() {
     let rt = Runtime::new().unwrap();
     let handle = rt.handle();
-    let panics_in_make = handle.run_coroutine_threadsafe(|| -> std::future::Ready<()> {
-        panic!("make failed")
-    });
+    let panics_in_make =
+        handle.run_coroutine_threadsafe(|| -> std::future::Ready<()> { panic!("make failed") });
     let panics_in_poll =
         handle.run_coroutine_threadsafe(|| async { panic!("the coroutine failed") });
     let waiter = std::thread::spawn(move || (panics_in_make.wait(), panics_in_poll.wait()));
@@ -199,13 +239,20 @@ fn a_panic_in_the_coroutine_reaches_the_waiting_thread_as_a_join_error() {
     let (make, poll) = within(LIMIT, "the waiting thread", move || waiter.join().unwrap());
     assert_panic(make.unwrap_err(), "make failed");
     assert_panic(poll.unwrap_err(), "the coroutine failed");
-    assert_eq!(rt.live_tasks(), 1, "both tasks ended; the loop and its service task go on");
+    assert_eq!(
+        rt.live_tasks(),
+        1,
+        "both tasks ended; the loop and its service task go on"
+    );
 }
 
 fn assert_panic(err: glassloop::JoinError, message: &str) {
     assert!(err.is_panic(), "{err}");
     assert_eq!(err.panic_message(), Some(message));
-    assert!(err.to_string().contains("'run_coroutine_threadsafe' #"), "named: {err}");
+    assert!(
+        err.to_string().contains("'run_coroutine_threadsafe' #"),
+        "named: {err}"
+    );
 }
 
 #[test]
@@ -214,14 +261,23 @@ fn a_panicking_closure_is_reported_and_the_handle_keeps_serving() {
     let handle = rt.handle();
     let log: Log = Arc::default();
     let for_second = log.clone();
-    handle.call_soon_threadsafe(|| panic!("a bad callback")).unwrap();
+    handle
+        .call_soon_threadsafe(|| panic!("a bad callback"))
+        .unwrap();
     handle
         .call_soon_threadsafe(move || {
-            for_second.lock().unwrap().push((2, std::thread::current().id()))
+            for_second
+                .lock()
+                .unwrap()
+                .push((2, std::thread::current().id()))
         })
         .unwrap();
     assert_eq!(rt.step().polled, 1);
-    assert_eq!(entries(&log), [2], "the closure after the panicking one still ran");
+    assert_eq!(
+        entries(&log),
+        [2],
+        "the closure after the panicking one still ran"
+    );
     assert!(!handle.is_closed());
     assert_eq!(rt.live_tasks(), 1, "the service task survived");
 }
@@ -232,16 +288,25 @@ fn after_the_runtime_is_dropped_queued_work_never_runs_and_every_call_gets_an_er
     let handle = rt.handle();
     let ran = Arc::new(AtomicBool::new(false));
     let flag = ran.clone();
-    handle.call_soon_threadsafe(move || flag.store(true, Ordering::SeqCst)).unwrap();
+    handle
+        .call_soon_threadsafe(move || flag.store(true, Ordering::SeqCst))
+        .unwrap();
     let queued = handle.run_coroutine_threadsafe(|| async { 1 });
     drop(rt); // before any step: both jobs are still in the inbox
 
-    assert!(!ran.load(Ordering::SeqCst), "a queued closure is dropped, never run");
+    assert!(
+        !ran.load(Ordering::SeqCst),
+        "a queued closure is dropped, never run"
+    );
     assert!(handle.is_closed());
-    assert_eq!(handle.call_soon_threadsafe(|| unreachable!()), Err(LoopClosed));
+    assert_eq!(
+        handle.call_soon_threadsafe(|| unreachable!()),
+        Err(LoopClosed)
+    );
     let late = handle.run_coroutine_threadsafe(|| async { 2 });
-    let (queued, late) =
-        within(LIMIT, "waiting after the loop is gone", move || (queued.wait(), late.wait()));
+    let (queued, late) = within(LIMIT, "waiting after the loop is gone", move || {
+        (queued.wait(), late.wait())
+    });
     for err in [queued.unwrap_err(), late.unwrap_err()] {
         assert!(err.is_cancelled(), "{err}");
         assert_eq!(
@@ -256,19 +321,29 @@ fn a_coroutine_still_running_when_block_on_returns_is_cancelled_and_the_handle_c
     let rt = virtual_runtime();
     let handle = rt.handle();
     let for_main = handle.clone();
-    let remote = rt.block_on(async move {
+    let mut kept = None; // the handle outlives the run (returned, clippy would await it)
+    rt.block_on(async {
         let remote = for_main.run_coroutine_threadsafe(std::future::pending::<()>);
         glassloop::task::yield_now().await; // the service task spawns it
         glassloop::task::yield_now().await; // it starts, and waits forever
-        remote
+        kept = Some(remote);
     });
-    let err = within(LIMIT, "waiting on a cancelled coroutine", move || remote.wait())
-        .unwrap_err();
+    let remote = kept.unwrap();
+    let err = within(LIMIT, "waiting on a cancelled coroutine", move || {
+        remote.wait()
+    })
+    .unwrap_err();
     assert!(err.is_cancelled());
-    assert_eq!(err.to_string(), "task 'run_coroutine_threadsafe' #2 was cancelled");
+    assert_eq!(
+        err.to_string(),
+        "task 'run_coroutine_threadsafe' #2 was cancelled"
+    );
     assert!(handle.is_closed(), "a handle serves one run of the loop");
     assert_eq!(handle.call_soon_threadsafe(|| {}), Err(LoopClosed));
-    assert!(rt.handle().call_soon_threadsafe(|| {}).is_ok(), "a new handle serves the next run");
+    assert!(
+        rt.handle().call_soon_threadsafe(|| {}).is_ok(),
+        "a new handle serves the next run"
+    );
 }
 
 #[test]
@@ -281,7 +356,11 @@ fn when_every_handle_is_dropped_the_service_task_ends() {
     assert_eq!(rt.live_tasks(), 1, "a clone still lives");
     drop(clone);
     assert_eq!(rt.step().polled, 1, "the last drop woke it");
-    assert_eq!(rt.live_tasks(), 0, "it finished: no waker is left to keep the loop waiting");
+    assert_eq!(
+        rt.live_tasks(),
+        0,
+        "it finished: no waker is left to keep the loop waiting"
+    );
 }
 
 #[test]
@@ -311,7 +390,11 @@ fn under_the_virtual_clock_an_outside_work_keeps_time_still_until_the_thread_has
         poster
     });
     poster.join().unwrap();
-    assert_eq!(seen_rx.recv().unwrap(), Duration::ZERO, "the closure ran before time moved");
+    assert_eq!(
+        seen_rx.recv().unwrap(),
+        Duration::ZERO,
+        "the closure ran before time moved"
+    );
 }
 
 #[test]
@@ -329,7 +412,7 @@ fn task_id_names_the_running_task_and_the_main_future() {
 fn try_id_is_none_outside_a_poll() {
     assert_eq!(glassloop::task::try_id(), None, "no runtime on this thread");
     let rt = Runtime::new().unwrap();
-    assert_eq!(rt.block_on(async { glassloop::task::try_id().is_some() }), true);
+    assert!(rt.block_on(async { glassloop::task::try_id().is_some() }));
     // A task's destructor runs when the loop drops it, outside any poll.
     struct Probe(mpsc::Sender<Option<glassloop::TaskId>>);
     impl Drop for Probe {
