@@ -61,8 +61,9 @@
 //!
 //! - **From the call on, nothing is needed.** A post wakes the service task before it
 //!   returns, and a ready task holds the clock still (the rule jumps only when the ready queue
-//!   is empty) until the closure has run. So we take no hold per call: taken at the same
-//!   moment as the wake, it would add nothing.
+//!   is empty): once the call has returned, time cannot jump again before the closure has
+//!   run (a jump the loop had already begun may still finish). So we take no hold per call:
+//!   taken at the same moment as the wake, it would add nothing.
 //! - **Before the call, only the caller knows.** While the thread is still working toward its
 //!   post, the loop sees no ready task and jumps time, or reports a stall. A caller who wants
 //!   the clock to wait announces the work: create an [`OutsideWork`](crate::OutsideWork) on
@@ -326,7 +327,6 @@ impl Future for Service {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        // region: handle_service_poll
         let (jobs, finished) = {
             let mut state = self.inbox.lock();
             let finished = state.handles_gone; // then no job can arrive after these
@@ -341,7 +341,6 @@ impl Future for Service {
         for job in jobs {
             run_job(job);
         }
-        // endregion: handle_service_poll
         if finished {
             Poll::Ready(())
         } else {

@@ -117,7 +117,7 @@ fn a_closure_posted_by_a_posted_closure_runs_at_the_next_pass() {
 }
 
 #[test]
-fn a_post_from_another_thread_reaches_a_loop_parked_in_the_reactor() {
+fn a_post_from_another_thread_wakes_a_loop_that_waits_for_it_instead_of_a_stall() {
     within(LIMIT, "a loop woken by a post", || {
         let rt = Runtime::new().unwrap();
         let handle = rt.handle();
