@@ -38,6 +38,7 @@ mod starvation;
 mod streams;
 mod sync_vs_async;
 mod tasks;
+mod threadsafe;
 mod timeout;
 mod trace;
 mod wait_first;
@@ -115,6 +116,11 @@ const DEMOS: &[Demo] = &[
         name: "files",
         about: "write, read and count the lines of a file on the blocking pool while a ticker ticks",
         main: files::main,
+    },
+    Demo {
+        name: "threadsafe",
+        about: "a plain thread posts closures and a coroutine to the loop (call_soon_threadsafe)",
+        main: threadsafe::main,
     },
     Demo {
         name: "semaphore",

@@ -54,12 +54,10 @@
 //! [`block_on`] runs a future on a fresh runtime on the calling thread (asyncer's `runnify`,
 //! asyncio's `asyncio.run` in a worker thread). It works in any thread that is not already
 //! running a loop, including a pool thread inside a blocking job. What it does *not* do is run
-//! the future on the loop that submitted the job. That would need a `Send` way into that loop
-//! (tokio's `Handle::block_on`, asyncio's `run_coroutine_threadsafe`), but a glassloop loop is
-//! reachable only from its own thread: its tasks sit in an `Rc` and need not be `Send`. So a
-//! blocking job that needs the loop should return, and let the awaiting task continue on the
-//! loop. A future given to `block_on` gets its own timers and sockets, which belong to that
-//! inner runtime only.
+//! the future on the loop that submitted the job: that loop is reachable from another thread
+//! only through a `Send` door, a [`Handle`](crate::Handle) (handle.rs, asyncio's
+//! `run_coroutine_threadsafe`). A future given to `block_on` gets its own timers and
+//! sockets, which belong to that inner runtime only.
 //!
 //! Read next: `blocking/pool.rs`, the threads themselves.
 

@@ -52,7 +52,7 @@
 //! | 9 | L4 | `spawn/` | `spawn`, `JoinHandle`, `JoinError`, `yield_now`, built on the loop | 1 |
 //! | 10 | L4 | `time/` | `sleep`, `timeout`, `interval`, `Instant::now` | 2 |
 //! | 11 | L4 | `net/` | `TcpListener`, `TcpStream`, `UdpSocket` over the reactor | 3 |
-//! | 12 | L4-L5 | `outside.rs`, `blocking.rs`, `blocking/pool.rs`, `fs.rs` | `OutsideWork`: how work off the loop holds the virtual clock; `spawn_blocking`; `block_on`; files on the pool | |
+//! | 12 | L4-L5 | `outside.rs`, `blocking.rs`, `blocking/pool.rs`, `fs.rs`, `handle.rs` | `OutsideWork`: how work off the loop holds the virtual clock; `spawn_blocking`; `block_on`; files on the pool; `Handle`: other threads post work to the loop | |
 //! | 13 | L4 | `combinators/` | gather, try_gather, select, race, wait, as_completed, TaskGroup | 8 |
 //! | 14 | L4 | `sync/` | Semaphore, Mutex, Event, Notify, Condition, Barrier, queues and channels | |
 //! | 15 | L6 | `observe/` | debug mode (slow polls, watchdog), dump, stalls, lost wakers, trace and timeline | 4, 5, 6 |
@@ -78,6 +78,8 @@
 //! | `asyncio.TaskGroup`, `ExceptionGroup` | `JoinSet` | [`combinators::TaskGroup`], [`combinators::ExceptionGroup`] |
 //! | `await asyncio.to_thread(f)` | `task::spawn_blocking(f)` | [`spawn_blocking`] |
 //! | `asyncio.run(c)` in a worker thread (asyncer `runnify`) | `Runtime::block_on` | [`block_on`] |
+//! | `loop.call_soon_threadsafe`, `run_coroutine_threadsafe` | `runtime::Handle` | [`Runtime::handle`], [`Handle`], [`RemoteHandle`] |
+//! | `asyncio.current_task()` | `task::id()`, `task::try_id()` | [`task::id`], [`task::try_id`] |
 //! | aiofiles | `tokio::fs` | [`fs`] |
 //! | `asyncio.Semaphore`, `asyncio.Lock` | `sync::Semaphore`, `sync::Mutex` | [`sync::Semaphore`], [`sync::Mutex`] |
 //! | `asyncio.Event` | `sync::Notify` | [`sync::Event`], [`sync::Notify`] |
@@ -99,6 +101,7 @@ mod builder;
 pub mod combinators;
 mod executor;
 pub mod fs;
+mod handle;
 mod hooks;
 pub mod net;
 pub mod observe;
@@ -118,6 +121,7 @@ pub use blocking::{
 };
 pub use builder::{run, Builder};
 pub use executor::{Runtime, Tick, DEFAULT_BATCH};
+pub use handle::{Handle, LoopClosed, RemoteHandle};
 pub use observe::dump;
 pub use outside::OutsideWork;
 pub use spawn::{spawn, JoinError, JoinHandle};
@@ -126,14 +130,17 @@ pub use task_id::TaskId;
 /// Tasks: spawn them, name them, await or cancel them, let others run.
 ///
 /// The pieces live in the layers that own them: the id in `task_id.rs`, the record the loop
-/// keeps in `task_table.rs`, `spawn`, [`JoinHandle`], [`JoinError`] and [`yield_now`](crate::task::yield_now) in
-/// `spawn/`, built on the loop, and [`spawn_blocking`] above them in `blocking.rs`. This
-/// module only gathers them under one name.
+/// keeps in `task_table.rs`, `spawn`, [`JoinHandle`], [`JoinError`], [`yield_now`](crate::task::yield_now) and
+/// [`id`](crate::task::id) in `spawn/`, built on the loop, and [`spawn_blocking`] above them
+/// in `blocking.rs`. This module only gathers them under one name.
 ///
-/// asyncio: `asyncio.create_task`, `Task`, `asyncio.sleep(0)`; tokio: `tokio::task`.
+/// asyncio: `asyncio.create_task`, `Task`, `asyncio.sleep(0)`, `asyncio.current_task()`;
+/// tokio: `tokio::task`.
 pub mod task {
     pub use crate::blocking::spawn_blocking;
-    pub use crate::spawn::{spawn, yield_now, Builder, JoinError, JoinHandle, YieldNow};
+    pub use crate::spawn::{
+        id, spawn, try_id, yield_now, Builder, JoinError, JoinHandle, YieldNow,
+    };
     pub use crate::task_id::TaskId;
 }
 

@@ -1,4 +1,4 @@
-//! The toolkit demos (gather, tasks, wait, timeout, cancellation, errors) print exactly what
+//! The toolkit demos (gather, tasks, wait, timeout, cancellation, errors, threadsafe) print exactly what
 //! the course says, under the virtual clock.
 
 mod common;
@@ -120,5 +120,22 @@ fn demo_errors_collects_every_result_then_stops_at_the_first_error_and_survives_
          a panicking task:\n\
          \x20 awaiting its handle gives Err: task 'risky' #1 panicked: division by zero\n\
          \x20 a detached task panicked too (reported on stderr); the program is still running\n"
+    );
+}
+
+#[test]
+fn demo_threadsafe_runs_a_threads_closures_and_coroutine_on_the_loop_in_order_then_closes() {
+    assert_eq!(
+        run_demo_virtual("threadsafe"),
+        "main runs on thread 'main', task #0; it starts the poster thread\n\
+         closure 1 runs on thread 'main', task #1 (the handle's service)\n\
+         closure 2 runs on thread 'main', task #1 (the handle's service)\n\
+         closure 3 runs on thread 'main', task #1 (the handle's service)\n\
+         the coroutine runs on thread 'main', task #3 (its own), with an Rc inside\n\
+         poster: RemoteHandle::wait() gave 42\n\
+         main: the poster has its answer; main returns, the loop ends\n\
+         poster: after the loop: the glassloop loop this Handle belongs to has ended (its \
+         block_on returned or its runtime was dropped), so the closure was not run; take a new \
+         handle from the runtime that will run it\n"
     );
 }

@@ -23,8 +23,9 @@ use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
-use crate::executor::context::{note_await_current, with_current};
+use crate::executor::context::{in_runtime, note_await_current, with_current};
 use crate::executor::{Core, Runtime};
+use crate::task_id::TaskId;
 pub use join::JoinHandle;
 use join::{task_body, JoinCell};
 pub use join_error::JoinError;
@@ -107,6 +108,56 @@ where
         task_body(future, cell.clone(), id, name, spawned_at)
     });
     JoinHandle { id, cell, core: Rc::downgrade(core) as Weak<Core> }
+}
+
+// ───────────────────────────── the current task ─────────────────────────────
+
+/// The id of the task being polled right now: the one whose code is calling this.
+///
+/// The loop already knows it: step 1 of the tick records the task it is about to poll
+/// (`Core::current`, executor/mod.rs `poll_started`) and clears it after the poll, so this
+/// only reads that record. Inside the future given to `run`/`block_on` it is the main
+/// future's id, `#0`. A closure posted with
+/// [`Handle::call_soon_threadsafe`](crate::Handle::call_soon_threadsafe) runs inside the
+/// handle's service task and gets that task's id (asyncio's `current_task()` is `None` in a
+/// callback; here every piece of code the loop runs is run by a task you can see in the dump).
+///
+/// asyncio: `asyncio.current_task()` (which returns the `Task`; here the id names it);
+/// tokio: `tokio::task::id()`.
+///
+/// ```
+/// glassloop::run(async {
+///     let handle = glassloop::spawn(async { glassloop::task::id() });
+///     let spawned = handle.id();
+///     assert_eq!(handle.await.unwrap(), spawned);
+///     assert_eq!(glassloop::task::id().number(), 0); // the main future
+/// });
+/// ```
+///
+/// # Panics
+/// Outside a running glassloop runtime, or in code the loop runs outside any poll (a task's
+/// destructor while the loop drops it). Use [`try_id`] where either can happen.
+#[track_caller]
+pub fn id() -> TaskId {
+    match try_id() {
+        Some(id) => id,
+        None => panic!(
+            "glassloop::task::id() was called outside a glassloop task: no task is being \
+             polled on this thread. Call it from code that runs inside `glassloop::run` (or \
+             `Runtime::block_on`), or use `glassloop::task::try_id()`, which returns None here."
+        ),
+    }
+}
+
+/// The id of the task being polled right now, or `None` outside a task (no runtime on this
+/// thread, or the loop is between polls). See [`id`].
+///
+/// asyncio: `asyncio.current_task()`, `None` outside a task; tokio: `tokio::task::try_id()`.
+pub fn try_id() -> Option<TaskId> {
+    if !in_runtime() {
+        return None;
+    }
+    with_current("glassloop::task::try_id", |core| core.current.get())
 }
 
 // ───────────────────────────── yield_now ─────────────────────────────
