@@ -151,6 +151,7 @@ impl TaskTable {
 
     /// Take task `id`'s future out for a poll, with a clone of its waker. `None` if the id is
     /// stale: the task ended since it was woken, or its slot holds a newer task (invariant 7).
+    #[inline]
     pub(crate) fn check_out(&self, id: TaskId) -> Option<(BoxedBody, Arc<TaskWaker>)> {
         let mut slab = self.slab.borrow_mut();
         let task = slab.get_mut(id.slot).filter(|task| task.id == id)?;
@@ -163,6 +164,7 @@ impl TaskTable {
 
     /// Put a future back after a `Pending` poll. Returns it if the task is gone (it aborted
     /// itself during the poll), so the caller drops it outside the borrow.
+    #[inline]
     pub(crate) fn check_in(&self, id: TaskId, future: BoxedBody) -> Option<BoxedBody> {
         let mut slab = self.slab.borrow_mut();
         match slab.get_mut(id.slot) {
@@ -177,6 +179,7 @@ impl TaskTable {
 
     /// Remove task `id` if it is still the one in its slot. The caller drops the record
     /// outside the borrow: its future's destructors may spawn, abort or cancel timers.
+    #[inline]
     pub(crate) fn remove(&self, id: TaskId) -> Option<Task> {
         let mut slab = self.slab.borrow_mut();
         match slab.get(id.slot) {
