@@ -45,8 +45,8 @@
 //! really beat. So each job holds the runtime's `holds` count up from the moment it is
 //! submitted until its result has been handed back and its task woken (a `HoldGuard`, the
 //! guard behind [`OutsideWork`](crate::OutsideWork), outside.rs), and while `holds` is
-//! non-zero the loop does not jump: it parks until woken, as the real clock would (executor.rs
-//! the rule of timer/driver.rs). Releasing the guard always rings the loop's doorbell,
+//! non-zero the loop does not jump: it parks until woken, as the real clock would (the
+//! rule of timer/driver.rs). Releasing the guard always rings the loop's doorbell,
 //! so a job whose result nobody wanted (its task was aborted) still lets the parked loop go
 //! on. The rule, tested in tests/blocking.rs: *the virtual clock never moves while a blocking
 //! job is in flight*. A consequence to know: a job that never ends freezes virtual time for

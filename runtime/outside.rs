@@ -93,8 +93,8 @@ impl OutsideWork {
 }
 
 /// One unit of "work in flight outside the loop" on the runtime's `holds` count, released on
-/// drop. While any is held, the virtual clock does not jump (executor.rs: `fire_timers` holds
-/// the clock still and `park_decision` parks until woken).
+/// drop. While any is held, the virtual clock does not jump (the rule of timer/driver.rs: step 4
+/// holds the clock still and step 2 parks until woken).
 /// [`OutsideWork`] is the public face; the blocking pool takes one per job.
 pub(crate) struct HoldGuard {
     holds: Arc<AtomicUsize>,

@@ -42,7 +42,7 @@
 //!
 //! A `mio::Waker` is an eventfd registered with the same `Poll`. Writing to it from any thread
 //! makes a blocked `poll` return. Task wakers ring it only when the loop is parked (see
-//! `Runtime::park` in executor.rs for the race this avoids).
+//! `Runtime::park` in executor/mod.rs for the race this avoids).
 //!
 //! asyncio: the selector in `BaseSelectorEventLoop` (`add_reader`, `_run_once`'s
 //! `selector.select(timeout)`); tokio: the I/O driver and its `ScheduledIo`.

@@ -23,9 +23,9 @@
 //! ## The files of this folder
 //!
 //! `mod.rs` (this file: `Runtime`, the tick), `state.rs` (`Core`, the loop's state),
-//! `context.rs` (how `spawn` finds the running loop), `spawn.rs` (`spawn`, `JoinHandle`,
-//! `yield_now`), `schedule.rs` (the order of a pass: FIFO, LIFO or seeded), `view.rs` (the
-//! read-only view instruments get, and the stall test).
+//! `context.rs` (how `spawn` finds the running loop; `spawn` itself, `JoinHandle` and
+//! `yield_now` are one layer up, in `spawn/`), `schedule.rs` (the order of a pass: FIFO,
+//! LIFO or seeded), `view.rs` (the read-only view instruments get, and the stall test).
 //!
 //! ## `Runtime`'s methods, and where each lives
 //!

@@ -28,9 +28,10 @@
 //!
 //! ## Sockets and the virtual clock
 //!
-//! Under the virtual clock the loop must decide when time may jump. Its rule (step 2 and 4 of
-//! the tick in executor.rs): while a timer exists, the reactor is polled with a *zero* timeout,
-//! and if that finds no event and no task is ready, time jumps to the next deadline.
+//! Under the virtual clock the loop must decide when time may jump (the rule is stated once,
+//! in timer/driver.rs). For sockets it means: while a timer exists, the reactor is polled with
+//! a *zero* timeout, and if that finds no event and no task is ready, time jumps to the next
+//! deadline.
 //!
 //! That is exact for I/O between tasks of the same loop over loopback: on Linux a `write` to
 //! a loopback socket delivers the bytes to the peer's receive buffer, and marks it readable in
