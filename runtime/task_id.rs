@@ -1,6 +1,6 @@
 //! # A task's name tag: slot plus generation
 //!
-//! The loop keeps its tasks in a slab (task.rs), and a [`TaskId`] says where one lives (its
+//! The loop keeps its tasks in a slab (task_table.rs), and a [`TaskId`] says where one lives (its
 //! *slot*) and which task it is (its *generation*: the runtime's spawn counter when it was
 //! spawned, never reused). Wakers, timers, the ready queue and every report carry this small
 //! `Copy` value instead of a pointer to the task, which is what lets a waker outlive its task

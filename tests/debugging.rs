@@ -20,6 +20,14 @@
 //! `tbreak` (a breakpoint that deletes itself) checks the *first* stop of each breakpoint, the
 //! one the guide shows. One gdb run per demo keeps the whole file to a second or two.
 //!
+//! The same run keeps the guide's *line numbers* true. Every frame of those backtraces is a
+//! pair, a function and the function it called, at a line (`Runtime::tick` calling
+//! `Runtime::poll_main` at `runtime/executor/mod.rs:210`). Each frame line of the guide's
+//! transcripts whose pair the run passed through must name the same line, and so must the
+//! `Breakpoint 1 at ...: file F, line L.` that gdb prints for a `break` and the source line it
+//! echoes under a stop. `GLASSLOOP_BLESS_QUOTES=1 cargo test --test debugging` rewrites them
+//! from the run, so after code moves, one command makes the transcripts true again.
+//!
 //! Where gdb is missing the gdb tests print why and pass without checking; `.ci/run` installs
 //! gdb so that CI always checks. They also skip in an optimised build, where the functions are
 //! inlined on purpose, and where the machine forbids ptrace (some containers).
@@ -28,7 +36,7 @@
 
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, OnceLock};
 use std::time::Duration;
 
 /// The guide, compiled in: editing it rebuilds this test.
@@ -152,32 +160,60 @@ fn the_vscode_launch_configurations_run_both_demos_under_both_debuggers() {
 
 // ───────────────────────────── running gdb ─────────────────────────────
 
-/// Run every row of `demo` through gdb and check its backtrace.
-fn check_demo(demo: &str) {
+/// The rows of `demo` in the guide's table.
+fn demo_rows(demo: &str) -> Vec<Row> {
     let rows: Vec<Row> = guide_rows()
         .into_iter()
         .filter(|r| r.demo == demo)
         .collect();
     assert!(!rows.is_empty(), "docs/debugging.md has no rows for {demo}");
-    if cfg!(not(debug_assertions)) {
-        println!("skipping: an optimised build inlines the core path; run `cargo test` in debug");
-        return;
-    }
-    let Some(gdb) = find_gdb() else {
-        println!(
-            "skipping the gdb check of docs/debugging.md: neither rust-gdb nor gdb is on PATH. \
-             Install gdb (e.g. `apt-get install gdb`) to run it; .ci/run does."
-        );
-        return;
+    rows
+}
+
+/// What gdb printed for every row of `demo`, run once per test binary and shared by the tests
+/// that need it; `Err` says why gdb cannot run here (the tests then print it and pass).
+fn gdb_output(demo: &str) -> Result<&'static str, &'static str> {
+    static HELLO: OnceLock<Result<String, &'static str>> = OnceLock::new();
+    static SLEEP: OnceLock<Result<String, &'static str>> = OnceLock::new();
+    let cell = match demo {
+        "hello" => &HELLO,
+        "sleep" => &SLEEP,
+        _ => panic!("the guide's table covers `hello` and `sleep`, not `{demo}`"),
     };
-    let output = run_gdb(&gdb, demo, &rows);
-    if output.contains("ptrace: Operation not permitted")
-        || output.contains("Could not trace the inferior process")
-    {
-        println!("skipping: this machine does not allow gdb to trace a process (ptrace)");
-        return;
-    }
-    let hits = split_hits(&output, rows.len());
+    let run = cell.get_or_init(|| {
+        if cfg!(not(debug_assertions)) {
+            return Err(
+                "skipping: an optimised build inlines the core path; run `cargo test` in debug",
+            );
+        }
+        let Some(gdb) = find_gdb() else {
+            return Err(
+                "skipping the gdb check of docs/debugging.md: neither rust-gdb nor gdb is \
+                        on PATH. Install gdb (e.g. `apt-get install gdb`) to run it; .ci/run does.",
+            );
+        };
+        let output = run_gdb(&gdb, demo, &demo_rows(demo));
+        if output.contains("ptrace: Operation not permitted")
+            || output.contains("Could not trace the inferior process")
+        {
+            return Err("skipping: this machine does not allow gdb to trace a process (ptrace)");
+        }
+        Ok(output)
+    });
+    run.as_deref().map_err(|why| *why)
+}
+
+/// Run every row of `demo` through gdb and check its backtrace.
+fn check_demo(demo: &str) {
+    let rows = demo_rows(demo);
+    let output = match gdb_output(demo) {
+        Ok(output) => output,
+        Err(why) => {
+            println!("{why}");
+            return;
+        }
+    };
+    let hits = split_hits(output, rows.len());
     for (i, row) in rows.iter().enumerate() {
         let Some(frames) = &hits[i] else {
             panic!(
@@ -445,4 +481,234 @@ fn the_vscode_configurations_carry_the_container_settings_the_guide_gives() {
             ".vscode/launch.json should pass `{setting}` to both {debugger} configurations"
         );
     }
+}
+
+// ───────────────────────── the transcripts' line numbers ─────────────────────────
+
+/// Where gdb really stopped: for a frame, the line it was at, keyed by its function and the
+/// function it had called (the frame just inside it; empty for frame #0, the stop itself).
+#[derive(Default)]
+struct Lines {
+    /// (function, callee) → (file, line), from every backtrace of the table's fresh run.
+    by_call: std::collections::HashMap<(String, String), (String, usize)>,
+    /// function → every (file, line) it was seen at as a caller, for a frame whose callee the
+    /// guide does not show (`up`, `frame function`).
+    by_function: std::collections::HashMap<String, Vec<(String, usize)>>,
+}
+
+/// `(file, line)` of `... at FILE:LINE` at the end of a gdb line, for our own files only.
+fn at_location(line: &str) -> Option<(String, usize)> {
+    let location = line.rsplit(" at ").next()?.trim().trim_end_matches('.');
+    let (file, number) = location.rsplit_once(':')?;
+    let ours =
+        (file.starts_with("runtime/") || file.starts_with("demos/")) && file.ends_with(".rs");
+    Some((file.to_string(), number.parse().ok()?)).filter(|_| ours)
+}
+
+/// The frame number and function of a `bt` line.
+fn numbered_frame(line: &str) -> Option<(usize, String)> {
+    let digits: String = line
+        .strip_prefix('#')?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    Some((digits.parse().ok()?, frame_function(line)?))
+}
+
+/// Every frame location in gdb's output of the table's run.
+fn lines_seen(output: &str) -> Lines {
+    let mut seen = Lines::default();
+    let mut inner: Option<(usize, String)> = None;
+    for line in output.lines() {
+        let Some((number, function)) = numbered_frame(line) else {
+            inner = None;
+            continue;
+        };
+        let callee = match &inner {
+            Some((n, callee)) if n + 1 == number => Some(callee.clone()),
+            _ if number == 0 => Some(String::new()),
+            _ => None,
+        };
+        if let Some(location) = at_location(line) {
+            if number > 0 {
+                let all = seen.by_function.entry(function.clone()).or_default();
+                if !all.contains(&location) {
+                    all.push(location.clone());
+                }
+            }
+            if let Some(callee) = callee {
+                seen.by_call.insert((function.clone(), callee), location);
+            }
+        }
+        inner = Some((number, function));
+    }
+    seen
+}
+
+/// The guide's gdb transcripts checked against `seen`: each problem found, and the guide with
+/// every frame line (and the source line gdb echoes under it) set to what gdb printed.
+fn check_frame_lines(guide: &str, seen: &Lines) -> (Vec<String>, String) {
+    let mut lines: Vec<String> = guide.lines().map(String::from).collect();
+    let mut problems = Vec::new();
+    let mut inner: Option<(usize, String)> = None;
+    for i in 0..lines.len() {
+        let line = lines[i].clone();
+        // A frame, a stop ("... hit Breakpoint 2, f (...) at ..."), or "Breakpoint 2 at 0x..:
+        // file F, line L." printed by the `break f` typed just above it.
+        let (key, location) = if let Some((number, function)) = numbered_frame(&line) {
+            let callee = match &inner {
+                Some((n, callee)) if n + 1 == number => Some(callee.clone()),
+                _ if number == 0 => Some(String::new()),
+                _ => None,
+            };
+            inner = Some((number, function.clone()));
+            (
+                callee.map(|c| (function.clone(), c)).ok_or(function),
+                at_location(&line),
+            )
+        } else if let Some(stop) = line.split_once("Breakpoint ").and_then(|(_, rest)| {
+            rest.split_once(", ")
+                .filter(|(n, _)| n.parse::<usize>().is_ok())
+        }) {
+            inner = None;
+            let function = frame_function(&format!("#0  {}", stop.1)).unwrap_or_default();
+            (Ok((function, String::new())), at_location(&line))
+        } else if let (Some(set), Some(typed)) = (
+            line.strip_prefix("Breakpoint ")
+                .and_then(|rest| rest.split_once(": file ")),
+            i.checked_sub(1)
+                .and_then(|j| lines[j].strip_prefix("(gdb) break ")),
+        ) {
+            inner = None;
+            let function = typed
+                .split(" if ")
+                .next()
+                .unwrap_or(typed)
+                .trim()
+                .to_string();
+            let location = set.1.split_once(", line ").and_then(|(file, number)| {
+                Some((file.to_string(), number.trim_end_matches('.').parse().ok()?))
+            });
+            (Ok((function, String::new())), location)
+        } else {
+            inner = None;
+            continue;
+        };
+        let Some((file, number)) = location else {
+            continue;
+        };
+        let fresh = match &key {
+            Ok(call) => seen.by_call.get(call).cloned(),
+            Err(function) => match seen.by_function.get(function).map(Vec::as_slice) {
+                Some([only]) => Some(only.clone()),
+                _ => None,
+            },
+        };
+        let Some((fresh_file, fresh_number)) = fresh else {
+            continue; // a frame the table's run does not pass through
+        };
+        if (fresh_file.as_str(), fresh_number) != (file.as_str(), number) {
+            problems.push(format!(
+                "line {}: gdb now says {fresh_file}:{fresh_number}, the guide {file}:{number}",
+                i + 1
+            ));
+            lines[i] = lines[i]
+                .replace(
+                    &format!("{file}:{number}"),
+                    &format!("{fresh_file}:{fresh_number}"),
+                )
+                .replace(
+                    &format!("file {file}, line {number}."),
+                    &format!("file {fresh_file}, line {fresh_number}."),
+                );
+        }
+        // Under a stop or a selected frame gdb echoes that line of the source.
+        let Some((echoed, text)) = lines.get(i + 1).and_then(|next| next.split_once('\t')) else {
+            continue;
+        };
+        let source = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(&fresh_file),
+        )
+        .unwrap_or_default();
+        let Some(fresh_text) = source.lines().nth(fresh_number - 1) else {
+            continue;
+        };
+        if echoed.parse::<usize>().is_ok()
+            && (echoed, text) != (&*fresh_number.to_string(), fresh_text)
+        {
+            problems.push(format!(
+                "line {}: gdb echoes `{fresh_number}\t{}` there, not `{echoed}\t{}`",
+                i + 2,
+                fresh_text.trim(),
+                text.trim()
+            ));
+            lines[i + 1] = format!("{fresh_number}\t{fresh_text}");
+        }
+    }
+    (problems, lines.join("\n") + "\n")
+}
+
+#[test]
+fn every_frame_line_of_the_guides_gdb_transcripts_is_where_gdb_stops_today() {
+    let mut seen = Lines::default();
+    for demo in ["hello", "sleep"] {
+        match gdb_output(demo) {
+            Ok(output) => {
+                let more = lines_seen(output);
+                seen.by_call.extend(more.by_call);
+                for (function, locations) in more.by_function {
+                    let all = seen.by_function.entry(function).or_default();
+                    for location in locations {
+                        if !all.contains(&location) {
+                            all.push(location);
+                        }
+                    }
+                }
+            }
+            Err(why) => {
+                println!("{why}");
+                return;
+            }
+        }
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/debugging.md");
+    let guide = std::fs::read_to_string(&path).unwrap();
+    let (problems, repaired) = check_frame_lines(&guide, &seen);
+    if std::env::var_os("GLASSLOOP_BLESS_QUOTES").is_some() && repaired != guide {
+        std::fs::write(&path, repaired).unwrap();
+        println!(
+            "rewrote {} frame lines of docs/debugging.md from gdb",
+            problems.len()
+        );
+        return;
+    }
+    assert!(
+        problems.is_empty(),
+        "the gdb transcripts of docs/debugging.md name lines gdb no longer stops at:\n{}\n\
+         (GLASSLOOP_BLESS_QUOTES=1 cargo test --test debugging rewrites them from this run)",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn a_frame_line_is_checked_by_its_function_and_the_function_it_called() {
+    let output = "=== glassloop breakpoint 0\n\
+        #0  glassloop::a::f (x=1) at runtime/a.rs:10\n\
+        #1  0x01 in glassloop::a::g (y=2) at runtime/a.rs:20\n\
+        #2  0x02 in glassloop::a::h () at runtime/a.rs:30\n";
+    let seen = lines_seen(output);
+    let guide = "```text\n\
+        (gdb) break glassloop::a::f\n\
+        Breakpoint 1 at 0x9: file runtime/a.rs, line 11.\n\
+        #1  0x07 in glassloop::a::g (y=5) at runtime/a.rs:21\n\
+        #2  0x08 in glassloop::a::h () at runtime/a.rs:30\n\
+        #5  0x08 in glassloop::a::h () at runtime/a.rs:31\n\
+        ```\n";
+    let (problems, repaired) = check_frame_lines(guide, &seen);
+    // The break line and frame #1 (called f: no frame #0 above it, so by its one line)
+    // are stale, frame #2 (called g) is right, and h without its callee has one line, 30.
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    assert!(repaired.contains("file runtime/a.rs, line 10."));
+    assert!(repaired.contains("glassloop::a::g (y=5) at runtime/a.rs:20"));
+    assert!(!repaired.contains("a.rs:31") && !repaired.contains("a.rs:21"));
 }

@@ -15,8 +15,10 @@
 //! Rules 1 and 2 can be repaired mechanically: `GLASSLOOP_BLESS_QUOTES=1 cargo test --test
 //! debugging_transcripts` rewrites every `{impl#N}` whose method exists in exactly one impl
 //! block, and every echoed line number (and the frame line above it) whose text occurs
-//! exactly once in its file. Rule 3 is reported with the function's current lines, to be
-//! fixed by hand or by pasting a fresh `bt`.
+//! exactly once in its file. Rule 3 is reported with the function's current lines; where gdb
+//! is installed, `GLASSLOOP_BLESS_QUOTES=1 cargo test --test debugging` rewrites the frame
+//! lines themselves from a fresh gdb run (tests/debugging.rs), and this file then checks the
+//! rest.
 //!
 //! Read next: tests/debugging.rs.
 

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //!   Core
-//!   ├─ tasks     TaskTable (task.rs)      the slab of live tasks and the spawn counter
+//!   ├─ tasks     TaskTable (task_table.rs) the slab of live tasks and the spawn counter
 //!   ├─ ready_rx  crossbeam Receiver       the ready queue; wakers hold the Sender (unparker)
 //!   ├─ unparker  Arc<Unparker> (waker.rs) Sender + `parked` flag + doorbell, for every waker
 //!   ├─ time      TimeDriver (timer/)      clock + wheel + outside work: the virtual-clock rule
@@ -18,7 +18,7 @@
 //! ```
 //!
 //! Every part that changes sits in a `Cell`/`RefCell` borrowed only inside one method of its
-//! owner (task.rs, timer/driver.rs, reactor.rs), never across a poll, a drop of a future or a
+//! owner (task_table.rs, timer/driver.rs, reactor.rs), never across a poll, a drop of a future or a
 //! hook, or in an atomic where other threads touch it: a task being polled may spawn, abort,
 //! sleep, or drop a socket, and all of those touch `Core` again. [`Core::hooks`] asserts in
 //! debug builds that no borrow is held when an instrument is called.
