@@ -117,6 +117,7 @@ impl Builder {
             reactor,
             main: RefCell::new(None),
             current: Cell::new(None),
+            polls_since_io: Cell::new(0),
             batch: self.batch,
             stats: Stats::default(),
             hooks: observer.map(|obs| obs as Box<dyn Instrument>),

@@ -26,7 +26,8 @@
 //! 1. **Run** the tasks that are ready now (a bounded batch), each polled once.
 //! 2. **Decide** how long to sleep: zero if tasks are ready, else until the next timer, else
 //!    until woken.
-//! 3. **Park** in the reactor (`mio::Poll::poll`); readiness events wake socket waiters.
+//! 3. **Park** in the reactor (`mio::Poll::poll`); readiness events wake socket waiters. While
+//!    tasks stay ready, the loop looks at I/O only every [`IO_INTERVAL`] polls.
 //! 4. **Fire** expired timers, first moving virtual time if nothing else can happen (the one
 //!    rule of the virtual clock, in timer/driver.rs).
 //!
@@ -120,7 +121,7 @@ pub use blocking::{
     DEFAULT_BLOCKING_SHUTDOWN_TIMEOUT, DEFAULT_MAX_BLOCKING_THREADS,
 };
 pub use builder::{run, Builder};
-pub use executor::{Runtime, Tick, DEFAULT_BATCH};
+pub use executor::{Runtime, Tick, DEFAULT_BATCH, IO_INTERVAL};
 pub use handle::{Handle, LoopClosed, RemoteHandle};
 pub use observe::dump;
 pub use outside::OutsideWork;

@@ -79,6 +79,11 @@ pub(crate) use state::{Core, MainRecord, Stats};
 /// `step`, which has no main future, and so never waits in step 3.
 type Main<'a> = Option<&'a mut dyn FnMut(&mut Context<'_>) -> bool>;
 
+/// How many polls may pass, while tasks stay ready, between two looks at I/O (tokio's
+/// `event_interval` is 61 too). When the loop is about to sleep it always looks, and `step`
+/// looks every tick. The price: a socket that became ready waits at most this many polls.
+pub const IO_INTERVAL: usize = 61;
+
 /// How many ready tasks one pass of step 1 polls at most before looking at timers and I/O.
 /// asyncio runs every callback that was ready at the start of the pass; tokio's
 /// current_thread runtime polls up to 61 tasks between looks at I/O (its `event_interval`).
@@ -185,9 +190,11 @@ impl Runtime {
     ///    time will jump; until the next timer; until woken; or, if nothing can ever wake
     ///    anything, report a stall instead. `step` never waits: it looks.
     /// 3. **Park** in `mio::Poll::poll` for that long. Readiness events wake the tasks waiting
-    ///    on those sockets; a wake from another thread rings the doorbell (invariant 10).
-    /// 4. **Fire timers.** Move virtual time if the rule of timer/driver.rs allows, then wake
-    ///    every expired timer, in deadline order (invariant 5).
+    ///    on those sockets; a wake from another thread rings the doorbell (invariant 10). While
+    ///    tasks stay ready, the look at I/O is taken only every [`IO_INTERVAL`] polls.
+    /// 4. **Fire timers**, every tick. Move virtual time if the rule of timer/driver.rs allows,
+    ///    then wake every expired timer, in deadline order (invariant 5). This is the tick's
+    ///    one reading of the clock, and its report says the time it read.
     ///
     /// Instruments (hooks.rs) see each step; one of them, `before_park`, may shorten a park.
     /// Switched off, each hook is one untaken branch.
@@ -214,7 +221,7 @@ impl Runtime {
             };
             if id == TaskId::MAIN {
                 match self.poll_main(&mut main) {
-                    Some(true) => return (self.tick_report(polled + 1, 0, 0, false), true),
+                    Some(true) => return (self.tick_report(polled + 1, 0, 0, false, None), true),
                     Some(false) => polled += 1,
                     None => {}
                 }
@@ -233,27 +240,32 @@ impl Runtime {
             park = Park::LookOnly; // `step` never waits
         }
         if park == Park::Stalled {
-            return (self.tick_report(polled, 0, 0, true), false);
+            return (self.tick_report(polled, 0, 0, true, None), false);
         }
 
-        // 3. Park.
+        // 3. Park. While tasks stay ready, the look at I/O is a system call that rarely finds
+        // anything: take it only once IO_INTERVAL polls have passed since the last one.
+        let since_io = core.polls_since_io.get() + polled;
+        let look = park != Park::TasksReady || main.is_none() || since_io >= IO_INTERVAL;
+        core.polls_since_io.set(if look { 0 } else { since_io });
         let io_events = match core.hooks() {
-            None => self.park(park),
+            None if look => self.park(park),
+            None => 0,
             Some(hooks) => {
                 let park = hooks.before_park(core, park);
-                let events = self.park(park);
+                let events = if look { self.park(park) } else { 0 };
                 hooks.after_park(core, park, events);
                 events
             }
         };
 
         // 4. Fire timers.
-        let (timers_fired, jumped) = self.fire_timers();
+        let (timers_fired, now, jumped) = self.fire_timers();
         if let Some(hooks) = core.hooks() {
             hooks.timers_fired(core, timers_fired, jumped);
         }
 
-        (self.tick_report(polled, io_events, timers_fired, false), false)
+        (self.tick_report(polled, io_events, timers_fired, false, Some(now)), false)
     }
 
     /// Poll the main future once. Returns whether it has completed, or None if there is no
@@ -425,26 +437,29 @@ impl Runtime {
     /// Step 4: move time on (timer/driver.rs decides whether it may) and wake expired
     /// timers. Returns how many fired, and whether virtual time jumped.
     /// A good breakpoint: `break glassloop::executor::Runtime::fire_timers`.
-    fn fire_timers(&self) -> (usize, bool) {
+    fn fire_timers(&self) -> (usize, Duration, bool) {
         let core = &*self.core;
         let mut fired = Vec::new();
-        let jumped = core.time.fire(core.ready_rx.is_empty(), &mut fired);
+        let (now, jumped) = core.time.fire(core.ready_rx.is_empty(), &mut fired);
         // Wake after the wheel's borrow has ended: waking may drop the last waker.
         let count = fired.len();
         for waker in fired {
             waker.wake();
         }
-        (count, jumped)
+        (count, now, jumped)
     }
 
-    fn tick_report(&self, polled: usize, io_events: usize, timers: usize, stalled: bool) -> Tick {
-        Tick {
-            polled,
-            io_events,
-            timers_fired: timers,
-            now: Instant::from_duration(self.core.time.clock.now()),
-            stalled,
-        }
+    /// The tick's report. `now`: the clock step 4 read, or `None` to read it here.
+    fn tick_report(
+        &self,
+        polled: usize,
+        io: usize,
+        timers: usize,
+        stalled: bool,
+        now: Option<Duration>,
+    ) -> Tick {
+        let now = Instant::from_duration(now.unwrap_or_else(|| self.core.time.clock.now()));
+        Tick { polled, io_events: io, timers_fired: timers, now, stalled }
     }
 }
 

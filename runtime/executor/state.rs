@@ -58,6 +58,8 @@ pub(crate) struct Core {
     pub(crate) main: RefCell<Option<MainRecord>>,
     /// The task being polled right now. Set just before a poll, cleared just after.
     pub(crate) current: Cell<Option<TaskId>>,
+    /// Polls since step 3 last looked at I/O (see `IO_INTERVAL`).
+    pub(crate) polls_since_io: Cell<usize>,
     /// Step 1 polls at most this many tasks per pass.
     pub(crate) batch: usize,
     /// Counters for tests and reports.

@@ -34,7 +34,7 @@ use std::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
 
-use super::clock::Clock;
+use super::clock::{duration_to_ms_floor, Clock};
 use super::wheel::{TimerKey, Wheel};
 
 /// What the next timer means for step 2, when no task is ready.
@@ -101,20 +101,23 @@ impl TimeDriver {
     }
 
     /// Step 4: jump if the rule allows, then take every expired timer's waker into `fired`,
-    /// in deadline order (invariant 5). Returns true if virtual time jumped.
+    /// in deadline order (invariant 5). Returns the time it fired at (the tick's one reading
+    /// of the real clock) and whether virtual time jumped to get there.
     /// A good breakpoint: `break glassloop::timer::driver::TimeDriver::fire`.
-    pub(crate) fn fire(&self, nothing_ready: bool, fired: &mut Vec<Waker>) -> bool {
+    pub(crate) fn fire(&self, nothing_ready: bool, fired: &mut Vec<Waker>) -> (Duration, bool) {
         let jump = self.may_jump(nothing_ready);
-        let before = if jump { self.clock.now() } else { Duration::ZERO };
+        let start = self.clock.now();
+        let mut now = start;
         let mut wheel = self.wheel.borrow_mut();
         // region: fire_timers
         loop {
             if jump {
                 if let Some(at_ms) = wheel.next_expiration() {
                     self.clock.advance_to(Duration::from_millis(at_ms));
+                    now = self.clock.now();
                 }
             }
-            wheel.advance(self.clock.now_ms(), fired);
+            wheel.advance(duration_to_ms_floor(now), fired);
             // The wheel's next event may be a cascade (entries moving down a level), which
             // fires nothing: a jumping clock goes on to a deadline some timer asked for.
             if !jump || !fired.is_empty() || wheel.is_empty() {
@@ -122,7 +125,7 @@ impl TimeDriver {
             }
         }
         // endregion: fire_timers
-        jump && self.clock.now() != before
+        (now, now != start)
     }
 
     /// Put a timer in the wheel.
