@@ -329,7 +329,7 @@ fn a_task_that_keeps_waking_itself_cannot_keep_timers_waiting_past_its_pass() {
 /// task that yields forever, never longer.
 #[test]
 fn a_task_that_keeps_waking_itself_cannot_keep_io_waiting_more_than_io_interval_polls() {
-    use glassloop::net::{TcpListener, TcpStream};
+    use glassloop::net::TcpListener;
     use std::io::Write;
 
     let within = Duration::from_secs(10);
