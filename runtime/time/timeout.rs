@@ -12,6 +12,15 @@
 //!                  │ Pending ─► Pending (both wakers registered; either wakes the task)
 //! ```
 //!
+//! ## Your future lives inside the timeout
+//!
+//! To poll your future the `Timeout` needs it pinned, and to cancel it must drop it in place.
+//! Pinning a field of a struct that is itself pinned ("structural pinning") cannot be
+//! written in safe Rust by hand, so this file uses `pin-project-lite`'s `pin_project!`, the
+//! macro tokio uses for the same job, which writes that projection once and checks it. The
+//! alternative, boxing your future, costs an allocation per timeout, paid even by the
+//! timeouts that never fire (most of them).
+//!
 //! asyncio: `asyncio.wait_for(coro, timeout)` / `asyncio.timeout()`, which raise
 //! `TimeoutError`; tokio: `tokio::time::timeout`.
 //!
@@ -25,6 +34,7 @@ use std::time::Duration;
 
 use super::sleep::{sleep, sleep_until, Sleep};
 use super::Instant;
+use pin_project_lite::pin_project;
 
 /// Run `future`, but give up after `duration`: `Ok(output)` or `Err(Elapsed)`.
 ///
@@ -47,7 +57,7 @@ use super::Instant;
 /// Outside a running glassloop runtime.
 #[track_caller]
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
-    Timeout { future: Some(Box::pin(future)), sleep: sleep(duration) }
+    Timeout { future: Some(future), sleep: sleep(duration) }
 }
 
 /// Like [`timeout`], with an absolute deadline.
@@ -56,37 +66,42 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 /// Outside a running glassloop runtime.
 #[track_caller]
 pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
-    Timeout { future: Some(Box::pin(future)), sleep: sleep_until(deadline) }
+    Timeout { future: Some(future), sleep: sleep_until(deadline) }
 }
 
-/// The future returned by [`timeout`].
-///
-/// Your future is boxed so `Timeout` is `Unpin` and can be polled without unsafe pin
-/// projection; one allocation per timeout, where tokio uses `pin-project`. It is dropped the
-/// moment the deadline wins, so polling the `Timeout` again after `Err(Elapsed)` panics.
-#[must_use = "futures do nothing unless awaited"]
-pub struct Timeout<F: Future> {
-    /// Yours; `None` once the deadline passed and it was dropped.
-    future: Option<Pin<Box<F>>>,
-    sleep: Sleep,
+pin_project! {
+    /// The future returned by [`timeout`].
+    ///
+    /// Your future lives inside the `Timeout`, not in a box of its own: a timeout around a
+    /// future that is ready at once touches neither the timer wheel (the sleep is only
+    /// registered by its first poll, which never comes) nor the allocator. It is dropped the
+    /// moment the deadline wins, so polling the `Timeout` again after `Err(Elapsed)` panics.
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct Timeout<F: Future> {
+        // Pinned in place with the `Timeout` (see the file header on why this needs a macro).
+        #[pin]
+        future: Option<F>,
+        sleep: Sleep,
+    }
 }
 
 impl<F: Future> Future for Timeout<F> {
     type Output = Result<F::Output, Elapsed>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let Some(future) = self.future.as_mut() else {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let Some(future) = this.future.as_mut().as_pin_mut() else {
             panic!("a glassloop Timeout was polled again after it returned Err(Elapsed)");
         };
-        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+        if let Poll::Ready(output) = future.poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        let after = self.sleep.deadline();
-        match Pin::new(&mut self.sleep).poll(cx) {
+        let after = this.sleep.deadline();
+        match Pin::new(&mut *this.sleep).poll(cx) {
             Poll::Ready(()) => {
                 // The cancellation: your future's destructors run now, not whenever the
                 // `Timeout` itself is dropped.
-                self.future = None;
+                this.future.set(None);
                 Poll::Ready(Err(Elapsed { deadline: after }))
             }
             Poll::Pending => Poll::Pending,
@@ -157,11 +172,11 @@ mod tests {
         let dropped = Rc::new(Cell::new(false));
         let flag = DropFlag(dropped.clone());
         rt.block_on(async move {
-            let mut guarded = timeout(Duration::from_secs(1), async move {
+            let mut guarded = Box::pin(timeout(Duration::from_secs(1), async move {
                 let _flag = flag;
                 pending::<()>().await;
-            });
-            let result = poll_fn(|cx| Pin::new(&mut guarded).poll(cx)).await;
+            }));
+            let result = poll_fn(|cx| guarded.as_mut().poll(cx)).await;
             assert!(result.is_err());
             assert!(dropped.get(), "still alive while the Timeout that gave up on it lives");
             drop(guarded);

@@ -1,0 +1,77 @@
+//! What the loop allocates, counted: a global allocator that counts the allocations made on
+//! the thread under test, so a promise about allocations is checked, not assumed.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::future::ready;
+use std::time::Duration;
+
+use glassloop::time::timeout;
+use glassloop::Runtime;
+
+/// The system allocator, counting the allocations of threads that asked to be counted.
+struct Counting;
+
+thread_local! {
+    /// Allocations made on this thread while counting was on (`None`: not counting).
+    static COUNT: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // `try_with`: a thread being torn down has no thread-locals left to count in.
+        let _ = COUNT.try_with(|count| count.set(count.get().map(|n| n + 1)));
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// How many allocations `f` makes on this thread.
+fn allocations(f: impl FnOnce()) -> usize {
+    COUNT.with(|count| count.set(Some(0)));
+    f();
+    COUNT.with(|count| count.take()).unwrap()
+}
+
+#[test]
+fn a_timeout_around_a_future_ready_at_once_touches_neither_the_wheel_nor_the_allocator() {
+    let rt = Runtime::builder().virtual_clock().build().unwrap();
+    rt.block_on(async {
+        // Warm up: the first sleep of a runtime may grow the wheel's slab.
+        let _ = timeout(Duration::from_secs(1), ready(0)).await;
+        let mut total = 0;
+        let made = allocations(|| {
+            for n in 0..1000 {
+                let made = poll_ready_at_once(timeout(Duration::from_secs(1), ready(n)));
+                total += made.unwrap();
+            }
+        });
+        assert_eq!(total, (0..1000).sum::<i32>());
+        assert_eq!(
+            made, 0,
+            "1,000 timeouts around ready futures allocated {made} times"
+        );
+    });
+    assert_eq!(
+        rt.now().since_origin(),
+        Duration::ZERO,
+        "no timer ever fired or was waited for"
+    );
+}
+
+/// Poll a future that must be ready at its first poll, inside the running loop (so
+/// `timeout` finds its runtime), with a waker that does nothing.
+fn poll_ready_at_once<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(futures_task::noop_waker_ref());
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(value) => value,
+        std::task::Poll::Pending => panic!("the future was not ready at its first poll"),
+    }
+}
