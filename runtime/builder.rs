@@ -34,7 +34,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::blocking::{Pool, PoolConfig};
 use crate::executor::schedule::{Reorder, Schedule, SCHEDULE_ENV};
-use crate::executor::{Core, Runtime, Stats, DEFAULT_BATCH};
+use crate::executor::{Core, Runtime, DEFAULT_BATCH};
 use crate::hooks::{Instrument, WakeListener};
 use crate::observe::options::Options as ObserveOptions;
 use crate::observe::sink::{Reports, Sink};
@@ -42,7 +42,7 @@ use crate::observe::Observer;
 use crate::reactor::Reactor;
 use crate::task_table::TaskTable;
 use crate::timer::driver::TimeDriver;
-use crate::waker::Unparker;
+use crate::waker::{LocalQueue, Unparker};
 
 /// Configures a [`Runtime`] before building it.
 ///
@@ -111,6 +111,7 @@ impl Builder {
         });
         let core = Core {
             tasks: TaskTable::new(),
+            ready: LocalQueue::new(&unparker),
             ready_rx,
             unparker,
             time: TimeDriver::new(self.virtual_clock),
@@ -119,7 +120,7 @@ impl Builder {
             current: Cell::new(None),
             polls_since_io: Cell::new(0),
             batch: self.batch,
-            stats: Stats::default(),
+            ticks: Cell::new(0),
             hooks: observer.map(|obs| obs as Box<dyn Instrument>),
             reorder: Reorder::new(schedule),
             stall_report: crate::observe::dump::stall_report,

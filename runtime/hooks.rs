@@ -136,11 +136,11 @@ impl Park {
     /// (until woken).
     pub(crate) fn timeout(self) -> Option<Duration> {
         match self {
+            Park::AtMost(duration) => Some(duration),
+            Park::UntilWoken { .. } => None,
             Park::TasksReady | Park::TimeJumps | Park::LookOnly | Park::Stalled => {
                 Some(Duration::ZERO)
             }
-            Park::AtMost(duration) => Some(duration),
-            Park::UntilWoken { .. } => None,
         }
     }
 }

@@ -45,6 +45,9 @@
 //!
 //! Read next: `reactor.rs`, the other thing that wakes tasks: the kernel.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -53,6 +56,28 @@ use futures_task::ArcWake;
 
 use crate::hooks::WakeListener;
 use crate::task_id::TaskId;
+
+/// The ready queue for wakes on the loop's own thread: a plain `VecDeque`, no atomics, no lock.
+#[derive(Debug)]
+pub(crate) struct LocalQueue {
+    /// The loop it belongs to: the address of that loop's `Unparker`, unique while it lives.
+    owner: usize,
+    /// Ready ids, oldest first. Borrowed for one push or pop at a time.
+    pub(crate) ids: RefCell<VecDeque<TaskId>>,
+}
+
+impl LocalQueue {
+    pub(crate) fn new(unparker: &Arc<Unparker>) -> Rc<LocalQueue> {
+        let owner = Arc::as_ptr(unparker) as usize;
+        Rc::new(LocalQueue { owner, ids: RefCell::new(VecDeque::new()) })
+    }
+}
+
+thread_local! {
+    /// The local queue of the loop running on this thread right now, if any. Set and cleared
+    /// with the current runtime (executor/context.rs).
+    pub(crate) static RUNNING: RefCell<Option<Rc<LocalQueue>>> = const { RefCell::new(None) };
+}
 
 /// The part of the loop that other threads may touch: the ready queue's sending end and the
 /// doorbell that unparks the loop. One is shared by every waker of a runtime.
@@ -126,9 +151,20 @@ impl TaskWaker {
         if let Some(listener) = &self.unparker.wake_listener {
             listener.woke(self.id);
         }
+        // On the loop's own thread, while it runs, the id goes onto its local queue: the loop
+        // is awake (this code runs inside it), so no doorbell. Any other wake crosses threads
+        // through the channel, which the loop empties into the local queue at every pass.
+        let owner = Arc::as_ptr(&self.unparker) as usize;
+        let local = RUNNING.with(|running| match &*running.borrow() {
+            Some(queue) if queue.owner == owner => {
+                queue.ids.borrow_mut().push_back(self.id);
+                true
+            }
+            _ => false,
+        });
         // The receiver lives as long as the runtime. If the runtime is gone the send fails and
         // there is nobody to run the task anyway.
-        if self.unparker.ready_tx.send(self.id).is_ok() {
+        if !local && self.unparker.ready_tx.send(self.id).is_ok() {
             self.unparker.unpark_if_parked();
         }
         // endregion: schedule

@@ -346,8 +346,8 @@ fn the_checks_know_the_impl_numbering_and_a_frame_line() {
     let waker = lines_of(&root().join("runtime/waker.rs"));
     assert_eq!(
         impls_defining(&waker, "wake_by_ref"),
-        [2],
-        "ArcWake for TaskWaker is impl #2"
+        [3],
+        "ArcWake for TaskWaker is impl #3"
     );
     assert_eq!(
         frame_location("#1  0x0000 in glassloop::executor::Runtime::tick (self=0x1, main=...) at runtime/executor.rs:475"),

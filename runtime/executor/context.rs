@@ -22,6 +22,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::Core;
+use crate::waker::RUNNING;
 
 thread_local! {
     /// The runtime running on this thread, if any. Set by `block_on`/`step` for their duration.
@@ -59,44 +60,40 @@ pub(crate) fn note_await_current(at: &'static std::panic::Location<'static>) {
     });
 }
 
-/// Sets `CURRENT` for as long as it lives; restores "no runtime" when dropped, even on panic.
-pub(crate) struct EnterGuard;
+/// Make `core` (or no runtime) the current one, its local ready queue with it (waker.rs), and
+/// give back the runtime that was current before.
+fn set_current(core: Option<Rc<Core>>) -> Option<Rc<Core>> {
+    RUNNING.with(|running| *running.borrow_mut() = core.as_ref().map(|core| core.ready.clone()));
+    CURRENT.with(|current| current.replace(core))
+}
+
+/// Keeps a runtime current for as long as it lives; puts back the one before (usually none)
+/// when dropped, even on panic.
+pub(crate) struct EnterGuard(Option<Rc<Core>>);
 
 impl EnterGuard {
+    /// Make `core` current while it runs (`block_on`, `step`). `what` names the caller for
+    /// the message if a runtime already runs here.
     pub(crate) fn enter(core: &Rc<Core>, what: &str) -> EnterGuard {
-        CURRENT.with(|current| {
-            let mut current = current.borrow_mut();
-            assert!(
-                current.is_none(),
-                "{what} was called while a glassloop runtime is already running on this \
-                 thread. A loop cannot run inside itself: inside async code, `.await` the \
-                 future (or `glassloop::spawn` it) instead of starting another loop."
-            );
-            *current = Some(core.clone());
-        });
-        EnterGuard
+        assert!(
+            !in_runtime(),
+            "{what} was called while a glassloop runtime is already running on this \
+             thread. A loop cannot run inside itself: inside async code, `.await` the \
+             future (or `glassloop::spawn` it) instead of starting another loop."
+        );
+        EnterGuard(set_current(Some(core.clone())))
     }
 }
 
 impl Drop for EnterGuard {
     fn drop(&mut self) {
-        CURRENT.with(|current| current.borrow_mut().take());
-    }
-}
-
-/// Puts back the runtime that was current before `Runtime::drop` entered its own.
-pub(crate) struct RestoreCurrent(Option<Rc<Core>>);
-
-impl Drop for RestoreCurrent {
-    fn drop(&mut self) {
-        let previous = self.0.take();
-        CURRENT.with(|current| *current.borrow_mut() = previous);
+        set_current(self.0.take());
     }
 }
 
 /// Make `core` current while a runtime is dropped, setting aside whichever runtime was
 /// current (a runtime may be dropped inside another): its tasks' destructors must find their
 /// own runtime. The returned guard puts the previous one back.
-pub(crate) fn enter_for_drop(core: &Rc<Core>) -> RestoreCurrent {
-    RestoreCurrent(CURRENT.with(|current| current.replace(Some(core.clone()))))
+pub(crate) fn enter_for_drop(core: &Rc<Core>) -> EnterGuard {
+    EnterGuard(set_current(Some(core.clone())))
 }

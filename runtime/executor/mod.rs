@@ -73,7 +73,7 @@ use crate::timer::driver::NextTimer;
 use crate::timer::instant::Instant;
 use crate::waker::TaskWaker;
 use context::{enter_for_drop, EnterGuard};
-pub(crate) use state::{Core, MainRecord, Stats};
+pub(crate) use state::{Core, MainRecord};
 
 /// The main future as the tick sees it: poll it once, true when it has completed. `None` for
 /// `step`, which has no main future, and so never waits in step 3.
@@ -203,17 +203,19 @@ impl Runtime {
         if let Some(hooks) = core.hooks() {
             hooks.before_tick(core);
         }
-        core.stats.ticks.set(core.stats.ticks.get() + 1);
+        core.ticks.set(core.ticks.get() + 1);
 
         // 1. Run.
         // region: step_1_run
-        let batch = core.ready_rx.len().min(core.batch);
+        core.take_injected();
+        let batch = core.ready.ids.borrow().len().min(core.batch);
         // Seeded scheduling (schedule.rs) takes the batch and reorders it; FIFO pops.
-        let reordered = core.reorder.as_ref().map(|r| r.take_batch(&core.ready_rx, batch));
+        let reordered =
+            core.reorder.as_ref().map(|r| r.take_batch(&mut core.ready.ids.borrow_mut(), batch));
         let mut polled = 0;
         for i in 0..batch {
             let next = match &reordered {
-                None => core.ready_rx.try_recv().ok(),
+                None => core.ready.ids.borrow_mut().pop_front(),
                 Some(ids) => ids.get(i).copied(),
             };
             let Some(id) = next else {
@@ -384,26 +386,22 @@ impl Runtime {
     /// Step 2: how long may the loop sleep?
     fn park_decision(&self) -> Park {
         let core = &*self.core;
-        if !core.ready_rx.is_empty() {
+        if !core.nothing_ready() {
             return Park::TasksReady;
         }
+        let woken_from_outside = Park::UntilWoken { hidden_wakers_only: false };
         match core.time.next_timer() {
-            Some(NextTimer::In(wait)) => return Park::AtMost(wait),
-            Some(NextTimer::Jump) => return Park::TimeJumps,
-            Some(NextTimer::HeldByOutsideWork) => {
-                return Park::UntilWoken { hidden_wakers_only: false }
+            Some(NextTimer::In(wait)) => Park::AtMost(wait),
+            Some(NextTimer::Jump) => Park::TimeJumps,
+            Some(NextTimer::HeldByOutsideWork) => woken_from_outside,
+            // No timer. Only a socket, announced outside work or a held waker can wake a task.
+            None if core.time.outside_work() > 0 || core.reactor.has_waiters() => {
+                woken_from_outside
             }
-            None => {}
+            // Under the virtual clock a held waker cannot make time pass: stalled either way.
+            None if core.time.clock.is_virtual() || core.is_stalled() => Park::Stalled,
+            None => Park::UntilWoken { hidden_wakers_only: true },
         }
-        // No timer. Only a socket, announced outside work or a held waker can wake a task.
-        if core.time.outside_work() > 0 || core.reactor.has_waiters() {
-            return Park::UntilWoken { hidden_wakers_only: false };
-        }
-        // Under the virtual clock a held waker cannot make time pass: stalled either way.
-        if core.time.clock.is_virtual() || core.is_stalled() {
-            return Park::Stalled;
-        }
-        Park::UntilWoken { hidden_wakers_only: true }
     }
 
     /// Step 3: sleep in the reactor. Returns how many I/O events were dispatched.
@@ -424,7 +422,7 @@ impl Runtime {
         }
         core.unparker.parked.store(true, Ordering::SeqCst);
         std::sync::atomic::fence(Ordering::SeqCst);
-        let timeout = if core.ready_rx.is_empty() {
+        let timeout = if core.nothing_ready() {
             timeout
         } else {
             Some(Duration::ZERO) // a wake slipped in between step 2 and now
@@ -440,7 +438,7 @@ impl Runtime {
     fn fire_timers(&self) -> (usize, Duration, bool) {
         let core = &*self.core;
         let mut fired = Vec::new();
-        let (now, jumped) = core.time.fire(core.ready_rx.is_empty(), &mut fired);
+        let (now, jumped) = core.time.fire(core.nothing_ready(), &mut fired);
         // Wake after the wheel's borrow has ended: waking may drop the last waker.
         let count = fired.len();
         for waker in fired {

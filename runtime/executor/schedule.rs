@@ -29,7 +29,7 @@
 
 use std::cell::Cell;
 
-use crossbeam_channel::Receiver;
+use std::collections::VecDeque;
 
 use crate::task_id::TaskId;
 
@@ -85,8 +85,8 @@ impl Reorder {
     }
 
     /// Take `batch` ids off the queue and return them in this schedule's order.
-    pub(crate) fn take_batch(&self, ready: &Receiver<TaskId>, batch: usize) -> Vec<TaskId> {
-        let mut ids: Vec<TaskId> = ready.try_iter().take(batch).collect();
+    pub(crate) fn take_batch(&self, ready: &mut VecDeque<TaskId>, batch: usize) -> Vec<TaskId> {
+        let mut ids: Vec<TaskId> = ready.drain(..batch).collect();
         match self.schedule {
             Schedule::Fifo => {}
             Schedule::Lifo => ids.reverse(),

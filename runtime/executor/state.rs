@@ -39,13 +39,16 @@ use crate::reactor::Reactor;
 use crate::task_id::TaskId;
 use crate::task_table::{BoxedBody, TaskTable};
 use crate::timer::driver::TimeDriver;
-use crate::waker::{TaskWaker, Unparker};
+use crate::waker::{LocalQueue, TaskWaker, Unparker};
 
 /// The state of one runtime (see the file header for the picture).
 pub(crate) struct Core {
     /// Every live spawned task.
     pub(crate) tasks: TaskTable,
-    /// The receiving end of the ready queue; only the loop pops.
+    /// The ready queue for wakes on the loop's own thread (waker.rs); only the loop pops.
+    pub(crate) ready: Rc<LocalQueue>,
+    /// The receiving end of the channel that wakes from other threads come through (tokio's
+    /// "inject queue"); each pass moves what it holds onto `ready`.
     pub(crate) ready_rx: Receiver<TaskId>,
     /// The sending end, the `parked` flag and the doorbell, shared with every waker.
     pub(crate) unparker: Arc<Unparker>,
@@ -62,8 +65,8 @@ pub(crate) struct Core {
     pub(crate) polls_since_io: Cell<usize>,
     /// Step 1 polls at most this many tasks per pass.
     pub(crate) batch: usize,
-    /// Counters for tests and reports.
-    pub(crate) stats: Stats,
+    /// Ticks begun since the runtime was built (`Runtime::ticks`).
+    pub(crate) ticks: Cell<u64>,
     /// The instruments (observe/ implements them), `None` when all are off: then every
     /// hook is one untaken branch. Set by the builder; read only through [`Core::hooks`].
     pub(crate) hooks: Option<Box<dyn Instrument>>,
@@ -83,12 +86,6 @@ pub(crate) struct MainRecord {
     pub(crate) waker: Arc<TaskWaker>,
     /// Where `block_on` (or `run`) was called.
     pub(crate) spawned_at: &'static Location<'static>,
-}
-
-/// Counters kept by the loop, cheap enough to keep always.
-#[derive(Debug, Default)]
-pub(crate) struct Stats {
-    pub(crate) ticks: Cell<u64>,
 }
 
 impl Core {
@@ -131,8 +128,19 @@ impl Core {
 
     /// Put an id on the ready queue directly (the task's `scheduled` flag is already set).
     pub(crate) fn push_ready(&self, id: TaskId) {
-        // The receiver is owned by this same Core, so the channel cannot be disconnected.
-        let _ = self.unparker.ready_tx.send(id);
+        self.ready.ids.borrow_mut().push_back(id);
+    }
+
+    /// Move the wakes that came from other threads onto the local queue, behind the ones
+    /// already there: one FIFO from here on (invariant 3).
+    pub(crate) fn take_injected(&self) {
+        let mut ids = self.ready.ids.borrow_mut();
+        ids.extend(self.ready_rx.try_iter());
+    }
+
+    /// True if no task is ready, on either queue.
+    pub(crate) fn nothing_ready(&self) -> bool {
+        self.ready.ids.borrow().is_empty() && self.ready_rx.is_empty()
     }
 
     /// Remove task `id` and drop its future. Used by `JoinHandle::abort` and `TaskGroup`.
@@ -165,5 +173,6 @@ impl Core {
             drop(drained);
         }
         while self.ready_rx.try_recv().is_ok() {}
+        self.ready.ids.borrow_mut().clear();
     }
 }

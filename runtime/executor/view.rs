@@ -22,16 +22,6 @@ use crate::task_id::TaskId;
 use crate::waker::TaskWaker;
 
 impl Core {
-    /// The ids in the ready queue, oldest first, leaving the queue as it was. A channel
-    /// cannot be peeked, so this drains and re-sends; the view only, never the hot path.
-    pub(crate) fn peek_ready(&self) -> Vec<TaskId> {
-        let ids: Vec<TaskId> = self.ready_rx.try_iter().collect();
-        for id in &ids {
-            self.push_ready(*id);
-        }
-        ids
-    }
-
     /// True if no waker exists outside the runtime's own records: then no timer, socket,
     /// channel or thread can ever wake a task, and waiting would hang forever. Every `Waker`
     /// clone of a task holds one strong count on its `Arc<TaskWaker>`, so "no waker exists"
@@ -46,7 +36,7 @@ impl Core {
         // (pushes its id) *before* it drops its waker (a release decrement), so a loop that
         // saw the count go down is guaranteed to see the id.
         fence(Ordering::Acquire);
-        !main_held && !task_held && self.ready_rx.is_empty()
+        !main_held && !task_held && self.nothing_ready()
     }
 }
 
@@ -75,7 +65,7 @@ impl LoopView for Core {
     }
 
     fn ticks(&self) -> u64 {
-        self.stats.ticks.get()
+        self.ticks.get()
     }
 
     fn current_task(&self) -> Option<TaskId> {
@@ -83,11 +73,13 @@ impl LoopView for Core {
     }
 
     fn ready_len(&self) -> usize {
-        self.ready_rx.len()
+        self.ready.ids.borrow().len() + self.ready_rx.len()
     }
 
     fn ready_ids(&self) -> Vec<TaskId> {
-        self.peek_ready()
+        // Wakes from other threads first join the local queue, as the next pass would.
+        self.take_injected();
+        self.ready.ids.borrow().iter().copied().collect()
     }
 
     fn tasks(&self) -> Vec<TaskRow> {

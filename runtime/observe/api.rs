@@ -23,7 +23,7 @@ impl Runtime {
 
     /// How many turns (ticks) the loop has made since the runtime was built.
     pub fn ticks(&self) -> u64 {
-        self.core.stats.ticks.get()
+        self.core.ticks.get()
     }
 
     /// How many times a cross-thread wake had to ring the reactor's doorbell to unpark the

@@ -382,7 +382,7 @@ impl<T> Wheel<T> {
 
     /// The deadline a waiting timer was inserted with, or `None` for a stale key.
     pub fn deadline(&self, key: TimerKey) -> Option<u64> {
-        self.lookup(key).map(Entry::deadline)
+        self.lookup(key).map(|entry| entry.deadline)
     }
 
     /// Where a waiting timer is filed right now: `(level, slot)`, or `(LEVELS, 0)` for the
@@ -423,7 +423,7 @@ impl<T> Wheel<T> {
             !self.is_empty(),
             "a waiting timer must give the wheel some event to reach it"
         );
-        event.map(Event::time)
+        event.map(|event| event.time)
     }
 
     // ===== advance: moving time forward =====
@@ -638,12 +638,6 @@ impl<T> Wheel<T> {
     }
 }
 
-impl<T> Entry<T> {
-    fn deadline(&self) -> u64 {
-        self.deadline
-    }
-}
-
 impl Place {
     /// The level number, counting the overflow list as level `LEVELS`.
     fn level(self) -> usize {
@@ -651,12 +645,6 @@ impl Place {
             Place::Slot { level, .. } => level,
             Place::Overflow => LEVELS,
         }
-    }
-}
-
-impl Event {
-    fn time(self) -> u64 {
-        self.time
     }
 }
 
