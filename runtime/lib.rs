@@ -50,7 +50,7 @@
 //! | 6 | L2 | `task_table.rs` | what the loop keeps of a task: the slab, check-out and check-in | 1 |
 //! | 7 | L0 | `hooks.rs` | the one door the observer comes through: instruments and a read-only view | 4 |
 //! | 8 | L3 | `executor/` (`mod.rs`, `state.rs`, `context.rs`, `schedule.rs`, `view.rs`) | `Runtime`, the tick, `block_on`, `step`; how `spawn` finds the loop; the order of a pass | 1 |
-//! | 9 | L4 | `spawn/` | `spawn`, `JoinHandle`, `JoinError`, `yield_now`, built on the loop | 1 |
+//! | 9 | L4 | `home.rs`, `spawn/` | a resource belongs to the runtime that made it; `spawn`, `JoinHandle`, `JoinError`, `yield_now`, built on the loop | 1 |
 //! | 10 | L4 | `time/` | `sleep`, `timeout`, `interval`, `Instant::now` | 2 |
 //! | 11 | L4 | `net/` | `TcpListener`, `TcpStream`, `UdpSocket` over the reactor | 3 |
 //! | 12 | L4-L5 | `outside.rs`, `blocking.rs`, `blocking/pool.rs`, `fs.rs`, `handle.rs` | `OutsideWork`: how work off the loop holds the virtual clock; `spawn_blocking`; `block_on`; files on the pool; `Handle`: other threads post work to the loop | |
@@ -103,6 +103,7 @@ pub mod combinators;
 mod executor;
 pub mod fs;
 mod handle;
+mod home;
 mod hooks;
 pub mod net;
 pub mod observe;

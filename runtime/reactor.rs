@@ -10,10 +10,10 @@
 //!                                                              │
 //!   io: Slab<IoSlot>   token = slab key                        ▼
 //!   ┌──────────────────────────────────────────────────────────────┐
-//!   │ slot 4: ready {..}  reader: Some(waker)  writer: None          │
+//!   │ slot 4: ready {..}  readers: [waker]  writers: []              │
 //!   └──────────────────────────────────────────────────────────────┘
 //!        ▲ tick step 3: Poll::poll(timeout) returns event {token 4, readable}
-//!        └─ set ready.readable, take the reader's waker, wake it ─► ready queue
+//!        └─ set ready.readable, take the readers' wakers, wake them ─► ready queue
 //!
 //!   token usize::MAX = the doorbell (mio::Waker): another thread woke a task; nothing to do
 //!   here except return from poll, so the loop looks at the ready queue.
@@ -28,8 +28,9 @@
 //! the loop's own thread, between polls: no event can arrive between the `WouldBlock` and the
 //! clear. (tokio's multi-threaded reactor needs a tick counter to get this right.)
 //!
-//! Read and write readiness are separate, each with its own waiter, so one task can read a
-//! socket while another writes to it.
+//! Read and write readiness are separate, each with its own waiters, so one task can read a
+//! socket while another writes to it. Each direction keeps a list, not one slot: two tasks
+//! sharing a socket both wait, and an edge wakes them all (net/mod.rs says why).
 //!
 //! ## Who owns what
 //!
@@ -75,17 +76,18 @@ struct IoSlot {
     readable: bool,
     /// Same, for writing.
     writable: bool,
-    /// The task waiting to read, if any.
-    reader: Option<Waker>,
-    /// The task waiting to write, if any.
-    writer: Option<Waker>,
+    /// The tasks waiting to read, each once; all are woken by the next readable edge. Its
+    /// buffer is kept when they are taken, so waiting again does not allocate.
+    readers: Vec<Waker>,
+    /// Same, for writing.
+    writers: Vec<Waker>,
 }
 
 impl IoSlot {
-    fn half(&mut self, direction: Direction) -> (&mut bool, &mut Option<Waker>) {
+    fn half(&mut self, direction: Direction) -> (&mut bool, &mut Vec<Waker>) {
         match direction {
-            Direction::Read => (&mut self.readable, &mut self.reader),
-            Direction::Write => (&mut self.writable, &mut self.writer),
+            Direction::Read => (&mut self.readable, &mut self.readers),
+            Direction::Write => (&mut self.writable, &mut self.writers),
         }
     }
 }
@@ -112,17 +114,17 @@ impl Reactor {
 
     /// True if some task waits on some source.
     pub(crate) fn has_waiters(&self) -> bool {
-        self.io.borrow().iter().any(|(_, slot)| slot.reader.is_some() || slot.writer.is_some())
+        self.io.borrow().iter().any(|(_, s)| !s.readers.is_empty() || !s.writers.is_empty())
     }
 
     /// Every socket direction with a waker waiting on it, by token, reads before writes.
     pub(crate) fn waiters(&self) -> Vec<IoWaiter> {
         let mut rows = Vec::new();
         for (token, slot) in self.io.borrow().iter() {
-            for (direction, waker) in
-                [(Direction::Read, &slot.reader), (Direction::Write, &slot.writer)]
+            for (direction, wakers) in
+                [(Direction::Read, &slot.readers), (Direction::Write, &slot.writers)]
             {
-                if waker.is_some() {
+                if !wakers.is_empty() {
                     rows.push(IoWaiter { token, direction });
                 }
             }
@@ -167,11 +169,11 @@ impl Reactor {
                 dispatched += 1;
                 if event.is_readable() || event.is_read_closed() || event.is_error() {
                     slot.readable = true;
-                    to_wake.extend(slot.reader.take());
+                    to_wake.append(&mut slot.readers);
                 }
                 if event.is_writable() || event.is_write_closed() || event.is_error() {
                     slot.writable = true;
-                    to_wake.extend(slot.writer.take());
+                    to_wake.append(&mut slot.writers);
                 }
             }
         }
@@ -209,24 +211,58 @@ impl Reactor {
         drop(slot);
     }
 
-    /// Ready in `direction` since the last clear? If not, store `waker` to be woken when it
-    /// is, and return false.
+    /// Ready in `direction` since the last clear? If not, add `waker` to those woken when it
+    /// is (unless it is there already: a task polled again waits once), and return false.
     pub(crate) fn poll_ready(&self, token: usize, direction: Direction, waker: &Waker) -> bool {
         let mut io = self.io.borrow_mut();
-        let (ready, waiter) = io[token].half(direction);
-        if *ready {
-            return true;
+        let (ready, waiters) = io[token].half(direction);
+        if !*ready && !waiters.iter().any(|stored| stored.will_wake(waker)) {
+            waiters.push(waker.clone());
         }
-        match waiter {
-            Some(stored) if stored.will_wake(waker) => {}
-            _ => *waiter = Some(waker.clone()),
-        }
-        false
+        *ready
     }
 
     /// Forget readiness in `direction`: the socket just returned `WouldBlock`.
     pub(crate) fn clear_ready(&self, token: usize, direction: Direction) {
         let mut io = self.io.borrow_mut();
         *io[token].half(direction).0 = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    /// A waker that counts how often it was woken.
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn an_edge_wakes_every_waiter_of_its_direction_and_a_waiter_polled_twice_once() {
+        let (reactor, _doorbell) = Reactor::new().unwrap();
+        let (mut a, mut b) = mio::net::UnixStream::pair().unwrap();
+        let token = reactor.register(&mut b, Interest::READABLE).unwrap();
+        let (first, second) = (Arc::new(Count(AtomicUsize::new(0))), Arc::new(Count(0.into())));
+        let (first_waker, second_waker) = (Waker::from(first.clone()), Waker::from(second.clone()));
+        // The first task is polled twice before the edge, the second once.
+        for waker in [&first_waker, &first_waker, &second_waker] {
+            assert!(!reactor.poll_ready(token, Direction::Read, waker), "nothing to read yet");
+        }
+        a.write_all(b"x").unwrap();
+        // A socket pair delivers before `write` returns: the zero-timeout poll sees the edge.
+        reactor.poll_events(Some(Duration::ZERO), None);
+        let woken = (first.0.load(Ordering::SeqCst), second.0.load(Ordering::SeqCst));
+        assert_eq!(woken, (1, 1), "each waiter woken exactly once by one edge");
+        assert!(!reactor.has_waiters(), "the wakers were taken, not kept for the next edge");
+        assert!(reactor.poll_ready(token, Direction::Read, &first_waker), "the edge is kept");
     }
 }

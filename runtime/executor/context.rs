@@ -48,6 +48,12 @@ pub(crate) fn in_runtime() -> bool {
     CURRENT.with(|current| current.borrow().is_some())
 }
 
+/// Is `core` the runtime running on this thread? A pointer compare, no clone: cheap enough
+/// for the `Pending` path of every timer, socket and join handle (home.rs says why they ask).
+pub(crate) fn is_current(core: &Core) -> bool {
+    CURRENT.with(|current| current.borrow().as_deref().is_some_and(|c| std::ptr::eq(c, core)))
+}
+
 /// Tell the current runtime's instruments that the task being polled is about to return
 /// `Pending` at the await point `at`, for a leaf future that does not keep its runtime
 /// (`yield_now`, channels, `Semaphore`, `Mutex`, `Event`, `Notify`). Costs a thread-local

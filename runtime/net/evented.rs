@@ -75,7 +75,11 @@ impl<S: Source> Evented<S> {
     ///
     /// # Panics
     /// Outside a running glassloop runtime.
-    pub(crate) fn new(mut source: S, interest: Interest, what: &str) -> io::Result<Evented<S>> {
+    pub(crate) fn new(
+        mut source: S,
+        interest: Interest,
+        what: &'static str,
+    ) -> io::Result<Evented<S>> {
         let registration = Registration::new(&mut source, interest, what)?;
         Ok(Evented { source, registration })
     }

@@ -11,7 +11,7 @@
 //!                      ▼
 //!          Evented<S> { mio source, Registration }   poll_io: try, clear, wait  (evented.rs)
 //!                      ▼
-//!          reactor: Slab<IoSlot> { readable, writable, reader waker, writer waker }
+//!          reactor: Slab<IoSlot> { readable, writable, reader wakers, writer wakers }
 //!                      ▲                                                     (../reactor.rs)
 //!          tick step 3: epoll_wait ─► event {token, readable/writable} ─► wake the waiter
 //! ```
@@ -25,6 +25,25 @@
 //! the event and the reader's turn; then its next try gets `WouldBlock` and it simply waits
 //! again. `evented.rs` applies both rules in one place, and `tests/net.rs` checks them
 //! (`a_reader_gets_a_message_larger_than_its_buffer`, `a_wake_for_data_already_read_is_harmless`).
+//!
+//! ## Two tasks on one socket: every waiter is woken
+//!
+//! Socket methods take `&self`, so two tasks may share a stream or a listener through an `Rc`:
+//! two readers, two writers, two accept loops. There were two honest answers, and we chose
+//! the first. **Every waiter is woken**: the reactor keeps a list of wakers per direction, and
+//! an edge wakes all of them; each tries its call, one gets the bytes (or the connection) and
+//! the others get `WouldBlock` and wait again, the harmless spurious wake described above.
+//! The other answer, asyncio's, is to **refuse** the second waiter with "read() called while
+//! another coroutine is already waiting". asyncio can do that because its waiter is a future
+//! that is removed when it is cancelled. Ours is a bare waker: a read that a `timeout` or a
+//! `select` gave up on leaves its waker behind, and nothing tells the reactor. A refusal would
+//! then fire on correct programs (a read timed out in one task, the stream handed to another),
+//! unless every socket future carried a guard to withdraw its waker when dropped. The list
+//! costs less: one allocation the first time a socket waits (the buffer is reused after), one
+//! comparison per waiter so a task polled twice waits once, and a wasted try for each task
+//! that loses the race. tokio chose the same, a list of waiters per direction.
+//! `tests/holes.rs` checks readers, writers and accept loops
+//! (`two_tasks_reading_one_stream_are_each_woken` and its two neighbours).
 //!
 //! ## Sockets and the virtual clock
 //!
@@ -55,8 +74,9 @@
 //! ## Shortcuts, honestly
 //!
 //! - Addresses, not names: no DNS (it blocks; tokio and asyncio send it to a thread pool).
-//! - One waiting reader and one waiting writer per socket (tokio allows many, with a list of
-//!   waiters per direction).
+//! - An edge wakes every waiter of its direction, so a hundred tasks on one socket all wake
+//!   for one byte (a thundering herd). Fine for a few; with many, give the socket one owner
+//!   task and hand its results out through a channel.
 //! - No buffered reader of our own: `TcpStream` implements the `futures-io` traits
 //!   (`io_traits.rs`), so `futures::io::BufReader` gives `read_line`; the plain async methods
 //!   are the ones to step through in a debugger.

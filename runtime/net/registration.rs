@@ -8,6 +8,9 @@
 //!
 //! The waiting half also tells the runtime's instruments (hooks.rs) who waits on which
 //! socket and at which await point, so step mode can print "token 3 read: task 'server' #1".
+//! And before it waits, it checks that the runtime it would wait in is the one running now
+//! (home.rs): a socket of one runtime awaited under another would wait for ever, so it panics
+//! and names the call that made it instead.
 //!
 //! Read next: `evented.rs`, the one loop every socket call runs.
 
@@ -19,8 +22,9 @@ use std::task::{Context, Poll};
 use mio::event::Source;
 use mio::Interest;
 
-use crate::executor::context::with_current;
+use crate::executor::context::{is_current, with_current};
 use crate::executor::Core;
+use crate::home::away_from_home;
 use crate::reactor::Direction;
 
 /// One source registered with the current runtime's reactor: the handle net/ builds on.
@@ -33,6 +37,9 @@ use crate::reactor::Direction;
 pub(crate) struct Registration {
     token: usize,
     core: Weak<Core>,
+    /// The public call that made the socket, e.g. "glassloop::net::TcpListener::bind": what
+    /// the away-from-home panic names.
+    made_by: &'static str,
 }
 
 impl Registration {
@@ -44,11 +51,11 @@ impl Registration {
     pub(crate) fn new(
         source: &mut dyn Source,
         interest: Interest,
-        what: &str,
+        what: &'static str,
     ) -> io::Result<Registration> {
         with_current(what, |core| {
             let token = core.reactor.register(source, interest)?;
-            Ok(Registration { token, core: Rc::downgrade(core) })
+            Ok(Registration { token, core: Rc::downgrade(core), made_by: what })
         })
     }
 
@@ -63,6 +70,12 @@ impl Registration {
         let Some(core) = self.core.upgrade() else {
             return Poll::Ready(()); // runtime gone: let the I/O call report the error
         };
+        // Only its own loop ever dispatches its events (home.rs): anywhere else, refuse to
+        // wait, before a waker that loop would never wake is stored.
+        if !is_current(&core) {
+            let made_by = self.made_by;
+            away_from_home(format_args!("the socket made by `{made_by}`"), "reactor");
+        }
         if core.reactor.poll_ready(self.token, direction, cx.waker()) {
             return Poll::Ready(());
         }

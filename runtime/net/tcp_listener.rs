@@ -99,7 +99,7 @@ impl TcpListener {
 
     /// The steps `mio::net::TcpListener::bind` takes, with our backlog: socket, reuse the
     /// address, bind, listen. `what` names the public call for the misuse message.
-    fn listen(addr: SocketAddr, backlog: u32, what: &str) -> io::Result<TcpListener> {
+    fn listen(addr: SocketAddr, backlog: u32, what: &'static str) -> io::Result<TcpListener> {
         use socket2::{Domain, Protocol, Socket, Type};
         let bind = || -> io::Result<mio::net::TcpListener> {
             let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;

@@ -28,7 +28,9 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
 use super::join_error::JoinError;
+use crate::executor::context::is_current;
 use crate::executor::Core;
+use crate::home::away_from_home;
 use crate::task_id::{label, TaskId};
 use crate::task_table::{BoxedBody, TaskBody};
 
@@ -98,6 +100,10 @@ impl<T> Future for JoinHandle<T> {
         };
         if polled.is_pending() {
             if let Some(core) = self.core.upgrade() {
+                // Only its own loop ever runs the task (home.rs): anywhere else, refuse to wait.
+                if !is_current(&core) {
+                    away_from_home(format_args!("the JoinHandle of task {}", self.id), "task slab");
+                }
                 // `#[track_caller]` on poll: the location of the `.await` on this handle.
                 core.note_await(Location::caller());
             }

@@ -15,7 +15,9 @@
 //! Dropping a `Sleep` (because a `timeout` or `select` gave up on it, or its task was
 //! cancelled) cancels its wheel entry, so a dropped timer never wakes anything (invariant 6).
 //! If a `Sleep` is polled again by a different task (moved into another task), it swaps the
-//! stored waker, so the right task is woken.
+//! stored waker, so the right task is woken. Polled outside its own runtime's loop, by
+//! another runtime or another executor, or after its runtime was dropped, it panics and says
+//! what to do (home.rs), because nothing else would ever fire its timer.
 //!
 //! Very long sleeps are fine: beyond the wheel's six levels (~2.18 years) entries wait in an
 //! overflow list. But "forever" is capped: a deadline more than [`FAR_FUTURE`] (30 years) away
@@ -38,8 +40,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::Instant;
-use crate::executor::context::with_current;
+use crate::executor::context::{is_current, with_current};
 use crate::executor::Core;
+use crate::home::{away_from_home, home_dropped};
 use crate::timer::clock::duration_to_ms_ceil;
 use crate::timer::wheel::TimerKey;
 
@@ -157,13 +160,17 @@ impl Future for Sleep {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let Some(core) = self.core.upgrade() else {
-            panic!("a glassloop Sleep was polled after its runtime was dropped");
+            home_dropped(format_args!("the glassloop Sleep made at {}", self.at), "timer wheel");
         };
         // region: sleep_poll
         let deadline_ms = self.deadline_ms();
         if core.time.clock.now_ms() >= deadline_ms {
             self.cancel();
             return Poll::Ready(());
+        }
+        // Only its own loop ever fires its timer (home.rs): anywhere else, refuse to wait.
+        if !is_current(&core) {
+            away_from_home(format_args!("the glassloop Sleep made at {}", self.at), "timer wheel");
         }
         // Already registered: make sure the stored waker is this poll's waker.
         let registered = self.key.is_some_and(|key| core.time.refresh(key, cx.waker()));
