@@ -66,7 +66,7 @@ impl Runtime {
     /// The recorded event log (empty unless built with [`Builder::trace`](crate::Builder::trace)).
     pub fn trace_events(&self) -> Vec<Event> {
         match observer(&self.core).and_then(|obs| obs.log.as_ref()) {
-            Some(log) => log.events.borrow().clone(),
+            Some(log) => log.events.borrow().iter().copied().collect(),
             None => Vec::new(),
         }
     }
@@ -86,7 +86,8 @@ impl Runtime {
     /// If tracing was not switched on with [`Builder::trace`](crate::Builder::trace).
     pub fn chrome_trace(&self) -> String {
         let events = self.traced("Runtime::chrome_trace");
-        chrome::render(&events, |id| self.trace_label(id))
+        let dropped = observer(&self.core).and_then(|o| o.log.as_ref()).map_or(0, |l| l.dropped.get());
+        chrome::render(&events, dropped, |id| self.trace_label(id))
     }
 
     /// Write [`chrome_trace`](Self::chrome_trace) to `path`.
@@ -108,9 +109,8 @@ impl Runtime {
     }
 
     fn trace_label(&self, id: TaskId) -> String {
-        let log = observer(&self.core).and_then(|obs| obs.log.as_ref());
-        match log.and_then(|log| log.labels.borrow().get(&id).cloned()) {
-            Some(label) => label,
+        match observer(&self.core).and_then(|obs| obs.log.as_ref()) {
+            Some(log) => log.row_label(id),
             None if id == TaskId::MAIN => "main future #0".to_string(),
             None => format!("task {id}"),
         }

@@ -38,7 +38,7 @@ use std::fmt::Write as _;
 use std::panic::Location;
 use std::time::Duration;
 
-use super::{EventKind, Observer};
+use super::{watchdog, EventKind, Observer};
 use crate::hooks::PollOutcome;
 use crate::hooks::{LoopView, PollEnd};
 use crate::task_id::TaskId;
@@ -50,6 +50,8 @@ pub(crate) struct PollWatch {
     /// Tasks already in the ready queue when the poll started: they wait until it ends.
     ready: usize,
     resumed_from: Option<&'static Location<'static>>,
+    /// The runtime's clock at the start, under the virtual clock.
+    virtual_start: Option<Duration>,
 }
 
 /// The running totals of one pass of step 1.
@@ -80,34 +82,64 @@ pub(crate) fn secs(d: Duration) -> String {
 impl Observer {
     /// Hook: the executor is about to poll task `id`; `ready` tasks are queued behind it.
     pub(crate) fn start_poll(&self, view: &dyn LoopView, id: TaskId) {
-        let ready = view.ready_len();
-        let resumed_from = self.tasks.borrow().get(&id).and_then(|n| n.parked_at);
         self.reached.set(None);
         self.stall_reported.set(false);
         self.record(view, id, EventKind::PollStart);
-        let started = std::time::Instant::now();
-        self.shared.poll_started(started, id.number(), resumed_from);
-        self.watch.set(Some(PollWatch { started, ready, resumed_from }));
+        if !self.options.debug {
+            return; // tracing alone times nothing: its events carry the runtime's clock
+        }
+        let ready = view.ready_len();
+        let (resumed_from, info) = match self.tasks.borrow().get(&id) {
+            Some(notes) if self.watchdog_on() => (
+                notes.parked_at,
+                Some(watchdog::PollInfo {
+                    name: notes.name.clone(),
+                    spawned_at: Some(notes.spawned_at),
+                    resumed_from: notes.parked_at,
+                }),
+            ),
+            Some(notes) => (notes.parked_at, None),
+            None => (None, None),
+        };
+        // The end of one poll is the start of the next (issue 10): one clock read per
+        // boundary when the loop goes straight from a poll to the next.
+        let started = self.boundary.take().unwrap_or_else(std::time::Instant::now);
+        if let Some(info) = info {
+            self.shared.poll_started(started, id.number(), info);
+        }
+        let virtual_start = self.options.virtual_clock.then(|| view.now());
+        self.watch.set(Some(PollWatch { started, ready, resumed_from, virtual_start }));
     }
 
     /// Hook: the poll of task `id` returned; `ended` says how, and who can still wake it.
     pub(crate) fn end_poll(&self, view: &dyn LoopView, id: TaskId, ended: PollEnd) {
-        let Some(watch) = self.watch.take() else {
-            return; // the observer saw no start (cannot happen: hooks come in pairs)
-        };
         let outcome = ended.outcome;
-        let held = watch.started.elapsed();
-        self.shared.poll_ended();
         let reached = self.reached.take();
-        if let Some(notes) = self.tasks.borrow_mut().get_mut(&id) {
-            if reached.is_some() {
-                notes.parked_at = reached;
+        let parked_at = match self.tasks.borrow_mut().get_mut(&id) {
+            // Pending at no recorded await point: forget the old one, which is finished (a
+            // task that slept and now waits on something that records nothing is not parked
+            // at the sleep).
+            Some(notes) => {
+                notes.parked_at = if outcome == PollOutcome::Pending { reached } else { None };
+                notes.parked_at
             }
+            None => None,
+        };
+        self.collect_wakes(view, super::ticks::Phase::Poll(id));
+        self.record(view, id, EventKind::PollEnd { parked_at });
+        let Some(watch) = self.watch.take() else {
+            return; // tracing only, or no start seen
+        };
+        let now = std::time::Instant::now();
+        self.boundary.set(Some(now));
+        let mut held = now.duration_since(watch.started);
+        // Under the virtual clock only a stand-in for blocking (`time::block_for`) moves the
+        // clock inside a poll; that time held the loop as surely as real time does.
+        if let Some(start) = watch.virtual_start {
+            held = held.max(view.now().saturating_sub(start));
         }
-        self.record(view, id, EventKind::PollEnd);
-        self.collect_wakes(view, super::WakeCause::Task(id));
-        if !self.options.debug {
-            return;
+        if self.watchdog_on() {
+            self.shared.poll_ended();
         }
         let slow = held > self.options.threshold;
         {
@@ -132,6 +164,7 @@ impl Observer {
         if self.options.narrate && polled > 0 {
             self.sink().write(&format!("[{}] tick: ran {polled} task(s)", secs(view.now())));
         }
+        self.boundary.set(None); // the next pass's first poll reads the clock afresh
         let tally = std::mem::take(&mut *self.pass.borrow_mut());
         let ended = std::mem::take(&mut *self.ended.borrow_mut());
         let _forget = ForgetEnded(self, ended);
@@ -177,7 +210,7 @@ impl Observer {
     ) -> String {
         let tasks = self.tasks.borrow();
         let notes = tasks.get(&id);
-        let label = notes.map_or_else(|| format!("{id}"), |n| n.label.clone());
+        let label = notes.map_or_else(|| format!("{id}"), |n| n.label(id));
         let mut report = format!(
             "glassloop: slow poll: task {label} held the loop for {} (threshold {}).",
             secs(held),
@@ -246,7 +279,7 @@ impl Observer {
     fn lost_waker_report(&self, id: TaskId, reached: Option<&'static Location<'static>>) -> String {
         let tasks = self.tasks.borrow();
         let notes = tasks.get(&id);
-        let label = notes.map_or_else(|| format!("{id}"), |n| n.label.clone());
+        let label = notes.map_or_else(|| format!("{id}"), |n| n.label(id));
         let mut report = format!(
             "glassloop: lost waker: task {label} returned Pending, but nobody holds its waker: \
              no timer, socket, channel or thread can ever wake it, so it will never run again."
