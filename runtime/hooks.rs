@@ -260,4 +260,3 @@ pub(crate) struct IoWaiter {
     /// Which half is waited on.
     pub(crate) direction: Direction,
 }
-

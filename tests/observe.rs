@@ -572,7 +572,10 @@ fn the_event_log_records_spawns_polls_timers_and_what_woke_each_task() {
             _ => None,
         })
         .collect();
-    assert_eq!(parked, vec![(main, true), (child, true), (child, false), (main, false)]);
+    assert_eq!(
+        parked,
+        vec![(main, true), (child, true), (child, false), (main, false)]
+    );
     let seen: Vec<(u64, TaskId, EventKind)> = events
         .iter()
         .filter(|e| !matches!(e.kind, EventKind::Park { .. } | EventKind::Unpark { .. }))
@@ -670,7 +673,10 @@ fn the_chrome_trace_names_each_task_track_and_pairs_every_poll() {
     });
     let json = rt.chrome_trace();
     assert!(json.starts_with("{\"traceEvents\":["), "{json}");
-    assert!(json.ends_with("],\"otherData\":{\"dropped_events\":\"0\"}}"), "{json}");
+    assert!(
+        json.ends_with("],\"otherData\":{\"dropped_events\":\"0\"}}"),
+        "{json}"
+    );
     assert!(
         json.contains("\"args\":{\"name\":\"task 'say \\\"hi\\\"' #1\"}"),
         "{json}"

@@ -52,6 +52,7 @@ pub(crate) mod dump;
 pub(crate) mod options;
 pub(crate) mod sink;
 pub(crate) mod step;
+pub mod svg;
 pub(crate) mod ticks;
 pub mod timeline;
 pub(crate) mod trace;
@@ -68,11 +69,11 @@ use crate::task_id::TaskId;
 use crate::timer::wheel::TimerKey;
 
 pub use crate::executor::schedule::{Schedule, SCHEDULE_ENV};
-pub use api::dump;
-pub use options::{DEBUG_ENV, DEFAULT_SLOW_POLL};
-pub use sink::Reports;
 pub use crate::hooks::Direction; // the socket half in a wake cause
 pub use crate::wake_site::Via;
+pub use api::{block_for, dump};
+pub use options::{DEBUG_ENV, DEFAULT_SLOW_POLL};
+pub use sink::Reports;
 pub use trace::{Event, EventKind, WakeCause, DEFAULT_TRACE_CAPACITY};
 
 use options::Options;
@@ -148,6 +149,9 @@ impl std::hash::Hasher for IdHasher {
 /// A `HashMap` with the [`IdHasher`].
 pub(crate) type IdMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;
 
+/// How many pending deadlines the observer keeps per task, to name the timer that woke it.
+const DEADLINES_KEPT: usize = 16;
+
 /// The observer of one runtime: the loop's instrument when anything is switched on.
 pub(crate) struct Observer {
     pub(crate) options: Options,
@@ -185,8 +189,9 @@ pub(crate) struct Observer {
     /// When the last poll ended, if the loop has not left step 1 since: the start of the
     /// next poll (one clock read per poll boundary).
     pub(crate) boundary: Cell<Option<std::time::Instant>>,
-    /// The deadline each task set last (tracing or narration): a timer's wake names it.
-    pub(crate) last_deadline: RefCell<IdMap<TaskId, u64>>,
+    /// The deadlines of the timers each task set and that have not come due (tracing or
+    /// narration): a timer's wake names the one that fired. At most `DEADLINES_KEPT` a task.
+    pub(crate) deadlines: RefCell<IdMap<TaskId, Vec<u64>>>,
     /// True while a recorded `Park` waits for its `Unpark`.
     pub(crate) parked: Cell<bool>,
 }
@@ -231,7 +236,7 @@ impl Observer {
             stepper: step::Stepper::default(),
             wake_log,
             boundary: Cell::new(None),
-            last_deadline: RefCell::new(IdMap::default()),
+            deadlines: RefCell::new(IdMap::default()),
             parked: Cell::new(false),
         }))
     }
@@ -328,6 +333,7 @@ impl Instrument for Observer {
         };
         // The notes stay until the pass ends, so a busy-pass report can still name the task.
         self.ended.borrow_mut().push(id);
+        self.deadlines.borrow_mut().remove(&id);
         self.record(view, id, kind);
     }
 
@@ -361,7 +367,12 @@ impl Instrument for Observer {
         let task = view.current_task();
         self.timers.borrow_mut().insert(key, TimerNote { deadline_ms, task, set_at: at });
         if let (Some(task), true) = (task, self.wake_log.is_some()) {
-            self.last_deadline.borrow_mut().insert(task, deadline_ms);
+            let mut deadlines = self.deadlines.borrow_mut();
+            let pending = deadlines.entry(task).or_default();
+            if pending.len() == DEADLINES_KEPT {
+                pending.remove(0); // timeouts that never fire: keep the newest
+            }
+            pending.push(deadline_ms);
             self.record(view, task, EventKind::TimerSet { deadline_ms });
         }
     }

@@ -63,7 +63,8 @@ impl Observer {
             self.record(view, id, EventKind::Wake(cause));
             if self.options.narrate {
                 let who = describe_cause(cause, |t| format!("task {}", self.label(t)));
-                let line = format!("[{}]   task {} woken by {who}", secs(view.now()), self.label(id));
+                let line =
+                    format!("[{}]   task {} woken by {who}", secs(view.now()), self.label(id));
                 self.sink().write(&line);
             }
         });
@@ -76,10 +77,16 @@ impl Observer {
         io.iter().find(|(_, note)| note.task == Some(id)).map(|(key, _)| *key)
     }
 
-    /// The deadline task `id` set last, if it has passed (then it is the timer that fired).
+    /// The deadline of the timer that woke task `id`: the latest of its deadlines that has
+    /// passed (a task may have several timers: gather's children, a timeout around a sleep).
+    /// The passed ones are forgotten; they fired now or were cancelled.
     fn deadline_of(&self, view: &dyn LoopView, id: TaskId) -> Option<u64> {
         let now_ms = u64::try_from(view.now().as_millis()).unwrap_or(u64::MAX);
-        self.last_deadline.borrow().get(&id).copied().filter(|ms| *ms <= now_ms)
+        let mut deadlines = self.deadlines.borrow_mut();
+        let pending = deadlines.get_mut(&id)?;
+        let fired = pending.iter().copied().filter(|ms| *ms <= now_ms).max();
+        pending.retain(|ms| *ms > now_ms);
+        fired
     }
 
     /// Hook, step 2: the loop chose `park`. Narrate it; in debug mode, cut a forever-park
