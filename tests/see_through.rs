@@ -259,10 +259,7 @@ fn block_for_under_the_virtual_clock_is_a_slow_poll_with_its_late_timers() {
         beat.await.unwrap();
     });
     let text = reports.contents();
-    assert!(
-        text.contains("held the loop for 6.000 s"),
-        "{text}"
-    );
+    assert!(text.contains("held the loop for 6.000 s"), "{text}");
     assert!(text.contains("due at 1.000 s, late by 5.000 s"), "{text}");
 }
 
@@ -312,9 +309,7 @@ fn narration_says_what_woke_each_task() {
         "{text}"
     );
     assert!(
-        text.contains(
-            "[1.000 s]   task main future #0 woken by task 'A' #1 (a JoinHandle completing)"
-        ),
+        text.contains("[1.000 s]   main future #0 woken by task 'A' #1 (a JoinHandle completing)"),
         "{text}"
     );
 }
@@ -423,4 +418,34 @@ fn the_pictures_in_docs_are_the_ones_the_demos_draw() {
             path.display()
         );
     }
+}
+
+#[test]
+fn a_slow_poll_that_ended_in_a_panic_says_the_panic_may_be_what_took_the_time() {
+    let reports = Reports::new();
+    let rt = Runtime::builder()
+        .virtual_clock()
+        .debug()
+        .watchdog(false)
+        .debug_reports_to(reports.clone())
+        .build()
+        .unwrap();
+    let failed = rt.block_on(async {
+        TaskBuilder::new()
+            .name("crash")
+            .spawn(async {
+                glassloop::observe::block_for(Duration::from_millis(300));
+                panic!("boom");
+            })
+            .await
+    });
+    assert!(failed.is_err());
+    let text = reports.contents();
+    assert!(
+        text.contains("task 'crash' #1 held the loop for 0.300 s"),
+        "{text}"
+    );
+    assert!(text.contains("then         panicked"), "{text}");
+    assert!(text.contains("The poll ended in a panic"), "{text}");
+    assert!(!text.contains("std::thread::sleep"), "{text}");
 }

@@ -82,6 +82,7 @@ pub(crate) fn secs(d: Duration) -> String {
 impl Observer {
     /// Hook: the executor is about to poll task `id`; `ready` tasks are queued behind it.
     pub(crate) fn start_poll(&self, view: &dyn LoopView, id: TaskId) {
+        self.flush_slow_report(None);
         self.reached.set(None);
         self.stall_reported.set(false);
         self.record(view, id, EventKind::PollStart);
@@ -150,7 +151,15 @@ impl Observer {
         }
         if slow {
             let report = self.slow_poll_report(view, id, &watch, held, outcome, reached);
-            self.report(&report);
+            if outcome == PollOutcome::Finished && id != TaskId::MAIN {
+                // `task_ended` comes next and says whether it panicked: a panic's hook runs
+                // inside the poll, and with RUST_BACKTRACE set printing the backtrace can be
+                // what took the time. The report waits for it.
+                self.flush_slow_report(None);
+                *self.finished_slow.borrow_mut() = Some((id, report));
+            } else {
+                self.report(&report);
+            }
         }
         let lost = outcome == PollOutcome::Pending && ended.wakers_held == 0 && !ended.queued;
         if lost {
@@ -158,9 +167,34 @@ impl Observer {
         }
     }
 
+    /// Write the slow-poll report held back for the task that just finished; `panicked` is
+    /// `Some(id)` if task `id` ended in a panic (then the report says what the time went on).
+    pub(crate) fn flush_slow_report(&self, panicked: Option<TaskId>) {
+        let Some((id, mut report)) = self.finished_slow.borrow_mut().take() else {
+            return;
+        };
+        if panicked == Some(id) {
+            let advice = report.find("\n  The loop cannot see").unwrap_or(report.len());
+            report.truncate(advice);
+            report = report.replace("then         finished", "then         panicked");
+            let backtrace = std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0");
+            report.push_str(if backtrace {
+                "\n  The poll ended in a panic. The panic hook runs inside the poll, and with \
+                 RUST_BACKTRACE set it resolves and prints a backtrace, which alone can take \
+                 this long: look at the panic above first; the time may be nothing else."
+            } else {
+                "\n  The poll ended in a panic (the panic hook runs inside the poll). Look at \
+                 the panic first, then between the two lines above for a call that does not \
+                 .await."
+            });
+        }
+        self.report(&report);
+    }
+
     /// Hook: step 1 of a tick is over. Reports a pass whose polls, each under the threshold,
     /// together held the loop longer than it.
     pub(crate) fn end_pass(&self, view: &dyn LoopView, polled: usize) {
+        self.flush_slow_report(None);
         if self.options.narrate && polled > 0 {
             self.sink().write(&format!("[{}] tick: ran {polled} task(s)", secs(view.now())));
         }

@@ -194,6 +194,8 @@ pub(crate) struct Observer {
     pub(crate) deadlines: RefCell<IdMap<TaskId, Vec<u64>>>,
     /// True while a recorded `Park` waits for its `Unpark`.
     pub(crate) parked: Cell<bool>,
+    /// A slow poll's report for a task that finished in it, until `task_ended` says how.
+    pub(crate) finished_slow: RefCell<Option<(TaskId, String)>>,
 }
 
 impl Drop for Observer {
@@ -238,6 +240,7 @@ impl Observer {
             boundary: Cell::new(None),
             deadlines: RefCell::new(IdMap::default()),
             parked: Cell::new(false),
+            finished_slow: RefCell::new(None),
         }))
     }
 
@@ -264,6 +267,14 @@ impl Observer {
         match self.tasks.borrow().get(&id) {
             Some(notes) => notes.label(id),
             None => format!("{id}"),
+        }
+    }
+
+    /// "main future #0" or "task 'fetch' #3": a task as a sentence names it.
+    pub(crate) fn row_label(&self, id: TaskId) -> String {
+        match id {
+            TaskId::MAIN => self.label(id),
+            _ => format!("task {}", self.label(id)),
         }
     }
 
@@ -331,7 +342,8 @@ impl Instrument for Observer {
             TaskEnd::Panicked => EventKind::Panicked,
             TaskEnd::Cancelled => EventKind::Cancelled,
         };
-        // The notes stay until the pass ends, so a busy-pass report can still name the task.
+        self.flush_slow_report((how == TaskEnd::Panicked).then_some(id)); // detector.rs
+                                                                          // The notes stay until the pass ends, so a busy-pass report can still name the task.
         self.ended.borrow_mut().push(id);
         self.deadlines.borrow_mut().remove(&id);
         self.record(view, id, kind);

@@ -62,9 +62,9 @@ impl Observer {
             };
             self.record(view, id, EventKind::Wake(cause));
             if self.options.narrate {
-                let who = describe_cause(cause, |t| format!("task {}", self.label(t)));
+                let who = describe_cause(cause, |t| self.row_label(t));
                 let line =
-                    format!("[{}]   task {} woken by {who}", secs(view.now()), self.label(id));
+                    format!("[{}]   {} woken by {who}", secs(view.now()), self.row_label(id));
                 self.sink().write(&line);
             }
         });
