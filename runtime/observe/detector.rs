@@ -85,10 +85,17 @@ impl Observer {
         self.flush_slow_report(None);
         self.reached.set(None);
         self.stall_reported.set(false);
-        self.record(view, id, EventKind::PollStart);
-        if !self.options.debug {
-            return; // tracing alone times nothing: its events carry the runtime's clock
+        // The end of one poll is the start of the next (issue 10): one clock read per
+        // boundary when the loop goes straight from a poll to the next, shared by the
+        // detector and the event log.
+        let timed = self.options.debug || self.log.is_some();
+        let started = timed.then(|| self.boundary.take().unwrap_or_else(std::time::Instant::now));
+        if self.log.is_some() {
+            self.record_at(self.stamp(view, started), id, EventKind::PollStart);
         }
+        let Some(started) = started.filter(|_| self.options.debug) else {
+            return; // tracing alone needs no watch
+        };
         let ready = view.ready_len();
         let (resumed_from, info) = match self.tasks.borrow().get(&id) {
             Some(notes) if self.watchdog_on() => (
@@ -102,9 +109,6 @@ impl Observer {
             Some(notes) => (notes.parked_at, None),
             None => (None, None),
         };
-        // The end of one poll is the start of the next (issue 10): one clock read per
-        // boundary when the loop goes straight from a poll to the next.
-        let started = self.boundary.take().unwrap_or_else(std::time::Instant::now);
         if let Some(info) = info {
             self.shared.poll_started(started, id.number(), info);
         }
@@ -126,13 +130,15 @@ impl Observer {
             }
             None => None,
         };
-        self.collect_wakes(view, super::ticks::Phase::Poll(id));
-        self.record(view, id, EventKind::PollEnd { parked_at });
-        let Some(watch) = self.watch.take() else {
+        let timed = self.options.debug || self.log.is_some();
+        let ended_at = timed.then(std::time::Instant::now);
+        self.boundary.set(ended_at);
+        let at = self.stamp(view, ended_at);
+        self.collect_wakes_at(view, super::ticks::Phase::Poll(id), at);
+        self.record_at(at, id, EventKind::PollEnd { parked_at });
+        let (Some(watch), Some(now)) = (self.watch.take(), ended_at) else {
             return; // tracing only, or no start seen
         };
-        let now = std::time::Instant::now();
-        self.boundary.set(Some(now));
         let mut held = now.duration_since(watch.started);
         // Under the virtual clock only a stand-in for blocking (`time::block_for`) moves the
         // clock inside a poll; that time held the loop as surely as real time does.

@@ -194,6 +194,8 @@ pub(crate) struct Observer {
     pub(crate) deadlines: RefCell<IdMap<TaskId, Vec<u64>>>,
     /// True while a recorded `Park` waits for its `Unpark`.
     pub(crate) parked: Cell<bool>,
+    /// The real clock's origin as an `Instant` (found at the first `stamp`).
+    pub(crate) origin: Cell<Option<std::time::Instant>>,
     /// A slow poll's report for a task that finished in it, until `task_ended` says how.
     pub(crate) finished_slow: RefCell<Option<(TaskId, String)>>,
 }
@@ -240,6 +242,7 @@ impl Observer {
             boundary: Cell::new(None),
             deadlines: RefCell::new(IdMap::default()),
             parked: Cell::new(false),
+            origin: Cell::new(None),
             finished_slow: RefCell::new(None),
         }))
     }
@@ -292,6 +295,34 @@ impl Observer {
     pub(crate) fn record(&self, view: &dyn LoopView, task: TaskId, kind: EventKind) {
         if let Some(log) = &self.log {
             log.push(view.now(), task, kind);
+        }
+    }
+
+    /// Append an event stamped `at` to the log, if tracing is on.
+    pub(crate) fn record_at(&self, at: std::time::Duration, task: TaskId, kind: EventKind) {
+        if let Some(log) = &self.log {
+            log.push(at, task, kind);
+        }
+    }
+
+    /// The runtime's time at the real instant `instant`, without reading the clock again:
+    /// under the real clock the runtime's time is the instant less the clock's origin (found
+    /// once); under the virtual clock it is the view's (a read of a cell).
+    pub(crate) fn stamp(
+        &self,
+        view: &dyn LoopView,
+        instant: Option<std::time::Instant>,
+    ) -> std::time::Duration {
+        match instant {
+            Some(instant) if !self.options.virtual_clock => {
+                let origin = self.origin.get().unwrap_or_else(|| {
+                    let origin = std::time::Instant::now() - view.now();
+                    self.origin.set(Some(origin));
+                    origin
+                });
+                instant.saturating_duration_since(origin)
+            }
+            _ => view.now(),
         }
     }
 }

@@ -42,6 +42,17 @@ impl Observer {
     /// says where the loop is (see `trace.rs`). Returns how many, and how many of those
     /// came from other threads.
     pub(crate) fn collect_wakes(&self, view: &dyn LoopView, phase: Phase) -> (usize, usize) {
+        self.collect_wakes_at(view, phase, view.now())
+    }
+
+    /// [`collect_wakes`](Self::collect_wakes), the wakes stamped `at` (the time the caller
+    /// already read).
+    pub(crate) fn collect_wakes_at(
+        &self,
+        view: &dyn LoopView,
+        phase: Phase,
+        at: Duration,
+    ) -> (usize, usize) {
         let Some(wake_log) = &self.wake_log else {
             return (0, 0);
         };
@@ -60,7 +71,7 @@ impl Observer {
                     WakeCause::Timer { deadline_ms: self.deadline_of(view, id) }
                 }
             };
-            self.record(view, id, EventKind::Wake(cause));
+            self.record_at(at, id, EventKind::Wake(cause));
             if self.options.narrate {
                 let who = describe_cause(cause, |t| self.row_label(t));
                 let line =

@@ -157,6 +157,9 @@ impl Log {
 
     pub(crate) fn push(&self, at: Duration, task: TaskId, kind: EventKind) {
         let mut events = self.events.borrow_mut();
+        // Stamps come from two reads of time (an instant converted, the view's clock) that
+        // may disagree by nanoseconds; the log never runs backwards.
+        let at = events.back().map_or(at, |last| at.max(last.at));
         if events.len() == self.capacity {
             events.pop_front();
             self.dropped.set(self.dropped.get() + 1);
