@@ -382,19 +382,38 @@ fn blocking_fast_says_so_and_scales_its_labels() {
     assert!(!stdout.contains("fetch of 4 s"), "{stdout}");
 }
 
+/// Run by the next test in a child process: a step-mode runtime inside a test, which
+/// prints its prompt to stderr.
 #[test]
-fn step_mode_without_a_terminal_shows_each_tick_without_a_prompt() {
-    let out = run_demo_output(&["--virtual-clock", "--step", "hello"]);
+fn step_mode_in_a_test_prompts_on_stderr() {
+    let rt = Runtime::builder()
+        .virtual_clock()
+        .step_mode()
+        .build()
+        .unwrap();
+    rt.step();
+    assert_eq!(rt.ticks(), 1);
+}
+
+#[test]
+fn a_passing_test_in_step_mode_keeps_its_prompts_to_itself() {
+    // The test harness shows a test's output only when it fails; reports must go through
+    // its capture (eprint!), not around it.
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "step_mode_in_a_test_prompts_on_stderr",
+            "--test-threads=1",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
     let all = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(
-        all.contains("stdin is not a terminal, so the loop shows each tick without pausing"),
-        "{all}"
-    );
-    assert!(all.contains("── tick 1 at 0.000 s ──"), "{all}");
+    assert!(all.contains("1 passed"), "{all}");
     assert!(!all.contains("[Enter: run this tick"), "{all}");
 }
 

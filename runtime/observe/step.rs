@@ -39,8 +39,6 @@ use crate::timer::wheel::LEVELS;
 #[derive(Debug, Default)]
 pub(crate) struct Stepper {
     run_to_end: Cell<bool>,
-    /// The "stdin is not a terminal" note was printed.
-    told_no_terminal: Cell<bool>,
 }
 
 impl Observer {
@@ -118,15 +116,6 @@ impl Observer {
             return;
         }
         let mut text = self.describe_loop(view);
-        // Nobody can press Enter when stdin is not a terminal (a test, a pipe): show each
-        // tick without a prompt and without waiting, and say so once.
-        if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-            if !self.stepper.told_no_terminal.replace(true) {
-                text.insert_str(0, "(step mode: stdin is not a terminal, so the loop shows each tick without pausing)\n");
-            }
-            self.sink().write(&text);
-            return;
-        }
         text.push_str("\n[Enter: run this tick, c + Enter: run to the end]");
         self.sink().write(&text);
         let mut line = String::new();

@@ -64,7 +64,7 @@ enum Span {
 ///
 /// ```
 /// let rt = glassloop::Runtime::builder().virtual_clock().trace().build().unwrap();
-/// rt.block_on(glassloop::time::sleep(std::time::Duration::from_secs(1)));
+/// rt.block_on(async { glassloop::time::sleep(std::time::Duration::from_secs(1)).await });
 /// let svg = rt.svg_timeline();
 /// assert!(svg.starts_with("<svg") && !svg.contains("<script"));
 /// ```
