@@ -255,7 +255,8 @@ fn timeline_and_trace_flags_draw_the_demo_and_write_perfetto_json() {
             && json.ends_with("\"otherData\":{\"dropped_events\":\"0\"}}")
     );
     assert_eq!(
-        json.matches("\"name\":\"wake: timer\"").count(),
+        json.matches("\"name\":\"woken by its timer due at ")
+            .count(),
         3,
         "{json}"
     );
