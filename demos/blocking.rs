@@ -19,9 +19,11 @@
 //! [`glassloop::spawn_blocking`], which runs it on a thread of the runtime's blocking pool
 //! and gives the task a handle to await: the task waits, the loop runs the others, and the
 //! pool thread's waker brings the task back when the call returns (runtime/blocking.rs shows
-//! the cell, the waker and the hold that tells the loop work is in flight). This demo needs
-//! the real clock; `--fast` divides every duration by ten, and asked for the virtual clock it
-//! runs on the real one at `--fast` speed.
+//! the cell, the waker and the hold that tells the loop work is in flight). `--fast` divides
+//! every duration by ten (and says so). Asked for the virtual clock, part 1 runs on it, with
+//! `glassloop::observe::block_for` playing the blocking call (it moves the virtual clock inside
+//! the poll, so the run is exact and its picture is the one docs/ shows); part 2 needs a real
+//! pool thread and runs on the real clock at `--fast` speed.
 //!
 //! asyncio: the same program with `time.sleep` in a coroutine, and the fix with
 //! `await loop.run_in_executor(None, resize)` or `await asyncio.to_thread(resize)`; tokio:
@@ -53,8 +55,10 @@ fn scaled(seconds: u64) -> Duration {
 
 /// Pretend to download something: it only waits, so it never blocks the loop.
 async fn fetch(seconds: u64, start: Instant) {
+    let length = secs(scaled(seconds));
+    println!("[{}] fetch of {length} started", secs(start.elapsed()));
     sleep(scaled(seconds)).await;
-    println!("[{}] fetch of {seconds} s done", secs(start.elapsed()));
+    println!("[{}] fetch of {length} done", secs(start.elapsed()));
 }
 
 /// A timer due one demo second after the start: late if the loop was blocked.
@@ -86,24 +90,40 @@ async fn gather(resize: JoinHandle<()>, start: Instant) -> Duration {
     start.elapsed()
 }
 
+/// The mistake: block the loop's thread. Under the virtual clock a real sleep would not move
+/// the clock, so `observe::block_for` plays the blocking call: it moves the virtual clock
+/// inside the poll, exactly as `std::thread::sleep` holds the real one.
+fn block(duration: Duration, virtual_clock: bool) {
+    if virtual_clock {
+        glassloop::observe::block_for(duration);
+    } else {
+        std::thread::sleep(duration); // the mistake: blocks the loop's only thread
+    }
+}
+
 /// Run the demo.
 pub fn main(runtime: &Runtime) {
-    let own;
-    let runtime = if runtime.is_virtual_clock() {
-        println!("(this demo blocks for real, so it runs on the real clock, at --fast speed)");
-        FAST.store(true, std::sync::atomic::Ordering::Relaxed);
-        own = Runtime::builder().debug().build().expect("a runtime");
-        &own
-    } else {
-        runtime
-    };
+    let virtual_clock = runtime.is_virtual_clock();
+    if virtual_clock {
+        println!(
+            "(virtual clock: in part 1 glassloop::observe::block_for plays std::thread::sleep, \
+             moving the clock 6 s inside the poll; part 2 needs a real pool thread, so it runs \
+             on the real clock at --fast speed; --timeline, --trace and --svg show part 1)"
+        );
+    } else if crate::flags().fast {
+        println!("(--fast: every duration is a tenth of the lesson's, so 6 s read 0.600 s)");
+    }
 
     println!("part 1: 'resize image' calls std::thread::sleep inside a task");
     let total = runtime.block_on(async {
         let start = Instant::now();
         let beat = TaskBuilder::new().name("heartbeat").spawn(heartbeat(start));
         let resize = TaskBuilder::new().name("resize image").spawn(async move {
-            std::thread::sleep(scaled(6)); // the mistake: blocks the loop's only thread
+            println!(
+                "[{}] resize started: it blocks the loop",
+                secs(start.elapsed())
+            );
+            block(scaled(6), virtual_clock);
             println!("[{}] resize done", secs(start.elapsed()));
         });
         let total = gather(resize, start).await;
@@ -115,12 +135,24 @@ pub fn main(runtime: &Runtime) {
         secs(total)
     );
 
+    let own;
+    let runtime = if virtual_clock {
+        FAST.store(true, std::sync::atomic::Ordering::Relaxed);
+        own = Runtime::builder().debug().build().expect("a runtime");
+        &own
+    } else {
+        runtime
+    };
     println!("part 2: the same resize, handed to spawn_blocking (a pool thread)");
     let total = runtime.block_on(async {
         let start = Instant::now();
         let beat = TaskBuilder::new().name("heartbeat").spawn(heartbeat(start));
         let resize = TaskBuilder::new().name("resize image").spawn(async move {
             let six = scaled(6);
+            println!(
+                "[{}] resize started on a pool thread",
+                secs(start.elapsed())
+            );
             // The fix: the loop's thread only awaits; a pool thread does the blocking.
             spawn_blocking(move || std::thread::sleep(six))
                 .await

@@ -92,7 +92,7 @@ async fn round(keeps_waker: bool) {
 /// Run the demo.
 pub fn main(runtime: &Runtime) {
     // Reports go to stdout here so they appear in order with the demo's own lines.
-    let builder = Runtime::builder().debug().debug_reports_to_stdout();
+    let builder = crate::with_flags(Runtime::builder().debug().debug_reports_to_stdout());
     let builder = if runtime.is_virtual_clock() {
         builder.virtual_clock()
     } else {
@@ -103,4 +103,5 @@ pub fn main(runtime: &Runtime) {
     runtime.block_on(round(false));
     println!("round 2: WaitForBell keeps cx.waker() before returning Pending");
     runtime.block_on(round(true));
+    crate::show_flags("lost_waker", &runtime);
 }

@@ -6,7 +6,8 @@
 //!
 //! Debug mode is on for every demo (slow polls, lost wakers and stalls are reported on stderr).
 //! `--timeline` prints the scheduler's timeline after each demo, `--trace FILE` writes it as
-//! Chrome trace JSON (open it in <https://ui.perfetto.dev>), `--fast` shortens the real-time
+//! Chrome trace JSON (open it in <https://ui.perfetto.dev>), `--svg FILE` draws it as a picture
+//! any browser opens offline, `--fast` shortens the real-time
 //! demos (`blocking`, `blocking_pool`) to about a second, `--step` pauses before every tick (Enter to go on).
 //!
 //! Each demo is a plain function `main(&Runtime)` in its own file, so a debugger can break on
@@ -175,7 +176,7 @@ const DEMOS: &[Demo] = &[
 ];
 
 /// Command-line options the demos read (set once in `main`).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Flags {
     /// `--fast`: real-time demos run at a tenth of their durations.
     pub fast: bool,
@@ -185,6 +186,53 @@ pub struct Flags {
     pub trace: Option<String>,
     /// `--step`: pause before every tick of the demo's runtime.
     pub step: bool,
+    /// `--svg FILE`: write the timeline as a self-contained SVG picture after each demo.
+    pub svg: Option<String>,
+}
+
+/// Set when a demo that builds its own runtime already wrote what the flags ask for.
+static SHOWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The observer options the flags ask for, added to `builder`: for the demos that build a
+/// runtime of their own (they must honour the flags too).
+pub fn with_flags(builder: glassloop::Builder) -> glassloop::Builder {
+    let flags = flags();
+    let builder = if flags.timeline || flags.trace.is_some() || flags.svg.is_some() {
+        builder.trace()
+    } else {
+        builder
+    };
+    if flags.step {
+        builder.step_mode()
+    } else {
+        builder
+    }
+}
+
+/// Print or write what the flags ask for about `runtime` (the timeline, the Chrome trace,
+/// the SVG). A demo with its own runtime calls it, and `main` then does not.
+pub fn show_flags(name: &str, runtime: &Runtime) {
+    show_flags_with(flags(), name, runtime);
+}
+
+/// [`show_flags`] with these flags instead of the command line's.
+pub fn show_flags_with(flags: &Flags, name: &str, runtime: &Runtime) {
+    SHOWN.store(true, std::sync::atomic::Ordering::Relaxed);
+    if flags.timeline {
+        println!("{}", runtime.timeline());
+    }
+    if let Some(file) = &flags.trace {
+        match runtime.write_chrome_trace(file) {
+            Ok(()) => println!("wrote the Chrome trace of '{name}' to {file}"),
+            Err(err) => eprintln!("could not write the trace to {file}: {err}"),
+        }
+    }
+    if let Some(file) = &flags.svg {
+        match runtime.write_svg_timeline(file) {
+            Ok(()) => println!("wrote the SVG timeline of '{name}' to {file}"),
+            Err(err) => eprintln!("could not write the SVG to {file}: {err}"),
+        }
+    }
 }
 
 static FLAGS: OnceLock<Flags> = OnceLock::new();
@@ -208,6 +256,13 @@ fn main() -> ExitCode {
             "--fast" => options.fast = true,
             "--timeline" => options.timeline = true,
             "--step" => options.step = true,
+            "--svg" => match args.next() {
+                Some(file) => options.svg = Some(file),
+                None => {
+                    eprintln!("--svg needs a file name: --svg timeline.svg");
+                    return ExitCode::from(2);
+                }
+            },
             "--trace" => match args.next() {
                 Some(file) => options.trace = Some(file),
                 None => {
@@ -253,16 +308,10 @@ fn main() -> ExitCode {
             println!("=== {} ===", demo.name);
         }
         let runtime = build_runtime(virtual_clock);
+        SHOWN.store(false, std::sync::atomic::Ordering::Relaxed);
         (demo.main)(&runtime);
-        if flags().timeline {
-            println!("{}", runtime.timeline());
-        }
-        if let Some(file) = &flags().trace {
-            if let Err(err) = runtime.write_chrome_trace(file) {
-                eprintln!("could not write the trace to {file}: {err}");
-                return ExitCode::FAILURE;
-            }
-            println!("wrote the Chrome trace of '{}' to {file}", demo.name);
+        if !SHOWN.load(std::sync::atomic::Ordering::Relaxed) {
+            show_flags(demo.name, &runtime);
         }
     }
     ExitCode::SUCCESS
@@ -302,23 +351,17 @@ const DEMO_FLAGS: &[(&str, &str)] = &[
         "write the timeline as Chrome trace JSON (open it in Perfetto)",
     ),
     (
+        "--svg FILE",
+        "write the timeline as an SVG picture that opens in any browser, offline",
+    ),
+    (
         "--step",
         "pause before every tick of the loop (Enter to go on)",
     ),
 ];
 
 fn build_runtime(virtual_clock: bool) -> Runtime {
-    let builder = Runtime::builder().debug();
-    let builder = if flags().timeline || flags().trace.is_some() {
-        builder.trace()
-    } else {
-        builder
-    };
-    let builder = if flags().step {
-        builder.step_mode()
-    } else {
-        builder
-    };
+    let builder = with_flags(Runtime::builder().debug());
     let builder = if virtual_clock {
         builder.virtual_clock()
     } else {

@@ -48,9 +48,9 @@ async fn receive(channel: Rc<RefCell<Channel>>) -> String {
 
 /// Run the demo.
 pub fn main(_runtime: &Runtime) {
-    let runtime = Runtime::builder()
-        .virtual_clock()
-        .debug()
+    // Its own runtime, always on the virtual clock (the stall is certain there); the flags
+    // still apply to it.
+    let runtime = crate::with_flags(Runtime::builder().virtual_clock().debug())
         .build()
         .expect("a runtime");
     // The stall is an error (a panic out of block_on); catch it to print it, quietly.
@@ -76,4 +76,5 @@ pub fn main(_runtime: &Runtime) {
             println!("block_on stopped with an error instead of hanging:\n{report}");
         }
     }
+    crate::show_flags("stall", &runtime);
 }

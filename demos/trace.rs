@@ -35,7 +35,7 @@ async fn worker(name: &'static str, naps: &'static [u64], start: Instant) {
 
 /// Run the demo.
 pub fn main(runtime: &Runtime) {
-    let builder = Runtime::builder()
+    let builder = crate::with_flags(Runtime::builder())
         .trace()
         .narrate()
         .debug_reports_to_stdout();
@@ -56,4 +56,13 @@ pub fn main(runtime: &Runtime) {
         println!("[{}] main: both done", secs(start.elapsed()));
     });
     println!("{}", runtime.timeline());
+    // The timeline is printed above already; --trace and --svg still want writing.
+    if crate::flags().timeline {
+        println!("(--timeline: the timeline above is this demo's)");
+    }
+    let quiet = crate::Flags {
+        timeline: false,
+        ..crate::flags().clone()
+    };
+    crate::show_flags_with(&quiet, "trace", &runtime);
 }

@@ -95,7 +95,9 @@ impl Builder {
     /// Build the runtime. Fails only if the OS refuses an epoll instance or an eventfd.
     pub fn build(self) -> io::Result<Runtime> {
         let schedule = Schedule::from_env().unwrap_or(self.schedule);
-        let observer = Observer::from_options(self.observe.with_env());
+        let mut options = self.observe.with_env();
+        options.virtual_clock = self.virtual_clock;
+        let observer = Observer::from_options(options);
         let wake_listener = observer
             .as_ref()
             .and_then(|obs| obs.wake_log.clone())
@@ -269,6 +271,14 @@ impl Builder {
     /// asyncio: none built in; tokio: `tracing` spans with a subscriber.
     pub fn trace(mut self) -> Builder {
         self.observe.trace = true;
+        self
+    }
+
+    /// Keep at most the last `events` events in the trace log (default
+    /// [`DEFAULT_TRACE_CAPACITY`](crate::observe::DEFAULT_TRACE_CAPACITY)); older ones are
+    /// dropped, and the Chrome trace says how many.
+    pub fn trace_capacity(mut self, events: usize) -> Builder {
+        self.observe.trace_capacity = events;
         self
     }
 

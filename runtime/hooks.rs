@@ -102,7 +102,8 @@ pub(crate) trait Instrument {
 }
 
 /// Told of every wake that queues a task, on whichever thread it happens (so: `Send + Sync`).
-/// Kept apart from [`Instrument`], which lives on the loop's thread only.
+/// Kept apart from [`Instrument`], which lives on the loop's thread only. What caused a wake
+/// on the loop's thread, the listener reads from `wake_site.rs`.
 pub(crate) trait WakeListener: Send + Sync + std::fmt::Debug {
     /// Task `id` was just put on the ready queue.
     fn woke(&self, id: TaskId);
@@ -241,9 +242,10 @@ pub(crate) struct TimerRow {
     pub(crate) position: (usize, usize),
 }
 
-/// Which half of a socket a task waits on.
+/// Which half of a socket a task waits on (public as `glassloop::observe::Direction`, for
+/// the wake causes of the event log).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Direction {
+pub enum Direction {
     /// Readable, or the peer closed its writing half, or an error.
     Read,
     /// Writable, or the writing half is closed, or an error.

@@ -85,18 +85,23 @@ fn demo_trace_narrates_each_tick_and_draws_the_timeline() {
          [0.000 s]   decide: don't sleep, tasks are ready\n\
          [0.000 s] tick: ran 2 task(s)\n\
          [0.000 s]   decide: nothing is ready: the virtual clock jumps to the next timer's deadline\n\
+         [1.000 s]   task 'A' #1 woken by its timer due at 1.000 s\n\
          [1.000 s]   fire: 1 timer(s) fired, 1 task(s) woken\n\
          [1.000 s] A woke after 1 s\n\
          [1.000 s] tick: ran 1 task(s)\n\
          [1.000 s]   decide: nothing is ready: the virtual clock jumps to the next timer's deadline\n\
+         [2.000 s]   task 'A' #1 woken by its timer due at 2.000 s\n\
          [2.000 s]   fire: 1 timer(s) fired, 1 task(s) woken\n\
          [2.000 s] A woke after 1 s\n\
+         [2.000 s]   main future #0 woken by task 'A' #1 (a JoinHandle completing)\n\
          [2.000 s] tick: ran 1 task(s)\n\
          [2.000 s]   decide: don't sleep, tasks are ready\n\
          [2.000 s] tick: ran 1 task(s)\n\
          [2.000 s]   decide: nothing is ready: the virtual clock jumps to the next timer's deadline\n\
+         [3.000 s]   task 'B' #2 woken by its timer due at 3.000 s\n\
          [3.000 s]   fire: 1 timer(s) fired, 1 task(s) woken\n\
          [3.000 s] B woke after 3 s\n\
+         [3.000 s]   main future #0 woken by task 'B' #2 (a JoinHandle completing)\n\
          [3.000 s] tick: ran 1 task(s)\n\
          [3.000 s]   decide: don't sleep, tasks are ready\n\
          [3.000 s] main: both done\n\
@@ -104,6 +109,9 @@ fn demo_trace_narrates_each_tick_and_draws_the_timeline() {
          main future #0  #.........................#............#\n\
          task 'A' #1     #............#............#\n\
          task 'B' #2     #......................................#\n\
+         who woke whom:\n\
+         \x20 [2.000 s] main future #0 woken by task 'A' #1 (a JoinHandle completing)\n\
+         \x20 [3.000 s] main future #0 woken by task 'B' #2 (a JoinHandle completing)\n\
          "
     );
 }
@@ -114,7 +122,7 @@ fn demo_stall_stops_with_an_error_and_the_task_dump_instead_of_hanging() {
         run_demo_virtual("stall"),
         "main: waiting for the consumer, which waits for a message\n\
          block_on stopped with an error instead of hanging:\n\
-         glassloop: the loop is stalled (virtual clock). The main future is waiting, but no task is ready, no timer is set, no socket is registered and no work runs outside the loop, so no time can pass and nothing in the loop can happen. Wakers are still held, by something inside the loop (a channel whose sender nobody will use) or by a thread that did not announce its work with `glassloop::OutsideWork`.\n\
+         glassloop: the loop is stalled (virtual clock). The main future is waiting, but no task is ready, no timer is set, no socket is registered and no work runs outside the loop, so no time can pass and nothing in the loop can happen. Wakers are still held, by something inside the loop (a channel whose sender nobody will use) or by a thread that did not announce its work. If a thread of yours will wake a task, announce it so the clock waits for it: create `let work = glassloop::OutsideWork::new();` on the loop's thread, move `work` into the thread, and drop it after the thread's last `wake` (`spawn_blocking` does this for you).\n\
          Tasks still pending:\n\
          \x20 task 'consumer' #1 spawned at demos/stall.rs:63:64, polled 1 time(s)\n\
          glassloop task dump at 0.000 s: 1 task(s) besides the main future; 0 timer(s) set, no socket waiter(s), 0 job(s) running outside the loop.\n\
@@ -242,9 +250,13 @@ fn timeline_and_trace_flags_draw_the_demo_and_write_perfetto_json() {
     )));
     let json = std::fs::read_to_string(&file).unwrap();
     std::fs::remove_file(&file).unwrap();
-    assert!(json.starts_with("{\"traceEvents\":[") && json.ends_with("]}"));
+    assert!(
+        json.starts_with("{\"traceEvents\":[")
+            && json.ends_with("\"otherData\":{\"dropped_events\":\"0\"}}")
+    );
     assert_eq!(
-        json.matches("\"name\":\"wake: timer\"").count(),
+        json.matches("\"name\":\"woken by its timer due at ")
+            .count(),
         3,
         "{json}"
     );

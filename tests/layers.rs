@@ -30,6 +30,7 @@ const CORE: &[&str] = &[
 ];
 /// What the core may never name.
 const ABOVE_THE_CORE: &[&str] = &[
+    "wake_site",
     "observe",
     "blocking",
     "builder",

@@ -12,7 +12,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use glassloop::net::{TcpListener, TcpStream};
-use glassloop::observe::{EventKind, Reports, WakeCause};
+use glassloop::observe::{EventKind, Reports, Via, WakeCause};
 use glassloop::task::{yield_now, Builder as TaskBuilder};
 use glassloop::time::sleep;
 use glassloop::{Runtime, TaskId};
@@ -563,32 +563,60 @@ fn the_event_log_records_spawns_polls_timers_and_what_woke_each_task() {
         .find(|e| e.task != main)
         .unwrap()
         .task;
-    let seen: Vec<(u64, TaskId, EventKind)> = rt
-        .trace_events()
+    let events = rt.trace_events();
+    // Where each poll parked: main at `child.await`, the child at its sleep, then finished.
+    let parked: Vec<(TaskId, bool)> = events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::PollEnd { parked_at } => Some((e.task, parked_at.is_some())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        parked,
+        vec![(main, true), (child, true), (child, false), (main, false)]
+    );
+    let seen: Vec<(u64, TaskId, EventKind)> = events
         .iter()
         .filter(|e| !matches!(e.kind, EventKind::Park { .. } | EventKind::Unpark { .. }))
-        .map(|e| (e.at.as_millis() as u64, e.task, e.kind))
+        .map(|e| match e.kind {
+            EventKind::PollEnd { .. } => (e.at.as_millis() as u64, e.task, END),
+            kind => (e.at.as_millis() as u64, e.task, kind),
+        })
         .collect();
+    let by_handle = WakeCause::Task {
+        by: child,
+        via: Some(Via::JoinHandle),
+    };
     assert_eq!(
         seen,
         vec![
             (0, main, EventKind::Spawn),
             (0, main, EventKind::PollStart),
             (0, child, EventKind::Spawn),
-            (0, main, EventKind::PollEnd),
+            (0, main, END),
             (0, child, EventKind::PollStart),
             (0, child, EventKind::TimerSet { deadline_ms: 2000 }),
-            (0, child, EventKind::PollEnd),
-            (2000, child, EventKind::Wake(WakeCause::Timer)),
+            (0, child, END),
+            (
+                2000,
+                child,
+                EventKind::Wake(WakeCause::Timer {
+                    deadline_ms: Some(2000)
+                })
+            ),
             (2000, child, EventKind::PollStart),
-            (2000, child, EventKind::PollEnd),
-            (2000, main, EventKind::Wake(WakeCause::Task(child))),
+            (2000, main, EventKind::Wake(by_handle)),
+            (2000, child, END),
             (2000, child, EventKind::Finished),
             (2000, main, EventKind::PollStart),
-            (2000, main, EventKind::PollEnd),
+            (2000, main, END),
         ]
     );
 }
+
+/// A poll's end with its await point left out, for comparing event lists.
+const END: EventKind = EventKind::PollEnd { parked_at: None };
 
 #[test]
 fn a_wake_from_another_thread_is_recorded_as_such() {
@@ -626,7 +654,10 @@ fn the_timeline_draws_one_row_per_task_with_time_across() {
         "timeline 0.000 s .. 4.000 s, one column = 0.103 s   (# running, r ready, . waiting)\n\
          main future #0  #........#.............................#\n\
          task 'A' #1     #........#\n\
-         task 'B' #2     #......................................#"
+         task 'B' #2     #......................................#\n\
+         who woke whom:\n  \
+         [1.000 s] main future #0 woken by task 'A' #1 (a JoinHandle completing)\n  \
+         [4.000 s] main future #0 woken by task 'B' #2 (a JoinHandle completing)"
     );
 }
 
@@ -642,14 +673,17 @@ fn the_chrome_trace_names_each_task_track_and_pairs_every_poll() {
     });
     let json = rt.chrome_trace();
     assert!(json.starts_with("{\"traceEvents\":["), "{json}");
-    assert!(json.ends_with("]}"), "{json}");
+    assert!(
+        json.ends_with("],\"otherData\":{\"dropped_events\":\"0\"}}"),
+        "{json}"
+    );
     assert!(
         json.contains("\"args\":{\"name\":\"task 'say \\\"hi\\\"' #1\"}"),
         "{json}"
     );
     assert_eq!(count(&json, "\"ph\":\"B\""), count(&json, "\"ph\":\"E\""));
     assert!(
-        json.contains("\"name\":\"wake: timer\",\"ph\":\"i\",\"ts\":3000,"),
+        json.contains("\"name\":\"woken by its timer due at 0.003 s\",\"ph\":\"i\",\"ts\":3000,"),
         "{json}"
     );
 }

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 
 use super::trace::Event;
-use super::{chrome, timeline, Observer};
+use super::{chrome, svg, timeline, Observer};
 use crate::executor::context::with_current;
 use crate::executor::{Core, Runtime};
 use crate::task_id::TaskId;
@@ -66,7 +66,7 @@ impl Runtime {
     /// The recorded event log (empty unless built with [`Builder::trace`](crate::Builder::trace)).
     pub fn trace_events(&self) -> Vec<Event> {
         match observer(&self.core).and_then(|obs| obs.log.as_ref()) {
-            Some(log) => log.events.borrow().clone(),
+            Some(log) => log.events.borrow().iter().copied().collect(),
             None => Vec::new(),
         }
     }
@@ -86,7 +86,9 @@ impl Runtime {
     /// If tracing was not switched on with [`Builder::trace`](crate::Builder::trace).
     pub fn chrome_trace(&self) -> String {
         let events = self.traced("Runtime::chrome_trace");
-        chrome::render(&events, |id| self.trace_label(id))
+        let dropped =
+            observer(&self.core).and_then(|o| o.log.as_ref()).map_or(0, |l| l.dropped.get());
+        chrome::render(&events, dropped, |id| self.trace_label(id))
     }
 
     /// Write [`chrome_trace`](Self::chrome_trace) to `path`.
@@ -95,6 +97,28 @@ impl Runtime {
     /// If tracing was not switched on with [`Builder::trace`](crate::Builder::trace).
     pub fn write_chrome_trace(&self, path: impl AsRef<Path>) -> io::Result<()> {
         std::fs::write(path, self.chrome_trace())
+    }
+
+    /// The event log as a self-contained SVG picture (no script, no network): one lane per
+    /// task and one for the loop, running solid, ready hatched, waiting a thin line labelled
+    /// with its await point, slow polls red, timers with how late they fired, wake arrows.
+    ///
+    /// asyncio: none; tokio: none built in (Perfetto draws a trace, online).
+    ///
+    /// # Panics
+    /// If tracing was not switched on with [`Builder::trace`](crate::Builder::trace).
+    pub fn svg_timeline(&self) -> String {
+        let events = self.traced("Runtime::svg_timeline");
+        let slow = observer(&self.core).map_or(super::DEFAULT_SLOW_POLL, |o| o.options.threshold);
+        svg::render(&events, slow, |id| self.trace_label(id))
+    }
+
+    /// Write [`svg_timeline`](Self::svg_timeline) to `path`.
+    ///
+    /// # Panics
+    /// If tracing was not switched on with [`Builder::trace`](crate::Builder::trace).
+    pub fn write_svg_timeline(&self, path: impl AsRef<Path>) -> io::Result<()> {
+        std::fs::write(path, self.svg_timeline())
     }
 
     fn traced(&self, what: &str) -> Vec<Event> {
@@ -108,9 +132,8 @@ impl Runtime {
     }
 
     fn trace_label(&self, id: TaskId) -> String {
-        let log = observer(&self.core).and_then(|obs| obs.log.as_ref());
-        match log.and_then(|log| log.labels.borrow().get(&id).cloned()) {
-            Some(label) => label,
+        match observer(&self.core).and_then(|obs| obs.log.as_ref()) {
+            Some(log) => log.row_label(id),
             None if id == TaskId::MAIN => "main future #0".to_string(),
             None => format!("task {id}"),
         }
@@ -146,4 +169,32 @@ fn observer(core: &Core) -> Option<&Observer> {
 /// Outside a running glassloop runtime.
 pub fn dump() -> String {
     with_current("glassloop::dump", |core| super::dump::render(core))
+}
+
+/// A stand-in for a blocking call, for demos and tests of the detector: under the real
+/// clock it is `std::thread::sleep(duration)`; under the virtual clock, where a real sleep
+/// would not move the clock, it moves the virtual clock forward by `duration` while the
+/// poll runs, which is what a blocking call does to the loop: the poll is that long, and
+/// every timer due meanwhile fires late.
+///
+/// Never do this in a real program (it is the mistake the detector exists for).
+///
+/// ```
+/// let rt = glassloop::Runtime::builder().virtual_clock().build().unwrap();
+/// rt.block_on(async { glassloop::observe::block_for(std::time::Duration::from_secs(6)) });
+/// assert_eq!(rt.now().since_origin(), std::time::Duration::from_secs(6));
+/// ```
+///
+/// # Panics
+/// Outside a running glassloop runtime.
+pub fn block_for(duration: std::time::Duration) {
+    let virtual_now = with_current("glassloop::observe::block_for", |core| {
+        core.time.clock.is_virtual().then(|| core.time.clock.now())
+    });
+    match virtual_now {
+        Some(now) => with_current("glassloop::observe::block_for", |core| {
+            core.time.clock.advance_to(now + duration)
+        }),
+        None => std::thread::sleep(duration),
+    }
 }

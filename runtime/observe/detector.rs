@@ -38,7 +38,7 @@ use std::fmt::Write as _;
 use std::panic::Location;
 use std::time::Duration;
 
-use super::{EventKind, Observer};
+use super::{watchdog, EventKind, Observer};
 use crate::hooks::PollOutcome;
 use crate::hooks::{LoopView, PollEnd};
 use crate::task_id::TaskId;
@@ -50,6 +50,8 @@ pub(crate) struct PollWatch {
     /// Tasks already in the ready queue when the poll started: they wait until it ends.
     ready: usize,
     resumed_from: Option<&'static Location<'static>>,
+    /// The runtime's clock at the start, under the virtual clock.
+    virtual_start: Option<Duration>,
 }
 
 /// The running totals of one pass of step 1.
@@ -80,34 +82,71 @@ pub(crate) fn secs(d: Duration) -> String {
 impl Observer {
     /// Hook: the executor is about to poll task `id`; `ready` tasks are queued behind it.
     pub(crate) fn start_poll(&self, view: &dyn LoopView, id: TaskId) {
-        let ready = view.ready_len();
-        let resumed_from = self.tasks.borrow().get(&id).and_then(|n| n.parked_at);
+        self.flush_slow_report(None);
         self.reached.set(None);
         self.stall_reported.set(false);
-        self.record(view, id, EventKind::PollStart);
-        let started = std::time::Instant::now();
-        self.shared.poll_started(started, id.number(), resumed_from);
-        self.watch.set(Some(PollWatch { started, ready, resumed_from }));
+        // The end of one poll is the start of the next (issue 10): one clock read per
+        // boundary when the loop goes straight from a poll to the next, shared by the
+        // detector and the event log.
+        let timed = self.options.debug || self.log.is_some();
+        let started = timed.then(|| self.boundary.take().unwrap_or_else(std::time::Instant::now));
+        if self.log.is_some() {
+            self.record_at(self.stamp(view, started), id, EventKind::PollStart);
+        }
+        let Some(started) = started.filter(|_| self.options.debug) else {
+            return; // tracing alone needs no watch
+        };
+        let ready = view.ready_len();
+        let (resumed_from, info) = match self.tasks.borrow().get(&id) {
+            Some(notes) if self.watchdog_on() => (
+                notes.parked_at,
+                Some(watchdog::PollInfo {
+                    name: notes.name.clone(),
+                    spawned_at: Some(notes.spawned_at),
+                    resumed_from: notes.parked_at,
+                }),
+            ),
+            Some(notes) => (notes.parked_at, None),
+            None => (None, None),
+        };
+        if let Some(info) = info {
+            self.shared.poll_started(started, id.number(), info);
+        }
+        let virtual_start = self.options.virtual_clock.then(|| view.now());
+        self.watch.set(Some(PollWatch { started, ready, resumed_from, virtual_start }));
     }
 
     /// Hook: the poll of task `id` returned; `ended` says how, and who can still wake it.
     pub(crate) fn end_poll(&self, view: &dyn LoopView, id: TaskId, ended: PollEnd) {
-        let Some(watch) = self.watch.take() else {
-            return; // the observer saw no start (cannot happen: hooks come in pairs)
-        };
         let outcome = ended.outcome;
-        let held = watch.started.elapsed();
-        self.shared.poll_ended();
         let reached = self.reached.take();
-        if let Some(notes) = self.tasks.borrow_mut().get_mut(&id) {
-            if reached.is_some() {
-                notes.parked_at = reached;
+        let parked_at = match self.tasks.borrow_mut().get_mut(&id) {
+            // Pending at no recorded await point: forget the old one, which is finished (a
+            // task that slept and now waits on something that records nothing is not parked
+            // at the sleep).
+            Some(notes) => {
+                notes.parked_at = if outcome == PollOutcome::Pending { reached } else { None };
+                notes.parked_at
             }
+            None => None,
+        };
+        let timed = self.options.debug || self.log.is_some();
+        let ended_at = timed.then(std::time::Instant::now);
+        self.boundary.set(ended_at);
+        let at = self.stamp(view, ended_at);
+        self.collect_wakes_at(view, super::ticks::Phase::Poll(id), at);
+        self.record_at(at, id, EventKind::PollEnd { parked_at });
+        let (Some(watch), Some(now)) = (self.watch.take(), ended_at) else {
+            return; // tracing only, or no start seen
+        };
+        let mut held = now.duration_since(watch.started);
+        // Under the virtual clock only a stand-in for blocking (`time::block_for`) moves the
+        // clock inside a poll; that time held the loop as surely as real time does.
+        if let Some(start) = watch.virtual_start {
+            held = held.max(view.now().saturating_sub(start));
         }
-        self.record(view, id, EventKind::PollEnd);
-        self.collect_wakes(view, super::WakeCause::Task(id));
-        if !self.options.debug {
-            return;
+        if self.watchdog_on() {
+            self.shared.poll_ended();
         }
         let slow = held > self.options.threshold;
         {
@@ -118,7 +157,15 @@ impl Observer {
         }
         if slow {
             let report = self.slow_poll_report(view, id, &watch, held, outcome, reached);
-            self.report(&report);
+            if outcome == PollOutcome::Finished && id != TaskId::MAIN {
+                // `task_ended` comes next and says whether it panicked: a panic's hook runs
+                // inside the poll, and with RUST_BACKTRACE set printing the backtrace can be
+                // what took the time. The report waits for it.
+                self.flush_slow_report(None);
+                *self.finished_slow.borrow_mut() = Some((id, report));
+            } else {
+                self.report(&report);
+            }
         }
         let lost = outcome == PollOutcome::Pending && ended.wakers_held == 0 && !ended.queued;
         if lost {
@@ -126,12 +173,38 @@ impl Observer {
         }
     }
 
+    /// Write the slow-poll report held back for the task that just finished; `panicked` is
+    /// `Some(id)` if task `id` ended in a panic (then the report says what the time went on).
+    pub(crate) fn flush_slow_report(&self, panicked: Option<TaskId>) {
+        let Some((id, mut report)) = self.finished_slow.borrow_mut().take() else {
+            return;
+        };
+        if panicked == Some(id) {
+            let advice = report.find("\n  The loop cannot see").unwrap_or(report.len());
+            report.truncate(advice);
+            report = report.replace("then         finished", "then         panicked");
+            let backtrace = std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0");
+            report.push_str(if backtrace {
+                "\n  The poll ended in a panic. The panic hook runs inside the poll, and with \
+                 RUST_BACKTRACE set it resolves and prints a backtrace, which alone can take \
+                 this long: look at the panic above first; the time may be nothing else."
+            } else {
+                "\n  The poll ended in a panic (the panic hook runs inside the poll). Look at \
+                 the panic first, then between the two lines above for a call that does not \
+                 .await."
+            });
+        }
+        self.report(&report);
+    }
+
     /// Hook: step 1 of a tick is over. Reports a pass whose polls, each under the threshold,
     /// together held the loop longer than it.
     pub(crate) fn end_pass(&self, view: &dyn LoopView, polled: usize) {
+        self.flush_slow_report(None);
         if self.options.narrate && polled > 0 {
             self.sink().write(&format!("[{}] tick: ran {polled} task(s)", secs(view.now())));
         }
+        self.boundary.set(None); // the next pass's first poll reads the clock afresh
         let tally = std::mem::take(&mut *self.pass.borrow_mut());
         let ended = std::mem::take(&mut *self.ended.borrow_mut());
         let _forget = ForgetEnded(self, ended);
@@ -177,7 +250,7 @@ impl Observer {
     ) -> String {
         let tasks = self.tasks.borrow();
         let notes = tasks.get(&id);
-        let label = notes.map_or_else(|| format!("{id}"), |n| n.label.clone());
+        let label = notes.map_or_else(|| format!("{id}"), |n| n.label(id));
         let mut report = format!(
             "glassloop: slow poll: task {label} held the loop for {} (threshold {}).",
             secs(held),
@@ -246,7 +319,7 @@ impl Observer {
     fn lost_waker_report(&self, id: TaskId, reached: Option<&'static Location<'static>>) -> String {
         let tasks = self.tasks.borrow();
         let notes = tasks.get(&id);
-        let label = notes.map_or_else(|| format!("{id}"), |n| n.label.clone());
+        let label = notes.map_or_else(|| format!("{id}"), |n| n.label(id));
         let mut report = format!(
             "glassloop: lost waker: task {label} returned Pending, but nobody holds its waker: \
              no timer, socket, channel or thread can ever wake it, so it will never run again."

@@ -57,8 +57,11 @@ pub(crate) fn stall_report(core: &Core) -> String {
              but no task is ready, no timer is set, no socket is registered and no work \
              runs outside the loop, so no time can pass and nothing in the loop can happen. \
              Wakers are still held, by something inside the loop (a channel whose sender \
-             nobody will use) or by a thread that did not announce its work with \
-             `glassloop::OutsideWork`.\nTasks still pending:",
+             nobody will use) or by a thread that did not announce its work. If a thread of \
+             yours will wake a task, announce it so the clock waits for it: create \
+             `let work = glassloop::OutsideWork::new();` on the loop's thread, move `work` \
+             into the thread, and drop it after the thread's last `wake` (`spawn_blocking` \
+             does this for you).\nTasks still pending:",
         )
     };
     if core.tasks.is_empty() {

@@ -52,6 +52,7 @@ pub(crate) mod dump;
 pub(crate) mod options;
 pub(crate) mod sink;
 pub(crate) mod step;
+pub mod svg;
 pub(crate) mod ticks;
 pub mod timeline;
 pub(crate) mod trace;
@@ -63,15 +64,17 @@ use std::collections::HashMap;
 use std::panic::Location;
 use std::sync::Arc;
 
-use crate::hooks::{Direction, Instrument, LoopView, Park, PollEnd, TaskEnd, TimerRow};
+use crate::hooks::{Instrument, LoopView, Park, PollEnd, TaskEnd, TimerRow};
 use crate::task_id::TaskId;
 use crate::timer::wheel::TimerKey;
 
 pub use crate::executor::schedule::{Schedule, SCHEDULE_ENV};
-pub use api::dump;
+pub use crate::hooks::Direction; // the socket half in a wake cause
+pub use crate::wake_site::Via;
+pub use api::{block_for, dump};
 pub use options::{DEBUG_ENV, DEFAULT_SLOW_POLL};
 pub use sink::Reports;
-pub use trace::{Event, EventKind, WakeCause};
+pub use trace::{Event, EventKind, WakeCause, DEFAULT_TRACE_CAPACITY};
 
 use options::Options;
 use sink::Sink;
@@ -79,8 +82,9 @@ use sink::Sink;
 /// What the observer remembers about one live task.
 #[derive(Debug)]
 pub(crate) struct TaskNotes {
-    /// "'fetch' #3" or "#3".
-    pub(crate) label: String,
+    /// Its name, if it was given one. The label ("'fetch' #3") is made only when a report
+    /// needs it: formatting one per spawn was most of debug mode's cost on `spawn`.
+    pub(crate) name: Option<Arc<str>>,
     /// Where it was spawned.
     pub(crate) spawned_at: &'static Location<'static>,
     /// The await point it returned `Pending` at last: where it is parked, and where it will
@@ -108,17 +112,57 @@ pub(crate) struct WaiterNote {
     pub(crate) at: &'static Location<'static>,
 }
 
+impl TaskNotes {
+    /// "'fetch' #3", "#3", or "main future #0".
+    pub(crate) fn label(&self, id: TaskId) -> String {
+        match id {
+            TaskId::MAIN => "main future #0".to_string(),
+            _ => crate::task_id::label(self.name.as_deref(), id),
+        }
+    }
+}
+
+/// A hasher for maps keyed by task id or timer key: those are already unique small numbers,
+/// so mixing them once is enough. std's default (SipHash, built to resist crafted keys) cost
+/// more per poll than the rest of the bookkeeping put together.
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.write_u64(u64::from(*byte));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        // Fibonacci hashing: spread consecutive ids over the table's buckets.
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+/// A `HashMap` with the [`IdHasher`].
+pub(crate) type IdMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;
+
+/// How many pending deadlines the observer keeps per task, to name the timer that woke it.
+const DEADLINES_KEPT: usize = 16;
+
 /// The observer of one runtime: the loop's instrument when anything is switched on.
 pub(crate) struct Observer {
     pub(crate) options: Options,
     /// Notes on every live task, the main future included (`TaskId::MAIN`).
-    pub(crate) tasks: RefCell<HashMap<TaskId, TaskNotes>>,
+    pub(crate) tasks: RefCell<IdMap<TaskId, TaskNotes>>,
     /// What the detector noted when the current poll started.
     pub(crate) watch: Cell<Option<detector::PollWatch>>,
     /// The await point the task being polled reached last during this poll.
     pub(crate) reached: Cell<Option<&'static Location<'static>>>,
     /// Notes on timers, keyed by wheel key. Pruned lazily against the loop's view.
-    pub(crate) timers: RefCell<HashMap<TimerKey, TimerNote>>,
+    pub(crate) timers: RefCell<IdMap<TimerKey, TimerNote>>,
     /// Notes on socket waiters, keyed by token and direction. Pruned against the view.
     pub(crate) io: RefCell<HashMap<(usize, Direction), WaiterNote>>,
     /// The detector's running totals for the current pass of step 1.
@@ -142,6 +186,26 @@ pub(crate) struct Observer {
     /// Wakes recorded by wakers, shared with the loop as its wake listener (tracing or
     /// narration only).
     pub(crate) wake_log: Option<Arc<trace::WakeLog>>,
+    /// When the last poll ended, if the loop has not left step 1 since: the start of the
+    /// next poll (one clock read per poll boundary).
+    pub(crate) boundary: Cell<Option<std::time::Instant>>,
+    /// The deadlines of the timers each task set and that have not come due (tracing or
+    /// narration): a timer's wake names the one that fired. At most `DEADLINES_KEPT` a task.
+    pub(crate) deadlines: RefCell<IdMap<TaskId, Vec<u64>>>,
+    /// True while a recorded `Park` waits for its `Unpark`.
+    pub(crate) parked: Cell<bool>,
+    /// The real clock's origin as an `Instant` (found at the first `stamp`).
+    pub(crate) origin: Cell<Option<std::time::Instant>>,
+    /// A slow poll's report for a task that finished in it, until `task_ended` says how.
+    pub(crate) finished_slow: RefCell<Option<(TaskId, String)>>,
+}
+
+impl Drop for Observer {
+    fn drop(&mut self) {
+        if self.wake_log.is_some() {
+            crate::wake_site::record_on_this_thread(false);
+        }
+    }
 }
 
 impl Observer {
@@ -153,14 +217,17 @@ impl Observer {
         let shared = Arc::new(watchdog::Shared::new(options.threshold, options.sink.clone()));
         let watchdog =
             (options.debug && options.watchdog).then(|| watchdog::Watchdog::start(shared.clone()));
-        let log = options.trace.then(trace::Log::default);
-        let wake_log = (options.trace || options.narrate).then(|| Arc::new(trace::WakeLog::new()));
+        let log = options.trace.then(|| trace::Log::new(options.trace_capacity));
+        let wake_log = (options.trace || options.narrate).then(|| {
+            crate::wake_site::record_on_this_thread(true);
+            Arc::new(trace::WakeLog::default())
+        });
         Some(Box::new(Observer {
             options,
-            tasks: RefCell::new(HashMap::new()),
+            tasks: RefCell::new(IdMap::default()),
             watch: Cell::new(None),
             reached: Cell::new(None),
-            timers: RefCell::new(HashMap::new()),
+            timers: RefCell::new(IdMap::default()),
             io: RefCell::new(HashMap::new()),
             pass: RefCell::new(detector::PassTally::default()),
             ended: RefCell::new(Vec::new()),
@@ -172,7 +239,17 @@ impl Observer {
             park_started: Cell::new(None),
             stepper: step::Stepper::default(),
             wake_log,
+            boundary: Cell::new(None),
+            deadlines: RefCell::new(IdMap::default()),
+            parked: Cell::new(false),
+            origin: Cell::new(None),
+            finished_slow: RefCell::new(None),
         }))
+    }
+
+    /// Is the watchdog thread running?
+    pub(crate) fn watchdog_on(&self) -> bool {
+        self.watchdog.is_some()
     }
 
     /// The report sink.
@@ -191,8 +268,16 @@ impl Observer {
     /// The label of a task for reports.
     pub(crate) fn label(&self, id: TaskId) -> String {
         match self.tasks.borrow().get(&id) {
-            Some(notes) => notes.label.clone(),
+            Some(notes) => notes.label(id),
             None => format!("{id}"),
+        }
+    }
+
+    /// "main future #0" or "task 'fetch' #3": a task as a sentence names it.
+    pub(crate) fn row_label(&self, id: TaskId) -> String {
+        match id {
+            TaskId::MAIN => self.label(id),
+            _ => format!("task {}", self.label(id)),
         }
     }
 
@@ -212,6 +297,34 @@ impl Observer {
             log.push(view.now(), task, kind);
         }
     }
+
+    /// Append an event stamped `at` to the log, if tracing is on.
+    pub(crate) fn record_at(&self, at: std::time::Duration, task: TaskId, kind: EventKind) {
+        if let Some(log) = &self.log {
+            log.push(at, task, kind);
+        }
+    }
+
+    /// The runtime's time at the real instant `instant`, without reading the clock again:
+    /// under the real clock the runtime's time is the instant less the clock's origin (found
+    /// once); under the virtual clock it is the view's (a read of a cell).
+    pub(crate) fn stamp(
+        &self,
+        view: &dyn LoopView,
+        instant: Option<std::time::Instant>,
+    ) -> std::time::Duration {
+        match instant {
+            Some(instant) if !self.options.virtual_clock => {
+                let origin = self.origin.get().unwrap_or_else(|| {
+                    let origin = std::time::Instant::now() - view.now();
+                    self.origin.set(Some(origin));
+                    origin
+                });
+                instant.saturating_duration_since(origin)
+            }
+            _ => view.now(),
+        }
+    }
 }
 
 /// The observer as the loop sees it: each hook, and the file that handles it.
@@ -221,6 +334,10 @@ impl Instrument for Observer {
     }
 
     fn before_tick(&self, view: &dyn LoopView) {
+        if self.wake_log.is_some() {
+            // The runtime may run on another thread than the one that built it.
+            crate::wake_site::record_on_this_thread(true);
+        }
         if self.options.step {
             self.pause_for_step(view); // step.rs
         }
@@ -233,21 +350,12 @@ impl Instrument for Observer {
         name: Option<&str>,
         spawned_at: &'static Location<'static>,
     ) {
-        let label = match id {
-            TaskId::MAIN => "main future #0".to_string(),
-            _ => crate::task_id::label(name, id),
-        };
-        if self.watchdog.is_some() {
-            self.shared.set_label(id.number(), format!("{label} spawned at {spawned_at}"));
-        }
+        // An allocation only for a named task; the label is formatted when a report needs it.
+        let name: Option<Arc<str>> = name.map(Arc::from);
         if let Some(log) = &self.log {
-            let row = match id == TaskId::MAIN {
-                true => label.clone(),
-                false => format!("task {label}"),
-            };
-            log.labels.borrow_mut().insert(id, row);
+            log.name_task(id, name.clone());
         }
-        self.tasks.borrow_mut().insert(id, TaskNotes { label, spawned_at, parked_at: None });
+        self.tasks.borrow_mut().insert(id, TaskNotes { name, spawned_at, parked_at: None });
         self.record(view, id, EventKind::Spawn);
     }
 
@@ -265,11 +373,10 @@ impl Instrument for Observer {
             TaskEnd::Panicked => EventKind::Panicked,
             TaskEnd::Cancelled => EventKind::Cancelled,
         };
-        // The notes stay until the pass ends, so a busy-pass report can still name the task.
+        self.flush_slow_report((how == TaskEnd::Panicked).then_some(id)); // detector.rs
+                                                                          // The notes stay until the pass ends, so a busy-pass report can still name the task.
         self.ended.borrow_mut().push(id);
-        if self.watchdog.is_some() {
-            self.shared.remove_label(id.number());
-        }
+        self.deadlines.borrow_mut().remove(&id);
         self.record(view, id, kind);
     }
 
@@ -302,7 +409,13 @@ impl Instrument for Observer {
     ) {
         let task = view.current_task();
         self.timers.borrow_mut().insert(key, TimerNote { deadline_ms, task, set_at: at });
-        if let Some(task) = task {
+        if let (Some(task), true) = (task, self.wake_log.is_some()) {
+            let mut deadlines = self.deadlines.borrow_mut();
+            let pending = deadlines.entry(task).or_default();
+            if pending.len() == DEADLINES_KEPT {
+                pending.remove(0); // timeouts that never fire: keep the newest
+            }
+            pending.push(deadline_ms);
             self.record(view, task, EventKind::TimerSet { deadline_ms });
         }
     }

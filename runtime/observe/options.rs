@@ -37,6 +37,10 @@ pub(crate) struct Options {
     pub(crate) watchdog: bool,
     /// Record the event log.
     pub(crate) trace: bool,
+    /// How many events the log keeps (the last ones).
+    pub(crate) trace_capacity: usize,
+    /// The runtime runs on the virtual clock (a poll's length is then also read from it).
+    pub(crate) virtual_clock: bool,
     /// Print each tick's phases as they run.
     pub(crate) narrate: bool,
     /// Pause before every tick (step mode).
@@ -53,6 +57,8 @@ impl Default for Options {
             strict: false,
             watchdog: true,
             trace: false,
+            trace_capacity: super::DEFAULT_TRACE_CAPACITY,
+            virtual_clock: false,
             narrate: false,
             step: false,
             sink: Sink::Stderr,

@@ -33,7 +33,6 @@ use std::io::BufRead;
 use super::detector::secs;
 use super::Observer;
 use crate::hooks::{Direction, LoopView};
-use crate::task_id::TaskId;
 use crate::timer::wheel::LEVELS;
 
 /// Step mode's state: whether the learner asked to run to the end.
@@ -108,14 +107,6 @@ impl Observer {
             if let Some(note) = note {
                 let _ = write!(out, " (awaiting at {})", note.at);
             }
-        }
-    }
-
-    fn row_label(&self, id: TaskId) -> String {
-        if id == TaskId::MAIN {
-            "main future #0".to_string()
-        } else {
-            format!("task {}", self.label(id))
         }
     }
 

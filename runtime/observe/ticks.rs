@@ -21,30 +21,94 @@
 use std::time::Duration;
 
 use super::detector::secs;
+use super::trace::describe_cause;
 use super::{EventKind, Observer, WakeCause};
-use crate::hooks::{LoopView, Park};
+use crate::hooks::{Direction, LoopView, Park};
 use crate::task_id::TaskId;
 
+/// Where the loop is when it collects wakes: what the cause of a wake without a thread is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Phase {
+    /// Step 1, at the end of the poll of this task.
+    Poll(TaskId),
+    /// Step 3: back from the reactor.
+    Park,
+    /// Step 4: timers fired.
+    Fire,
+}
+
 impl Observer {
-    /// Record the wakes that happened since the last call, all with the cause of the phase.
-    /// Returns how many, and how many of those came from other threads.
-    pub(crate) fn collect_wakes(&self, view: &dyn LoopView, cause: WakeCause) -> (usize, usize) {
+    /// Record the wakes that happened since the last call, each with its cause: `phase`
+    /// says where the loop is (see `trace.rs`). Returns how many, and how many of those
+    /// came from other threads.
+    pub(crate) fn collect_wakes(&self, view: &dyn LoopView, phase: Phase) -> (usize, usize) {
+        self.collect_wakes_at(view, phase, view.now())
+    }
+
+    /// [`collect_wakes`](Self::collect_wakes), the wakes stamped `at` (the time the caller
+    /// already read).
+    pub(crate) fn collect_wakes_at(
+        &self,
+        view: &dyn LoopView,
+        phase: Phase,
+        at: Duration,
+    ) -> (usize, usize) {
         let Some(wake_log) = &self.wake_log else {
             return (0, 0);
         };
-        let wakes = wake_log.drain(cause);
-        let count = wakes.len();
-        let from_threads = wakes.iter().filter(|(_, cause)| *cause == WakeCause::Thread).count();
-        for (id, cause) in wakes {
-            self.record(view, id, EventKind::Wake(cause));
-        }
+        let (mut count, mut from_threads) = (0, 0);
+        wake_log.drain(|id, site| {
+            count += 1;
+            let cause = match (site, phase) {
+                (None, _) => {
+                    from_threads += 1;
+                    WakeCause::Thread
+                }
+                (Some(_), Phase::Poll(by)) if by == id => WakeCause::Itself,
+                (Some(via), Phase::Poll(by)) => WakeCause::Task { by, via },
+                (Some(_), Phase::Park) => WakeCause::Io { socket: self.socket_of(id) },
+                (Some(_), Phase::Fire) => {
+                    WakeCause::Timer { deadline_ms: self.deadline_of(view, id) }
+                }
+            };
+            self.record_at(at, id, EventKind::Wake(cause));
+            if self.options.narrate {
+                let who = describe_cause(cause, |t| self.row_label(t));
+                let line =
+                    format!("[{}]   {} woken by {who}", secs(view.now()), self.row_label(id));
+                self.sink().write(&line);
+            }
+        });
         (count, from_threads)
+    }
+
+    /// The socket direction task `id` waited on, from the io_wait notes.
+    fn socket_of(&self, id: TaskId) -> Option<(usize, Direction)> {
+        let io = self.io.borrow();
+        io.iter().find(|(_, note)| note.task == Some(id)).map(|(key, _)| *key)
+    }
+
+    /// The deadline of the timer that woke task `id`: the latest of its deadlines that has
+    /// passed (a task may have several timers: gather's children, a timeout around a sleep).
+    /// The passed ones are forgotten; they fired now or were cancelled.
+    fn deadline_of(&self, view: &dyn LoopView, id: TaskId) -> Option<u64> {
+        let now_ms = u64::try_from(view.now().as_millis()).unwrap_or(u64::MAX);
+        let mut deadlines = self.deadlines.borrow_mut();
+        let pending = deadlines.get_mut(&id)?;
+        let fired = pending.iter().copied().filter(|ms| *ms <= now_ms).max();
+        pending.retain(|ms| *ms > now_ms);
+        fired
     }
 
     /// Hook, step 2: the loop chose `park`. Narrate it; in debug mode, cut a forever-park
     /// that only hidden wakers could end to one threshold (see the file header).
     pub(crate) fn decide_park(&self, view: &dyn LoopView, park: Park) -> Park {
-        self.record(view, TaskId::MAIN, EventKind::Park { timeout: park.timeout() });
+        // A look that does not wait is not worth two events per tick (yields would triple
+        // the log); a park that may sleep is.
+        if park.timeout() != Some(Duration::ZERO) {
+            self.record(view, TaskId::MAIN, EventKind::Park { timeout: park.timeout() });
+            self.parked.set(true);
+        }
         if self.options.narrate {
             self.park_started.set(Some(std::time::Instant::now()));
             let how = match park {
@@ -74,8 +138,10 @@ impl Observer {
 
     /// Hook, step 3: back from the reactor with `events` I/O events.
     pub(crate) fn back_from_park(&self, view: &dyn LoopView, _park: Park, events: usize) {
-        self.record(view, TaskId::MAIN, EventKind::Unpark { events });
-        let (woken, from_threads) = self.collect_wakes(view, WakeCause::Io);
+        if self.parked.take() || events > 0 {
+            self.record(view, TaskId::MAIN, EventKind::Unpark { events });
+        }
+        let (woken, from_threads) = self.collect_wakes(view, Phase::Park);
         let slept = self.park_started.take().map(|at| at.elapsed());
         if let Some(slept) = slept.filter(|slept| *slept >= Duration::from_millis(1)) {
             let why = if events > 0 {
@@ -106,7 +172,7 @@ impl Observer {
 
     /// Hook, step 4: `fired` timers fired.
     pub(crate) fn after_fire(&self, view: &dyn LoopView, fired: usize) {
-        let (woken, _) = self.collect_wakes(view, WakeCause::Timer);
+        let (woken, _) = self.collect_wakes(view, Phase::Fire);
         if self.options.narrate && fired > 0 {
             self.sink().write(&format!(
                 "[{}]   fire: {fired} timer(s) fired, {woken} task(s) woken",

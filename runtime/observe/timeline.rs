@@ -14,6 +14,10 @@
 //! a poll happened, not its length. Under the real clock a long poll (a blocking call) shows
 //! as a long run of `#` while every other row stands still: the picture of a blocked loop.
 //!
+//! Under the rows, "who woke whom" lists the wakes from one task to another, with what they
+//! went through (a channel send, a JoinHandle completing): the rows show *that* a task became
+//! ready, the list says *why*.
+//!
 //! Shortcut: a column shows one mark even if the task ran, waited and ran again within it;
 //! the Chrome trace (`chrome.rs`) keeps every event when you need them all.
 //!
@@ -23,7 +27,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use super::detector::secs;
-use super::trace::{Event, EventKind};
+use super::trace::{describe_cause, Event, EventKind, WakeCause};
 use crate::task_id::TaskId;
 
 /// How many columns of time the timeline uses.
@@ -79,7 +83,7 @@ pub fn render(events: &[Event], label: impl Fn(TaskId) -> String) -> String {
         let next = match event.kind {
             EventKind::Spawn | EventKind::Wake(_) => State::Ready,
             EventKind::PollStart => State::Running,
-            EventKind::PollEnd => State::Waiting,
+            EventKind::PollEnd { .. } => State::Waiting,
             EventKind::Finished | EventKind::Panicked | EventKind::Cancelled => State::Gone,
             EventKind::TimerSet { .. } | EventKind::Park { .. } | EventKind::Unpark { .. } => {
                 continue
@@ -117,5 +121,26 @@ pub fn render(events: &[Event], label: impl Fn(TaskId) -> String) -> String {
         let line: String = cells.iter().map(|s| s.mark()).collect();
         out.push_str(&format!("\n{:<width$}  {}", label(id), line.trim_end()));
     }
+    // Who woke whom: the wakes from task to task, which the rows cannot show.
+    let wakes: Vec<(Duration, TaskId, WakeCause)> = events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Wake(cause @ WakeCause::Task { .. }) => Some((e.at, e.task, cause)),
+            _ => None,
+        })
+        .collect();
+    if !wakes.is_empty() {
+        out.push_str("\nwho woke whom:");
+        for (at, task, cause) in wakes.iter().take(WAKES_SHOWN) {
+            let by = describe_cause(*cause, &label);
+            out.push_str(&format!("\n  [{}] {} woken by {by}", secs(*at), label(*task)));
+        }
+        if wakes.len() > WAKES_SHOWN {
+            out.push_str(&format!("\n  ... and {} more", wakes.len() - WAKES_SHOWN));
+        }
+    }
     out
 }
+
+/// How many task-to-task wakes the timeline lists under its rows.
+const WAKES_SHOWN: usize = 12;

@@ -1,50 +1,79 @@
 //! # The event log
 //!
 //! With tracing on, the loop writes down what it does, one [`Event`] per thing: a task
-//! spawned, a poll started and ended, a task woken (and by what), a timer set, the loop parked
-//! and unparked, a task finished or cancelled. The log is the raw material of the text
-//! timeline (`timeline.rs`) and of the Chrome trace (`chrome.rs`).
+//! spawned, a poll started and ended (and at which await point it parked), a task woken (and
+//! by what), a timer set, the loop parked and unparked, a task finished or cancelled. The log
+//! is the raw material of the text timeline (`timeline.rs`), the Chrome trace (`chrome.rs`)
+//! and the SVG picture (`svg.rs`).
 //!
 //! ## Who woke the task?
 //!
 //! A wake is a call to `Waker::wake` somewhere, on any thread. The waker itself only pushes an
 //! id on the ready queue; with tracing on, it also appends the id to a small shared list (the
-//! [`WakeLog`], a mutex around a `Vec`, reached through the `Unparker` every waker shares).
-//! The loop empties that list at the end of each phase and knows the cause from the phase:
+//! [`WakeLog`], reached through the `Unparker` every waker shares), together with the *site*
+//! that wake_site.rs says is waking (a channel, a JoinHandle, ...). The loop empties that list
+//! at the end of each phase, and the phase says the rest:
 //!
 //! ```text
-//!   during the poll of task #2 ──► woken by task #2   (a channel send, a JoinHandle)
-//!   during step 3 (park)       ──► woken by I/O
-//!   during step 4 (fire)       ──► woken by a timer
+//!   during the poll of task #2 ──► woken by task #2 through the site (a channel send, ...),
+//!                                  or by itself if it woke #2 (a yield)
+//!   during step 3 (park)       ──► woken by a socket: the one it waited on (its io_wait note)
+//!   during step 4 (fire)       ──► woken by a timer: the deadline it set last
 //!   from any other thread      ──► woken by another thread
 //! ```
 //!
-//! Shortcut: the log grows without bound; a production tracer uses a ring buffer or streams
-//! to a file (tokio-console streams over gRPC). The times are the runtime's clock, so under the
-//! virtual clock the timeline is exact and a test can check it.
+//! ## A log of bounded size
+//!
+//! The log keeps the last [`DEFAULT_TRACE_CAPACITY`] events (`Builder::trace_capacity` sets
+//! another bound): a ring buffer, the oldest event dropped when a new one comes. The Chrome
+//! trace says how many were dropped. Unbounded, tracing a million yields took 276 MB; a
+//! production tracer does the same or streams to a file (tokio-console streams over gRPC).
+//! The times are the runtime's clock, so under the virtual clock the log is exact and a test
+//! can check it.
 //!
 //! Read next: `ticks.rs`, the hooks between the steps of a tick.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
-use std::thread::ThreadId;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::panic::Location;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use super::IdMap;
+use crate::hooks::Direction;
 use crate::task_id::TaskId;
+use crate::wake_site::Via;
+
+/// How many events the log keeps by default: at about 64 bytes an event, 32 MB at most.
+pub const DEFAULT_TRACE_CAPACITY: usize = 500_000;
 
 /// What woke a task.
 ///
-/// asyncio has no such record; tokio-console shows wake counts per task but not the cause.
+/// asyncio has no such record; tokio-console counts wakes and self-wakes per task but does not
+/// say who woke whom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WakeCause {
-    /// A timer fired (step 4).
-    Timer,
-    /// A socket became ready (step 3).
-    Io,
-    /// The task being polled woke it (a channel, a JoinHandle, or itself when yielding).
-    Task(TaskId),
-    /// Another thread called `wake`.
+    /// A timer fired (step 4): the deadline the task set last, if it is the one that fired.
+    Timer {
+        /// The deadline, in milliseconds since the clock's origin.
+        deadline_ms: Option<u64>,
+    },
+    /// A socket became ready (step 3): the one the task waited on, if the observer saw it.
+    Io {
+        /// The socket's token with the reactor, and which half became ready.
+        socket: Option<(usize, Direction)>,
+    },
+    /// Another task woke it while being polled, through `via` (a channel send, a JoinHandle
+    /// completing, ...; `None`: a waker called directly).
+    Task {
+        /// The task that was being polled.
+        by: TaskId,
+        /// What it woke it through.
+        via: Option<Via>,
+    },
+    /// The task woke itself while being polled (a yield, or a waker it called itself).
+    Itself,
+    /// Another thread called `wake` (a blocking job done, an `OutsideWork` thread).
     Thread,
 }
 
@@ -58,8 +87,12 @@ pub enum EventKind {
     Spawn,
     /// A poll of the task began.
     PollStart,
-    /// The poll returned.
-    PollEnd,
+    /// The poll returned; `parked_at` is the await point it returned `Pending` at, if one
+    /// recorded itself (`None` too when it finished).
+    PollEnd {
+        /// The `.await` it is parked at now.
+        parked_at: Option<&'static Location<'static>>,
+    },
     /// The task was woken.
     Wake(WakeCause),
     /// The task set a timer due at this many milliseconds since the clock's origin.
@@ -67,7 +100,8 @@ pub enum EventKind {
         /// The deadline, in the wheel's milliseconds.
         deadline_ms: u64,
     },
-    /// The loop parked in the reactor, for at most this long (`None`: until woken).
+    /// The loop parked in the reactor, for at most this long (`None`: until woken). A look
+    /// at I/O that does not wait (tasks are ready) is not recorded.
     Park {
         /// The park timeout.
         timeout: Option<Duration>,
@@ -99,49 +133,115 @@ pub struct Event {
     pub kind: EventKind,
 }
 
-/// The log: events in the order they happened.
-#[derive(Debug, Default)]
+/// The log: the last `capacity` events in the order they happened.
+#[derive(Debug)]
 pub(crate) struct Log {
-    pub(crate) events: RefCell<Vec<Event>>,
-    /// Every task's label, kept after the task ends so the timeline can name its row.
-    pub(crate) labels: RefCell<HashMap<TaskId, String>>,
+    pub(crate) events: RefCell<VecDeque<Event>>,
+    capacity: usize,
+    /// Events dropped from the front to keep the bound.
+    pub(crate) dropped: Cell<u64>,
+    /// Every task's name, kept after the task ends so the pictures can name its row.
+    pub(crate) names: RefCell<IdMap<TaskId, Option<Arc<str>>>>,
 }
 
 impl Log {
+    /// A log that keeps the last `capacity` events (at least one).
+    pub(crate) fn new(capacity: usize) -> Log {
+        Log {
+            events: RefCell::new(VecDeque::new()),
+            capacity: capacity.max(1),
+            dropped: Cell::new(0),
+            names: RefCell::new(IdMap::default()),
+        }
+    }
+
     pub(crate) fn push(&self, at: Duration, task: TaskId, kind: EventKind) {
-        self.events.borrow_mut().push(Event { at, task, kind });
+        let mut events = self.events.borrow_mut();
+        // Stamps come from two reads of time (an instant converted, the view's clock) that
+        // may disagree by nanoseconds; the log never runs backwards.
+        let at = events.back().map_or(at, |last| at.max(last.at));
+        if events.len() == self.capacity {
+            events.pop_front();
+            self.dropped.set(self.dropped.get() + 1);
+        }
+        events.push_back(Event { at, task, kind });
+    }
+
+    /// Remember the name of a task, for the pictures' rows.
+    pub(crate) fn name_task(&self, id: TaskId, name: Option<Arc<str>>) {
+        self.names.borrow_mut().insert(id, name);
+    }
+
+    /// The label of a task's row: "main future #0", "task 'fetch' #3", "task #4".
+    pub(crate) fn row_label(&self, id: TaskId) -> String {
+        match (id, self.names.borrow().get(&id)) {
+            (TaskId::MAIN, _) => "main future #0".to_string(),
+            (_, Some(Some(name))) => format!("task '{name}' {id}"),
+            _ => format!("task {id}"),
+        }
     }
 }
 
+/// One wake as the waker saw it: the task, and `None` if it came from another thread, else
+/// the site the waking code named.
+type RawWake = (TaskId, Option<Option<Via>>);
+
 /// Wakes written by wakers (any thread) and read by the loop at the end of each phase.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct WakeLog {
-    loop_thread: ThreadId,
-    wakes: Mutex<Vec<(TaskId, bool)>>,
+    wakes: Mutex<Vec<RawWake>>,
 }
 
 impl WakeLog {
-    /// A log for a loop that runs on the current thread.
-    pub(crate) fn new() -> WakeLog {
-        WakeLog { loop_thread: std::thread::current().id(), wakes: Mutex::new(Vec::new()) }
-    }
-
     /// Called by `TaskWaker::schedule` after it queued `id`.
     fn record_wake(&self, id: TaskId) {
-        let other_thread = std::thread::current().id() != self.loop_thread;
-        self.wakes.lock().unwrap_or_else(PoisonError::into_inner).push((id, other_thread));
+        // The loop's thread records sites (wake_site.rs); any other thread reads `None`.
+        let site = crate::wake_site::current();
+        self.wakes.lock().unwrap_or_else(PoisonError::into_inner).push((id, site));
     }
 
-    /// Take the wakes recorded since the last call, each with its cause given the phase.
-    pub(crate) fn drain(&self, phase_cause: WakeCause) -> Vec<(TaskId, WakeCause)> {
+    /// Hand each wake recorded since the last call to `each`, oldest first, without
+    /// allocating. `each` gets the task, `None` for another thread, else the named site.
+    pub(crate) fn drain(&self, mut each: impl FnMut(TaskId, Option<Option<Via>>)) {
+        // `each` only writes the event log; a wake from another thread waits that long.
         let mut wakes = self.wakes.lock().unwrap_or_else(PoisonError::into_inner);
-        wakes
-            .drain(..)
-            .map(|(id, other_thread)| {
-                let cause = if other_thread { WakeCause::Thread } else { phase_cause };
-                (id, cause)
-            })
-            .collect()
+        for (id, site) in wakes.drain(..) {
+            each(id, site);
+        }
+    }
+}
+
+/// How a cause reads in narration, the timeline and the pictures; `label` names a task.
+pub(crate) fn describe_cause(cause: WakeCause, label: impl Fn(TaskId) -> String) -> String {
+    match cause {
+        WakeCause::Timer { deadline_ms: Some(ms) } => {
+            format!("its timer due at {}", super::detector::secs(Duration::from_millis(ms)))
+        }
+        WakeCause::Timer { deadline_ms: None } => "a timer".to_string(),
+        WakeCause::Io { socket: Some((token, direction)) } => {
+            let half = match direction {
+                Direction::Read => "readable",
+                Direction::Write => "writable",
+            };
+            format!("socket {token} {half}")
+        }
+        WakeCause::Io { socket: None } => "a socket".to_string(),
+        WakeCause::Task { by, via } => match via {
+            Some(via) => format!("{} ({})", label(by), via_name(via)),
+            None => label(by),
+        },
+        WakeCause::Itself => "itself".to_string(),
+        WakeCause::Thread => "another thread".to_string(),
+    }
+}
+
+/// What a [`Via`] reads as.
+pub(crate) fn via_name(via: Via) -> &'static str {
+    match via {
+        Via::Channel => "a channel send",
+        Via::JoinHandle => "a JoinHandle completing",
+        Via::Semaphore => "a semaphore release",
+        Via::Event => "an event set",
     }
 }
 

@@ -24,7 +24,6 @@
 //!
 //! Read next: `dump.rs`.
 
-use std::collections::HashMap;
 use std::panic::Location;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -46,10 +45,9 @@ pub(crate) struct Shared {
     poll_seq: AtomicU64,
     /// The number of the task being polled.
     task: AtomicU64,
-    /// Where the task being polled resumed from.
-    resumed_from: Mutex<Option<&'static Location<'static>>>,
-    /// Task number → "'name' #3 spawned at file:line".
-    labels: Mutex<HashMap<u64, String>>,
+    /// Who is being polled: written at each poll start (one uncontended lock), read only
+    /// when the watchdog reports. Labels are made then, not at every spawn.
+    polling: Mutex<PollInfo>,
     /// Set when the runtime is dropped.
     stop: AtomicBool,
 }
@@ -63,29 +61,15 @@ impl Shared {
             poll_started: AtomicU64::new(0),
             poll_seq: AtomicU64::new(0),
             task: AtomicU64::new(0),
-            resumed_from: Mutex::new(None),
-            labels: Mutex::new(HashMap::new()),
+            polling: Mutex::new(PollInfo::default()),
             stop: AtomicBool::new(false),
         }
     }
 
-    pub(crate) fn set_label(&self, task: u64, label: String) {
-        lock(&self.labels).insert(task, label);
-    }
-
-    pub(crate) fn remove_label(&self, task: u64) {
-        lock(&self.labels).remove(&task);
-    }
-
-    pub(crate) fn poll_started(
-        &self,
-        at: std::time::Instant,
-        task: u64,
-        resumed_from: Option<&'static Location<'static>>,
-    ) {
+    pub(crate) fn poll_started(&self, at: std::time::Instant, task: u64, info: PollInfo) {
         let since =
             u64::try_from(at.duration_since(self.origin).as_nanos()).unwrap_or(u64::MAX - 1);
-        *lock(&self.resumed_from) = resumed_from;
+        *lock(&self.polling) = info;
         self.task.store(task, Ordering::Relaxed);
         self.poll_seq.fetch_add(1, Ordering::Relaxed);
         self.poll_started.store(since + 1, Ordering::Release);
@@ -94,6 +78,17 @@ impl Shared {
     pub(crate) fn poll_ended(&self) {
         self.poll_started.store(0, Ordering::Release);
     }
+}
+
+/// What the watchdog may need to name the task being polled.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PollInfo {
+    /// The task's name, if it has one.
+    pub(crate) name: Option<Arc<str>>,
+    /// Where it was spawned.
+    pub(crate) spawned_at: Option<&'static Location<'static>>,
+    /// The await point it resumed from.
+    pub(crate) resumed_from: Option<&'static Location<'static>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -150,12 +145,20 @@ fn watch(shared: &Shared) {
             continue;
         }
         let task = shared.task.load(Ordering::Relaxed);
-        let resumed = *lock(&shared.resumed_from);
+        let info = lock(&shared.polling).clone();
         // The poll may have ended while we read; report only if it is still the same one.
         if shared.poll_started.load(Ordering::Acquire) != started {
             continue;
         }
-        let label = lock(&shared.labels).get(&task).cloned().unwrap_or_else(|| format!("#{task}"));
+        let mut label = match (task, &info.name) {
+            (0, _) => "main future #0".to_string(),
+            (_, Some(name)) => format!("'{name}' #{task}"),
+            (_, None) => format!("#{task}"),
+        };
+        if let Some(at) = info.spawned_at {
+            label.push_str(&format!(" spawned at {at}"));
+        }
+        let resumed = info.resumed_from;
         let mut report = format!(
             "glassloop watchdog: the loop is blocked right now: task {label} has been in one \
              poll for {} and has not returned.",

@@ -268,7 +268,8 @@ impl<T> TaskFuture<T> {
             cell.awaiter.take()
         };
         if let Some(waker) = awaiter {
-            waker.wake();
+            let via = crate::wake_site::Via::JoinHandle;
+            crate::wake_site::waking(via, || waker.wake()); // names the cause
         }
     }
 }

@@ -177,7 +177,7 @@ impl Future for BarrierWait<'_> {
                 state.arrived = 0;
                 let wakers = state.waiters.wake_all();
                 drop(state); // wake outside the borrow
-                wake_each(wakers);
+                wake_each(wakers, crate::wake_site::Via::Event);
                 return Poll::Ready(BarrierWaitResult { leader: true });
             }
         }

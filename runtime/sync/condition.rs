@@ -154,7 +154,7 @@ impl Condition {
         let waker = self.waiters.borrow_mut().wake_front(|chosen| *chosen = true);
         // Woken outside the borrow: a waker may run code that touches this condition.
         if let Some(waker) = waker {
-            waker.wake();
+            super::waiters::wake_one(waker, crate::wake_site::Via::Event);
         }
     }
 
@@ -164,7 +164,7 @@ impl Condition {
     /// asyncio: `cond.notify_all()`; std: `Condvar::notify_all`.
     pub fn notify_all(&self) {
         let wakers = self.waiters.borrow_mut().wake_all();
-        wake_each(wakers);
+        wake_each(wakers, crate::wake_site::Via::Event);
     }
 
     /// How many tasks are waiting for a notify.

@@ -88,7 +88,7 @@ impl Event {
             state.is_set = true;
             state.waiters.wake_all()
         };
-        wake_each(wakers);
+        wake_each(wakers, crate::wake_site::Via::Event);
     }
 
     /// Lower the flag: later calls to `wait` will wait. Waiters already woken still return.

@@ -94,7 +94,7 @@ impl<T> Chan<T> {
             state.receiver_waker.take()
         };
         if let Some(waker) = waker {
-            waker.wake();
+            super::waiters::wake_one(waker, crate::wake_site::Via::Channel);
         }
         Ok(())
     }
@@ -143,7 +143,7 @@ impl<T> Drop for SenderRef<T> {
         };
         // The last sender is gone: a waiting receiver must wake to see `None`.
         if let Some(waker) = waker {
-            waker.wake();
+            super::waiters::wake_one(waker, crate::wake_site::Via::Channel);
         }
     }
 }

@@ -82,7 +82,7 @@ impl Notify {
             state.waiters.wake_front(|chosen| *chosen = true)
         };
         if let Some(waker) = waker {
-            waker.wake();
+            super::waiters::wake_one(waker, crate::wake_site::Via::Event);
         }
     }
 
@@ -91,7 +91,7 @@ impl Notify {
     /// tokio: `Notify::notify_waiters`.
     pub fn notify_waiters(&self) {
         let wakers = self.state.borrow_mut().waiters.wake_all();
-        wake_each(wakers);
+        wake_each(wakers, crate::wake_site::Via::Event);
     }
 
     /// Wait for a wake-up (returns at once if a permit is stored, consuming it).

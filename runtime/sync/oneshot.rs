@@ -98,7 +98,7 @@ impl<T> Sender<T> {
             shared.receiver_waker.take()
         };
         if let Some(waker) = waker {
-            waker.wake();
+            super::waiters::wake_one(waker, crate::wake_site::Via::Channel);
         }
         Ok(()) // `self` drops here: the receiver already has its value, so it sees no error
     }
@@ -120,7 +120,7 @@ impl<T> Drop for Sender<T> {
         };
         // Wake the receiver so it can see "sent" or "never will be": either way it goes on.
         if let Some(waker) = waker {
-            waker.wake();
+            super::waiters::wake_one(waker, crate::wake_site::Via::Channel);
         }
     }
 }

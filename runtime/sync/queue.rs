@@ -200,7 +200,7 @@ impl<T, O: QueueOrder<T>> Shared<T, O> {
         };
         // Woken outside the borrow: a waker may run code that touches this queue.
         if let Some(waker) = waker {
-            waker.wake();
+            super::waiters::wake_one(waker, crate::wake_site::Via::Channel);
         }
     }
 
@@ -217,7 +217,7 @@ impl<T, O: QueueOrder<T>> Shared<T, O> {
             }
         };
         if let Some(waker) = waker {
-            waker.wake();
+            super::waiters::wake_one(waker, crate::wake_site::Via::Channel);
         }
     }
 
@@ -430,7 +430,7 @@ impl<T, O: QueueOrder<T>> OrderedQueue<T, O> {
         self.shared.unfinished.set(unfinished - 1);
         if unfinished == 1 {
             let wakers = self.shared.state.borrow_mut().joiners.wake_all();
-            wake_each(wakers);
+            wake_each(wakers, crate::wake_site::Via::Channel);
         }
     }
 

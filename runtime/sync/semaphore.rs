@@ -233,7 +233,7 @@ impl Semaphore {
             state.closed = true;
             state.waiters.wake_all()
         };
-        super::waiters::wake_each(wakers);
+        super::waiters::wake_each(wakers, crate::wake_site::Via::Semaphore);
     }
 
     /// True once [`close`](Semaphore::close) was called.
@@ -259,7 +259,7 @@ impl Semaphore {
             };
             // Woken outside the borrow: a waker may run code that touches this semaphore.
             if let Some(waker) = waker {
-                waker.wake();
+                super::waiters::wake_one(waker, crate::wake_site::Via::Semaphore);
             }
         }
     }

@@ -66,6 +66,7 @@ use std::panic::Location;
 use std::task::{Context, Poll, Waker};
 
 use crate::executor::context::note_await_current;
+use crate::wake_site::{waking, Via};
 
 use slab::Slab;
 
@@ -259,11 +260,15 @@ impl InLine {
 }
 
 /// Wake every waker in `wakers`, in order. Called once no `RefCell` of the primitive is
-/// borrowed, because a waker may run arbitrary code (in tests it may even poll).
-pub(crate) fn wake_each(wakers: Vec<Waker>) {
-    for waker in wakers {
-        waker.wake();
-    }
+/// borrowed, because a waker may run arbitrary code (in tests it may even poll). `via` names
+/// the primitive for the event log's wake causes (hooks.rs, "wake sites").
+pub(crate) fn wake_each(wakers: Vec<Waker>, via: Via) {
+    waking(via, || wakers.into_iter().for_each(Waker::wake));
+}
+
+/// Wake `waker`, naming `via` as the cause for the event log.
+pub(crate) fn wake_one(waker: Waker, via: Via) {
+    waking(via, || waker.wake());
 }
 
 #[cfg(test)]
