@@ -81,6 +81,10 @@ struct IoSlot {
     readers: Vec<Waker>,
     /// Same, for writing.
     writers: Vec<Waker>,
+    /// Per direction (read, write): the peer closed it or the socket failed. Unlike an edge
+    /// this is a state that lasts, so `clear_ready` never forgets it: a reader that stopped
+    /// after a short read (net/evented.rs) must still see the end of the stream.
+    closed: [bool; 2],
 }
 
 impl IoSlot {
@@ -169,10 +173,12 @@ impl Reactor {
                 dispatched += 1;
                 if event.is_readable() || event.is_read_closed() || event.is_error() {
                     slot.readable = true;
+                    slot.closed[0] |= event.is_read_closed() || event.is_error();
                     to_wake.append(&mut slot.readers);
                 }
                 if event.is_writable() || event.is_write_closed() || event.is_error() {
                     slot.writable = true;
+                    slot.closed[1] |= event.is_write_closed() || event.is_error();
                     to_wake.append(&mut slot.writers);
                 }
             }
@@ -222,10 +228,11 @@ impl Reactor {
         *ready
     }
 
-    /// Forget readiness in `direction`: the socket just returned `WouldBlock`.
+    /// Forget readiness in `direction`: the socket just returned `WouldBlock`, or a short
+    /// stream read or write used it up. A closed direction stays ready.
     pub(crate) fn clear_ready(&self, token: usize, direction: Direction) {
-        let mut io = self.io.borrow_mut();
-        *io[token].half(direction).0 = false;
+        let slot = &mut self.io.borrow_mut()[token];
+        *slot.half(direction).0 = slot.closed[direction as usize]; // the right side is read first
     }
 }
 

@@ -639,3 +639,43 @@ fn a_socket_wait_lets_other_tasks_run() {
         assert_eq!(read.await.unwrap(), 4);
     });
 }
+
+#[test]
+fn a_short_read_waits_for_the_next_edge_and_still_sees_later_bytes_and_the_end() {
+    // A read that gets fewer bytes than it asked for clears the read readiness (net/evented.rs,
+    // "Readiness used up is readiness cleared"): the next read waits for an edge instead of
+    // trying. Nothing may be lost by it: bytes that come later wake it, and the end of the
+    // stream, even when it came in the same event as the last bytes, is still read as Ok(0).
+    common::within(Duration::from_secs(10), "a short read", || {
+        Runtime::new().unwrap().block_on(async {
+            let (client, server) = pair().await;
+            let mut buf = [0u8; 1024];
+            client.write_all(b"abc").await.unwrap();
+            assert_eq!(server.read(&mut buf).await.unwrap(), 3); // short: the buffer is empty
+            let writer = glassloop::spawn(async move {
+                sleep(Duration::from_millis(5)).await;
+                client.write_all(b"defg").await.unwrap();
+                sleep(Duration::from_millis(5)).await;
+                client.write_all(b"hi").await.unwrap();
+                drop(client); // "hi" and the end of the stream may share one event
+            });
+            assert_eq!(server.read(&mut buf).await.unwrap(), 4);
+            assert_eq!(&buf[..4], b"defg");
+            let mut rest = Vec::new();
+            loop {
+                let n = server.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    break;
+                }
+                rest.extend_from_slice(&buf[..n]);
+            }
+            assert_eq!(rest, b"hi");
+            assert_eq!(
+                server.read(&mut buf).await.unwrap(),
+                0,
+                "the end of the stream stays"
+            );
+            writer.await.unwrap();
+        })
+    });
+}

@@ -39,6 +39,22 @@
 //! `try_read`, or a task polled earlier in the same pass). Then the woken reader tries, gets
 //! `WouldBlock`, and waits again: a spurious wake costs one syscall and nothing else.
 //!
+//! ## Readiness used up is readiness cleared (byte streams only)
+//!
+//! A TCP read that returns fewer bytes than the buffer holds has emptied the kernel's receive
+//! buffer; a write that took fewer bytes than offered has filled the send buffer. Trying again
+//! at once would only earn an `EAGAIN`. So [`Evented::poll_stream_io`] remembers it (`used_up`),
+//! clears the reactor's flag, and the next call waits for the next edge without a system call.
+//! Why this cannot lose a wake with edge-triggered epoll: every byte that arrives after our
+//! `read` returned is a new change, so the kernel queues a new edge for it; events are handed
+//! out only in step 3, on this thread, after this poll has cleared the flag, so that edge sets
+//! the flag again and wakes the waiter. Nothing can fall between the `read` and the clear. One
+//! thing is not an edge but a state: the end of the stream (or an error). Its event may have
+//! come together with the last bytes, so the reactor keeps a closed direction ready for good
+//! (`IoSlot::closed`), and a reader still reads its `Ok(0)`. Datagrams keep trying: a short
+//! `recv` says one datagram was small, not that the queue is empty. tokio does the same: it
+//! clears readiness after a short read and never clears the closed bits.
+//!
 //! ## Dropping
 //!
 //! Dropping an `Evented` deregisters the socket from epoll; then its fields drop in the order
@@ -48,6 +64,7 @@
 //!
 //! Read next: `tcp_stream.rs`.
 
+use std::cell::Cell;
 use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
@@ -67,6 +84,9 @@ pub(crate) struct Evented<S: Source> {
     source: S,
     /// The reactor's record of this socket: readiness flags and the reader/writer wakers.
     registration: Registration,
+    /// Per direction (read, write): the last stream call moved fewer bytes than asked, so the
+    /// next one waits for a new edge first. Set and cleared by `poll_stream_io` only.
+    used_up: [Cell<bool>; 2],
 }
 
 impl<S: Source> Evented<S> {
@@ -81,7 +101,7 @@ impl<S: Source> Evented<S> {
         what: &'static str,
     ) -> io::Result<Evented<S>> {
         let registration = Registration::new(&mut source, interest, what)?;
-        Ok(Evented { source, registration })
+        Ok(Evented { source, registration, used_up: Default::default() })
     }
 
     /// The socket, for calls that never block (addresses, options, shutdown).
@@ -116,6 +136,45 @@ impl<S: Source> Evented<S> {
             }
         }
         // endregion: poll_io
+    }
+
+    /// `poll_io` for a byte stream's `read` or `write` of `asked` bytes: a short one means the
+    /// kernel's buffer is used up, so the next call waits for an edge instead of trying (the
+    /// file header, "Readiness used up is readiness cleared").
+    pub(crate) fn poll_stream_io(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        at: &'static Location<'static>,
+        asked: usize,
+        op: impl FnMut(&S) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        // region: used_up
+        let used_up = &self.used_up[direction as usize];
+        if used_up.get() {
+            if self.registration.poll_ready(direction, cx, at).is_pending() {
+                return Poll::Pending; // no syscall: it would only say `WouldBlock`
+            }
+            used_up.set(false); // a new edge came (or the socket closed): try
+        }
+        let polled = self.poll_io(direction, cx, at, op);
+        if matches!(polled, Poll::Ready(Ok(moved)) if moved > 0 && moved < asked) {
+            self.registration.clear_ready(direction);
+            used_up.set(true);
+        }
+        // endregion: used_up
+        polled
+    }
+
+    /// `poll_stream_io` as an async fn.
+    pub(crate) async fn stream_io(
+        &self,
+        direction: Direction,
+        at: &'static Location<'static>,
+        asked: usize,
+        mut op: impl FnMut(&S) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_stream_io(direction, cx, at, asked, &mut op)).await
     }
 
     /// `poll_io` as an async fn.

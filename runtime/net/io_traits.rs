@@ -63,7 +63,7 @@ fn poll_read(stream: &TcpStream, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<i
     let at = Location::caller();
     stream
         .io
-        .poll_io(Direction::Read, cx, at, |mut socket| socket.read(buf))
+        .poll_stream_io(Direction::Read, cx, at, buf.len(), |mut socket| socket.read(buf))
         .map_err(|e| with_addr(e, "reading from", stream.peer))
 }
 
@@ -72,7 +72,7 @@ fn poll_write(stream: &TcpStream, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::
     let at = Location::caller();
     stream
         .io
-        .poll_io(Direction::Write, cx, at, |mut socket| socket.write(buf))
+        .poll_stream_io(Direction::Write, cx, at, buf.len(), |mut socket| socket.write(buf))
         .map_err(|e| with_addr(e, "writing to", stream.peer))
 }
 

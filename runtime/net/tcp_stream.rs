@@ -121,7 +121,7 @@ impl TcpStream {
     /// [`read`](TcpStream::read) with its await point `at` given, for `read_exact`.
     async fn read_at(&self, buf: &mut [u8], at: &'static Location<'static>) -> io::Result<usize> {
         self.io
-            .io(Direction::Read, at, |mut socket| socket.read(buf))
+            .stream_io(Direction::Read, at, buf.len(), |mut socket| socket.read(buf))
             .await
             .map_err(|e| with_addr(e, "reading from", self.peer))
     }
@@ -177,7 +177,7 @@ impl TcpStream {
     /// [`write`](TcpStream::write) with its await point `at` given, for `write_all`.
     async fn write_at(&self, buf: &[u8], at: &'static Location<'static>) -> io::Result<usize> {
         self.io
-            .io(Direction::Write, at, |mut socket| socket.write(buf))
+            .stream_io(Direction::Write, at, buf.len(), |mut socket| socket.write(buf))
             .await
             .map_err(|e| with_addr(e, "writing to", self.peer))
     }
