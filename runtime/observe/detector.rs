@@ -90,8 +90,10 @@ impl Observer {
         // detector and the event log.
         let timed = self.options.debug || self.log.is_some();
         let started = timed.then(|| self.boundary.take().unwrap_or_else(std::time::Instant::now));
-        if self.log.is_some() {
-            self.record_at(self.stamp(view, started), id, EventKind::PollStart);
+        if timed {
+            let at = self.stamp(view, started);
+            self.stats.borrow_mut().poll_started(id, at); // stats.rs
+            self.record_at(at, id, EventKind::PollStart);
         }
         let Some(started) = started.filter(|_| self.options.debug) else {
             return; // tracing alone needs no watch
@@ -134,6 +136,9 @@ impl Observer {
         let ended_at = timed.then(std::time::Instant::now);
         self.boundary.set(ended_at);
         let at = self.stamp(view, ended_at);
+        if timed {
+            self.stats.borrow_mut().poll_ended(id, at, outcome == PollOutcome::Pending);
+        }
         self.collect_wakes_at(view, super::ticks::Phase::Poll(id), at);
         self.record_at(at, id, EventKind::PollEnd { parked_at });
         let (Some(watch), Some(now)) = (self.watch.take(), ended_at) else {

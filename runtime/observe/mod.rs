@@ -51,6 +51,7 @@ pub(crate) mod detector;
 pub(crate) mod dump;
 pub(crate) mod options;
 pub(crate) mod sink;
+pub(crate) mod stats;
 pub(crate) mod step;
 pub mod svg;
 pub(crate) mod ticks;
@@ -74,6 +75,7 @@ pub use crate::wake_site::Via;
 pub use api::{block_for, dump};
 pub use options::{DEBUG_ENV, DEFAULT_SLOW_POLL};
 pub use sink::Reports;
+pub use stats::{stats_table, PollHistogram, TaskStats};
 pub use trace::{Event, EventKind, WakeCause, DEFAULT_TRACE_CAPACITY};
 
 use options::Options;
@@ -198,6 +200,9 @@ pub(crate) struct Observer {
     pub(crate) origin: Cell<Option<std::time::Instant>>,
     /// A slow poll's report for a task that finished in it, until `task_ended` says how.
     pub(crate) finished_slow: RefCell<Option<(TaskId, String)>>,
+    /// Every task's busy, scheduled and idle time, and the poll-time histogram (debug mode
+    /// or tracing; stats.rs).
+    pub(crate) stats: RefCell<stats::Stats>,
 }
 
 impl Drop for Observer {
@@ -218,7 +223,8 @@ impl Observer {
         let watchdog =
             (options.debug && options.watchdog).then(|| watchdog::Watchdog::start(shared.clone()));
         let log = options.trace.then(|| trace::Log::new(options.trace_capacity));
-        let wake_log = (options.trace || options.narrate).then(|| {
+        // Debug mode records wakes too: the per-task figures count them (stats.rs).
+        let wake_log = (options.debug || options.trace || options.narrate).then(|| {
             crate::wake_site::record_on_this_thread(true);
             Arc::new(trace::WakeLog::default())
         });
@@ -244,6 +250,7 @@ impl Observer {
             parked: Cell::new(false),
             origin: Cell::new(None),
             finished_slow: RefCell::new(None),
+            stats: RefCell::new(stats::Stats::default()),
         }))
     }
 
@@ -355,6 +362,9 @@ impl Instrument for Observer {
         if let Some(log) = &self.log {
             log.name_task(id, name.clone());
         }
+        if self.keeps_stats() {
+            self.stats.borrow_mut().spawned(id, name.clone(), view.now());
+        }
         self.tasks.borrow_mut().insert(id, TaskNotes { name, spawned_at, parked_at: None });
         self.record(view, id, EventKind::Spawn);
     }
@@ -377,6 +387,9 @@ impl Instrument for Observer {
                                                                           // The notes stay until the pass ends, so a busy-pass report can still name the task.
         self.ended.borrow_mut().push(id);
         self.deadlines.borrow_mut().remove(&id);
+        if self.keeps_stats() {
+            self.stats.borrow_mut().ended(id, view.now());
+        }
         self.record(view, id, kind);
     }
 

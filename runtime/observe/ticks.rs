@@ -72,6 +72,9 @@ impl Observer {
                 }
             };
             self.record_at(at, id, EventKind::Wake(cause));
+            if self.keeps_stats() {
+                self.stats.borrow_mut().woken(id, at, cause); // stats.rs
+            }
             if self.options.narrate {
                 let who = describe_cause(cause, |t| self.row_label(t));
                 let line =
