@@ -84,6 +84,7 @@ impl Observer {
     pub(crate) fn start_poll(&self, view: &dyn LoopView, id: TaskId) {
         self.flush_slow_report(None);
         self.reached.set(None);
+        self.clear_poll_waits(); // awaits.rs
         self.stall_reported.set(false);
         // The end of one poll is the start of the next (issue 10): one clock read per
         // boundary when the loop goes straight from a poll to the next, shared by the
@@ -128,6 +129,9 @@ impl Observer {
             // at the sleep).
             Some(notes) => {
                 notes.parked_at = if outcome == PollOutcome::Pending { reached } else { None };
+                if outcome == PollOutcome::Pending {
+                    self.settle_waits(&mut notes.waits); // awaits.rs
+                }
                 notes.parked_at
             }
             None => None,

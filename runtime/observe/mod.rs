@@ -46,6 +46,7 @@
 //! Read next: `options.rs` (what can be switched on), then `detector.rs`.
 
 pub(crate) mod api;
+pub(crate) mod awaits;
 pub mod chrome;
 pub(crate) mod detector;
 pub(crate) mod dump;
@@ -92,6 +93,10 @@ pub(crate) struct TaskNotes {
     /// The await point it returned `Pending` at last: where it is parked, and where it will
     /// resume from.
     pub(crate) parked_at: Option<&'static Location<'static>>,
+    /// What it waits on, from the notes of its polls (awaits.rs).
+    pub(crate) waits: Vec<awaits::Wait>,
+    /// The task that was being polled when it was spawned (`None`: outside any task).
+    pub(crate) spawned_by: Option<TaskId>,
 }
 
 /// What the observer remembers about one timer in the wheel (to name late timers).
@@ -203,13 +208,35 @@ pub(crate) struct Observer {
     /// Every task's busy, scheduled and idle time, and the poll-time histogram (debug mode
     /// or tracing; stats.rs).
     pub(crate) stats: RefCell<stats::Stats>,
+    /// What the leaves of the current poll said they wait on (awaits.rs).
+    pub(crate) poll_waits: RefCell<Vec<awaits::Wait>>,
+    /// The last tasks that ended, and how, for the dump: (label, how, by whom, when).
+    pub(crate) recent_ends: RefCell<std::collections::VecDeque<EndNote>>,
 }
+
+/// How a task ended, kept a while for the dump ("cancelled at 1.000 s by main future #0").
+#[derive(Debug, Clone)]
+pub(crate) struct EndNote {
+    /// "task 'slow' #3".
+    pub(crate) label: String,
+    /// Finished, panicked or cancelled.
+    pub(crate) how: TaskEnd,
+    /// The task being polled when it ended, labelled then (its notes go soon after):
+    /// `None` if no task was (the loop itself, or its end).
+    pub(crate) by: Option<String>,
+    /// When.
+    pub(crate) at: std::time::Duration,
+}
+
+/// How many ended tasks the dump remembers.
+const ENDS_KEPT: usize = 16;
 
 impl Drop for Observer {
     fn drop(&mut self) {
         if self.wake_log.is_some() {
             crate::wake_site::record_on_this_thread(false);
         }
+        crate::wait_site::record_on_this_thread(false);
     }
 }
 
@@ -223,6 +250,7 @@ impl Observer {
         let watchdog =
             (options.debug && options.watchdog).then(|| watchdog::Watchdog::start(shared.clone()));
         let log = options.trace.then(|| trace::Log::new(options.trace_capacity));
+        crate::wait_site::record_on_this_thread(true);
         // Debug mode records wakes too: the per-task figures count them (stats.rs).
         let wake_log = (options.debug || options.trace || options.narrate).then(|| {
             crate::wake_site::record_on_this_thread(true);
@@ -251,6 +279,8 @@ impl Observer {
             origin: Cell::new(None),
             finished_slow: RefCell::new(None),
             stats: RefCell::new(stats::Stats::default()),
+            poll_waits: RefCell::new(Vec::new()),
+            recent_ends: RefCell::new(std::collections::VecDeque::new()),
         }))
     }
 
@@ -345,6 +375,7 @@ impl Instrument for Observer {
             // The runtime may run on another thread than the one that built it.
             crate::wake_site::record_on_this_thread(true);
         }
+        crate::wait_site::record_on_this_thread(true);
         if self.options.step {
             self.pause_for_step(view); // step.rs
         }
@@ -365,7 +396,9 @@ impl Instrument for Observer {
         if self.keeps_stats() {
             self.stats.borrow_mut().spawned(id, name.clone(), view.now());
         }
-        self.tasks.borrow_mut().insert(id, TaskNotes { name, spawned_at, parked_at: None });
+        let spawned_by = view.current_task();
+        let notes = TaskNotes { name, spawned_at, parked_at: None, waits: Vec::new(), spawned_by };
+        self.tasks.borrow_mut().insert(id, notes);
         self.record(view, id, EventKind::Spawn);
     }
 
@@ -386,6 +419,19 @@ impl Instrument for Observer {
         self.flush_slow_report((how == TaskEnd::Panicked).then_some(id)); // detector.rs
                                                                           // The notes stay until the pass ends, so a busy-pass report can still name the task.
         self.ended.borrow_mut().push(id);
+        if id != TaskId::MAIN {
+            let note = EndNote {
+                label: self.row_label(id),
+                how,
+                by: view.current_task().map(|by| self.row_label(by)),
+                at: view.now(),
+            };
+            let mut ends = self.recent_ends.borrow_mut();
+            if ends.len() == ENDS_KEPT {
+                ends.pop_front();
+            }
+            ends.push_back(note);
+        }
         self.deadlines.borrow_mut().remove(&id);
         if self.keeps_stats() {
             self.stats.borrow_mut().ended(id, view.now());
@@ -411,6 +457,9 @@ impl Instrument for Observer {
 
     fn await_point(&self, at: &'static Location<'static>) {
         self.reached.set(Some(at));
+        if let Some(on) = crate::wait_site::take() {
+            self.note_wait(awaits::Wait::On(on)); // awaits.rs
+        }
     }
 
     fn timer_set(
@@ -422,6 +471,9 @@ impl Instrument for Observer {
     ) {
         let task = view.current_task();
         self.timers.borrow_mut().insert(key, TimerNote { deadline_ms, task, set_at: at });
+        if task.is_some() {
+            self.note_wait(awaits::Wait::Timer { key, deadline_ms, set_at: at });
+        }
         if let (Some(task), true) = (task, self.wake_log.is_some()) {
             let mut deadlines = self.deadlines.borrow_mut();
             let pending = deadlines.entry(task).or_default();
@@ -442,5 +494,8 @@ impl Instrument for Observer {
     ) {
         let task = view.current_task();
         self.io.borrow_mut().insert((token, direction), WaiterNote { task, at });
+        if task.is_some() {
+            self.note_wait(awaits::Wait::Socket { token, direction });
+        }
     }
 }
