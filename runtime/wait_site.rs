@@ -73,6 +73,11 @@ pub(crate) fn take() -> Option<WaitOn> {
     })
 }
 
+/// Is an observer watching the loop on this thread? (one thread-local read)
+pub(crate) fn observed() -> bool {
+    SITE.with(Cell::get).is_some()
+}
+
 /// Switch notes on or off for this thread (the observer).
 pub(crate) fn record_on_this_thread(on: bool) {
     SITE.with(|cell| cell.set(if on { Some(None) } else { None }));

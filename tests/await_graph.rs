@@ -157,3 +157,48 @@ fn the_dump_says_who_cancelled_a_task_and_when() {
         "{dump}"
     );
 }
+
+/// The defect of issue 12: a blocking call inside one child of a gather was reported against
+/// the enclosing task, "parked at" an innocent sleep of another child. The report now names
+/// the child that held the poll, and where that child parked.
+#[test]
+fn a_slow_poll_inside_gather_names_the_child_that_held_it() {
+    use glassloop::combinators::gather;
+    use glassloop::observe::{block_for, Reports};
+    let reports = Reports::new();
+    let rt = Runtime::builder()
+        .virtual_clock()
+        .slow_poll_threshold(Duration::from_millis(100))
+        .watchdog(false)
+        .debug_reports_to(reports.clone())
+        .build()
+        .unwrap();
+    let gather_line = line!() + 10;
+    let guilty_line = line!() + 6;
+    rt.block_on(async {
+        let child = |blocks: bool| async move {
+            if blocks {
+                block_for(Duration::from_secs(6));
+            }
+            sleep(Duration::from_secs(1)).await;
+        };
+        let children = [child(false), child(true), child(false)];
+        gather(children).await;
+    });
+    let report = reports.contents();
+    let held_by = format!(
+        "\n  held by      child 2 of 3 (argument order) of the gather at {}9, 6.000 s of it; that \
+         child then parked at {}",
+        here(gather_line),
+        here(guilty_line)
+    );
+    assert!(
+        report.contains(&held_by),
+        "missing {held_by:?} in:\n{report}"
+    );
+    assert_eq!(
+        report.matches("glassloop: slow poll").count(),
+        1,
+        "{report}"
+    );
+}

@@ -129,9 +129,13 @@ fn demo_stall_stops_with_an_error_and_the_task_dump_instead_of_hanging() {
          \x20 main future #0: waiting, 1 waker(s) held\n\
          \x20     spawned at demos/stall.rs:60:17\n\
          \x20     parked at  demos/stall.rs:65:22\n\
+         \x20     waits on   the JoinHandle of task 'consumer' #1 (spawned at demos/stall.rs:63:64)\n\
          \x20 task 'consumer' #1: waiting, polled 1 time(s), 1 waker(s) held\n\
-         \x20     spawned at demos/stall.rs:63:64\n\
+         \x20     spawned at demos/stall.rs:63:64 by main future #0\n\
          \x20     parked at  an await point that does not record itself\n\
+         \x20 await tree (who awaits whose JoinHandle):\n\
+         \x20   main future #0\n\
+         \x20      └─ awaits task 'consumer' #1\n\
          "
     );
 }

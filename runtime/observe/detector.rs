@@ -85,6 +85,7 @@ impl Observer {
         self.flush_slow_report(None);
         self.reached.set(None);
         self.clear_poll_waits(); // awaits.rs
+        self.slowest_child.set(None); // child_polls.rs
         self.stall_reported.set(false);
         // The end of one poll is the start of the next (issue 10): one clock read per
         // boundary when the loop goes straight from a poll to the next, shared by the
@@ -284,6 +285,11 @@ impl Observer {
             _ => report.push_str("\n  then         finished"),
         }
         drop(tasks);
+        // Inside a gather, the task's await points are its children's: name the one that
+        // held the loop (child_polls.rs), if it held most of it.
+        if let Some(child) = self.slowest_child.get().filter(|child| child.held * 2 > held) {
+            let _ = write!(report, "\n  held by      {}", child.describe());
+        }
         let _ = write!(report, "\n  meanwhile    {} ready task(s) waited", watch.ready);
         let late = self.late_timers(view);
         if late.is_empty() {

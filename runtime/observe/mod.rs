@@ -47,6 +47,7 @@
 
 pub(crate) mod api;
 pub(crate) mod awaits;
+pub(crate) mod child_polls;
 pub mod chrome;
 pub(crate) mod detector;
 pub(crate) mod dump;
@@ -74,6 +75,7 @@ pub use crate::executor::schedule::{Schedule, SCHEDULE_ENV};
 pub use crate::hooks::Direction; // the socket half in a wake cause
 pub use crate::wake_site::Via;
 pub use api::{block_for, dump};
+pub(crate) use child_polls::child_poll;
 pub use options::{DEBUG_ENV, DEFAULT_SLOW_POLL};
 pub use sink::Reports;
 pub use stats::{stats_table, PollHistogram, TaskStats};
@@ -210,6 +212,8 @@ pub(crate) struct Observer {
     pub(crate) stats: RefCell<stats::Stats>,
     /// What the leaves of the current poll said they wait on (awaits.rs).
     pub(crate) poll_waits: RefCell<Vec<awaits::Wait>>,
+    /// The slowest child of a gather (or race, ...) in the current poll (child_polls.rs).
+    pub(crate) slowest_child: Cell<Option<child_polls::ChildNote>>,
     /// The last tasks that ended, and how, for the dump: (label, how, by whom, when).
     pub(crate) recent_ends: RefCell<std::collections::VecDeque<EndNote>>,
 }
@@ -280,6 +284,7 @@ impl Observer {
             finished_slow: RefCell::new(None),
             stats: RefCell::new(stats::Stats::default()),
             poll_waits: RefCell::new(Vec::new()),
+            slowest_child: Cell::new(None),
             recent_ends: RefCell::new(std::collections::VecDeque::new()),
         }))
     }
