@@ -23,6 +23,7 @@ mod async_iter;
 mod blocking;
 mod blocking_pool;
 mod cancel;
+mod deadlock;
 mod echo;
 mod errors;
 mod fetch;
@@ -152,6 +153,11 @@ const DEMOS: &[Demo] = &[
         name: "stall",
         about: "a task waits on a channel nobody will send on: the stall error and the task dump",
         main: stall::main,
+    },
+    Demo {
+        name: "deadlock",
+        about: "two tasks await each other's JoinHandle: the stall report names the cycle",
+        main: deadlock::main,
     },
     Demo {
         name: "lost_waker",
