@@ -125,6 +125,11 @@ fn task_stats_without_debug_or_tracing_says_how_to_switch_them_on() {
 fn demo_tasks_with_stats_prints_the_table_under_the_virtual_clock() {
     let out = common::run_demo(&["--virtual-clock", "--stats", "tasks"]);
     let table = &out[out.find("task   ").expect("a table")..];
+    let chapter = include_str!("../docs/04-debug-mode.md");
+    assert!(
+        chapter.contains(&format!("```text\n{table}```")),
+        "docs/04 quotes another table"
+    );
     assert_eq!(
         table,
         "\

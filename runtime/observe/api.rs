@@ -129,7 +129,7 @@ impl Runtime {
     /// ```
     /// use std::time::Duration;
     /// let rt = glassloop::Runtime::builder().virtual_clock().debug().build().unwrap();
-    /// rt.block_on(glassloop::time::sleep(Duration::from_secs(2)));
+    /// rt.block_on(async { glassloop::time::sleep(Duration::from_secs(2)).await });
     /// let main = &rt.task_stats()[0];
     /// assert_eq!((main.polls, main.idle, main.wakes), (2, Duration::from_secs(2), 1));
     /// ```

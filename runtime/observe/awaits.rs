@@ -80,15 +80,13 @@ impl Observer {
     /// The poll ended `Pending`: this poll's notes become the task's waits, followed by the
     /// earlier timers, sockets and JoinHandles (checked against the view when printed).
     pub(crate) fn settle_waits(&self, old: &mut Vec<Wait>) {
-        let mut waits = std::mem::take(&mut *self.poll_waits.borrow_mut());
-        for wait in old.drain(..) {
-            let lasting = !matches!(wait, Wait::On(on) if !matches!(on, WaitOn::JoinHandle(_)));
-            if lasting && !waits.contains(&wait) {
-                waits.push(wait);
-            }
-        }
-        waits.truncate(WAITS_KEPT);
-        *old = waits;
+        let mut fresh = self.poll_waits.borrow_mut();
+        let lasting =
+            |wait: &Wait| !matches!(wait, Wait::On(on) if !matches!(on, WaitOn::JoinHandle(_)));
+        old.retain(|wait| lasting(wait) && !fresh.contains(wait));
+        // In place, so that after warm-up neither vector allocates again.
+        old.splice(0..0, fresh.drain(..));
+        old.truncate(WAITS_KEPT);
     }
 
     /// The waits of task `id` that are still real, as the loop's view shows it.

@@ -125,11 +125,16 @@ fn ended(out: &mut String, obs: &Observer) {
             TaskEnd::Cancelled => "cancelled",
         };
         let by = match (end.how, &end.by) {
-            (TaskEnd::Cancelled, Some(by)) => format!(" by {by}"),
+            (TaskEnd::Cancelled, Some((TaskId::MAIN, _))) => " by main future #0".to_string(),
+            (TaskEnd::Cancelled, Some((by, name))) => {
+                format!(" by task {}", label(name.as_deref(), *by))
+            }
             (TaskEnd::Cancelled, None) => " by the loop (it was dropped, or ended)".to_string(),
             _ => String::new(),
         };
-        let _ = write!(out, "\n    {} {how} at {}{by}", end.label, secs(end.at));
+        let (id, name) = &end.task;
+        let _ =
+            write!(out, "\n    task {} {how} at {}{by}", label(name.as_deref(), *id), secs(end.at));
     }
 }
 

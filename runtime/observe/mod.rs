@@ -221,13 +221,13 @@ pub(crate) struct Observer {
 /// How a task ended, kept a while for the dump ("cancelled at 1.000 s by main future #0").
 #[derive(Debug, Clone)]
 pub(crate) struct EndNote {
-    /// "task 'slow' #3".
-    pub(crate) label: String,
+    /// The task, and its name (labels are formatted only when the dump is printed).
+    pub(crate) task: (TaskId, Option<Arc<str>>),
     /// Finished, panicked or cancelled.
     pub(crate) how: TaskEnd,
-    /// The task being polled when it ended, labelled then (its notes go soon after):
+    /// The task being polled when it ended, with its name (its notes go soon after):
     /// `None` if no task was (the loop itself, or its end).
-    pub(crate) by: Option<String>,
+    pub(crate) by: Option<(TaskId, Option<Arc<str>>)>,
     /// When.
     pub(crate) at: std::time::Duration,
 }
@@ -422,13 +422,16 @@ impl Instrument for Observer {
             TaskEnd::Cancelled => EventKind::Cancelled,
         };
         self.flush_slow_report((how == TaskEnd::Panicked).then_some(id)); // detector.rs
-                                                                          // The notes stay until the pass ends, so a busy-pass report can still name the task.
+
+        // The notes stay until the pass ends, so a busy-pass report can still name the task.
         self.ended.borrow_mut().push(id);
         if id != TaskId::MAIN {
+            let named =
+                |id: TaskId| (id, self.tasks.borrow().get(&id).and_then(|n| n.name.clone()));
             let note = EndNote {
-                label: self.row_label(id),
+                task: named(id),
                 how,
-                by: view.current_task().map(|by| self.row_label(by)),
+                by: view.current_task().map(named),
                 at: view.now(),
             };
             let mut ends = self.recent_ends.borrow_mut();

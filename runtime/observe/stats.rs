@@ -126,7 +126,7 @@ impl fmt::Display for PollHistogram {
 ///
 /// ```
 /// let rt = glassloop::Runtime::builder().virtual_clock().trace().build().unwrap();
-/// rt.block_on(glassloop::time::sleep(std::time::Duration::from_secs(1)));
+/// rt.block_on(async { glassloop::time::sleep(std::time::Duration::from_secs(1)).await });
 /// let table = glassloop::observe::stats_table(&rt.task_stats(), &rt.poll_histogram());
 /// assert!(table.contains("main future #0"));
 /// ```
