@@ -137,7 +137,8 @@ impl Runtime {
     /// # Panics
     /// If neither debug mode nor tracing is on: the figures come from timing every poll.
     pub fn task_stats(&self) -> Vec<super::TaskStats> {
-        self.with_stats("Runtime::task_stats", |stats| stats.snapshot(self.core.time.clock.now()))
+        let now = self.core.time.clock.now();
+        self.with_observer_stats("Runtime::task_stats", |obs| obs.task_stats(now))
     }
 
     /// How long the runtime's polls took, in decades (see [`super::PollHistogram`]).
@@ -145,12 +146,12 @@ impl Runtime {
     /// # Panics
     /// If neither debug mode nor tracing is on.
     pub fn poll_histogram(&self) -> super::PollHistogram {
-        self.with_stats("Runtime::poll_histogram", super::stats::Stats::histogram)
+        self.with_observer_stats("Runtime::poll_histogram", |obs| obs.stats.borrow().histogram())
     }
 
-    fn with_stats<T>(&self, what: &str, read: impl FnOnce(&super::stats::Stats) -> T) -> T {
+    fn with_observer_stats<T>(&self, what: &str, read: impl FnOnce(&Observer) -> T) -> T {
         match observer(&self.core).filter(|obs| obs.keeps_stats()) {
-            Some(obs) => read(&obs.stats.borrow()),
+            Some(obs) => read(obs),
             None => panic!(
                 "{what} needs the poll times: build the runtime with \
                  `Runtime::builder().debug()` or `.trace()` (or set GLASSLOOP_DEBUG=1)"

@@ -99,6 +99,8 @@ pub(crate) struct TaskNotes {
     pub(crate) waits: Vec<awaits::Wait>,
     /// The task that was being polled when it was spawned (`None`: outside any task).
     pub(crate) spawned_by: Option<TaskId>,
+    /// Its busy, scheduled and idle time so far (stats.rs; debug mode or tracing).
+    pub(crate) tally: stats::Tally,
 }
 
 /// What the observer remembers about one timer in the wheel (to name late timers).
@@ -398,11 +400,10 @@ impl Instrument for Observer {
         if let Some(log) = &self.log {
             log.name_task(id, name.clone());
         }
-        if self.keeps_stats() {
-            self.stats.borrow_mut().spawned(id, name.clone(), view.now());
-        }
         let spawned_by = view.current_task();
-        let notes = TaskNotes { name, spawned_at, parked_at: None, waits: Vec::new(), spawned_by };
+        let tally = stats::Tally::spawned(view.now());
+        let notes =
+            TaskNotes { name, spawned_at, parked_at: None, waits: Vec::new(), spawned_by, tally };
         self.tasks.borrow_mut().insert(id, notes);
         self.record(view, id, EventKind::Spawn);
     }
@@ -425,25 +426,22 @@ impl Instrument for Observer {
 
         // The notes stay until the pass ends, so a busy-pass report can still name the task.
         self.ended.borrow_mut().push(id);
+        let mut tasks = self.tasks.borrow_mut();
+        let name = tasks.get_mut(&id).and_then(|notes| {
+            notes.tally.ended(view.now()); // stats.rs
+            notes.name.clone()
+        });
         if id != TaskId::MAIN {
-            let named =
-                |id: TaskId| (id, self.tasks.borrow().get(&id).and_then(|n| n.name.clone()));
-            let note = EndNote {
-                task: named(id),
-                how,
-                by: view.current_task().map(named),
-                at: view.now(),
-            };
+            let by =
+                view.current_task().map(|by| (by, tasks.get(&by).and_then(|n| n.name.clone())));
             let mut ends = self.recent_ends.borrow_mut();
             if ends.len() == ENDS_KEPT {
                 ends.pop_front();
             }
-            ends.push_back(note);
+            ends.push_back(EndNote { task: (id, name), how, by, at: view.now() });
         }
+        drop(tasks);
         self.deadlines.borrow_mut().remove(&id);
-        if self.keeps_stats() {
-            self.stats.borrow_mut().ended(id, view.now());
-        }
         self.record(view, id, kind);
     }
 

@@ -42,7 +42,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{IdMap, Observer, WakeCause};
+use super::{Observer, WakeCause};
 use crate::task_id::TaskId;
 
 /// The figures of one task, finished or not: what [`Runtime::task_stats`] returns.
@@ -160,10 +160,10 @@ pub fn stats_table(stats: &[TaskStats], histogram: &PollHistogram) -> String {
     out
 }
 
-/// Where one task is now, and its running totals.
-#[derive(Debug, Default)]
+/// Where one task is now, and its running totals: kept in the task's notes while it lives
+/// (one map lookup per poll serves both), moved to [`Stats`] when its notes go.
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Tally {
-    name: Option<Arc<str>>,
     polls: u64,
     busy: Duration,
     scheduled: Duration,
@@ -179,90 +179,86 @@ pub(crate) struct Tally {
     ended: bool,
 }
 
-/// Every task's tally and the runtime's histogram.
+impl Tally {
+    /// A task spawned at `at`: queued for its first poll.
+    pub(crate) fn spawned(at: Duration) -> Tally {
+        Tally { ready_since: Some(at), ..Tally::default() }
+    }
+
+    /// A poll began at `at`.
+    pub(crate) fn poll_started(&mut self, at: Duration) {
+        if let Some(since) = self.ready_since.take() {
+            self.scheduled += at.saturating_sub(since);
+        }
+        self.polling_since = Some(at);
+    }
+
+    /// The poll ended at `at` (`pending`: the task now waits); returns how long it took.
+    pub(crate) fn poll_ended(&mut self, at: Duration, pending: bool) -> Option<Duration> {
+        let poll = self.polling_since.take().map(|since| at.saturating_sub(since));
+        self.busy += poll.unwrap_or_default();
+        self.polls += 1;
+        if pending {
+            self.idle_since = Some(at);
+        }
+        poll
+    }
+
+    /// Woken at `at` by `cause`.
+    pub(crate) fn woken(&mut self, at: Duration, cause: WakeCause) {
+        self.wakes += 1;
+        self.self_wakes += u64::from(cause == WakeCause::Itself);
+        if let Some(since) = self.idle_since.take() {
+            self.idle += at.saturating_sub(since);
+        }
+        self.ready_since.get_or_insert(at);
+    }
+
+    /// Left the loop at `at`: whatever it was doing ends there.
+    pub(crate) fn ended(&mut self, at: Duration) {
+        if let Some(since) = self.idle_since.take() {
+            self.idle += at.saturating_sub(since);
+        }
+        if let Some(since) = self.ready_since.take() {
+            self.scheduled += at.saturating_sub(since);
+        }
+        self.ended = true;
+    }
+
+    /// The figures as of `now` (a state still going on counted up to now).
+    fn figures(&self, id: TaskId, name: Option<&str>, now: Duration) -> TaskStats {
+        let upto =
+            |since: Option<Duration>| since.map_or(Duration::ZERO, |s| now.saturating_sub(s));
+        TaskStats {
+            id,
+            name: name.map(str::to_string),
+            polls: self.polls,
+            busy: self.busy + upto(self.polling_since),
+            scheduled: self.scheduled + upto(self.ready_since),
+            idle: self.idle + upto(self.idle_since),
+            wakes: self.wakes,
+            self_wakes: self.self_wakes,
+            ended: self.ended,
+        }
+    }
+}
+
+/// The tallies of tasks whose notes are gone, and the runtime's histogram.
 #[derive(Debug, Default)]
 pub(crate) struct Stats {
-    tasks: IdMap<TaskId, Tally>,
+    finished: Vec<(TaskId, Option<Arc<str>>, Tally)>,
     histogram: PollHistogram,
 }
 
 impl Stats {
-    /// `id` was spawned at `at`: it is queued for its first poll.
-    pub(crate) fn spawned(&mut self, id: TaskId, name: Option<Arc<str>>, at: Duration) {
-        self.tasks.insert(id, Tally { name, ready_since: Some(at), ..Tally::default() });
+    /// Count one poll in the histogram.
+    pub(crate) fn add_poll(&mut self, poll: Duration) {
+        self.histogram.add(poll);
     }
 
-    /// A poll of `id` began at `at`.
-    pub(crate) fn poll_started(&mut self, id: TaskId, at: Duration) {
-        let tally = self.tasks.entry(id).or_default();
-        if let Some(since) = tally.ready_since.take() {
-            tally.scheduled += at.saturating_sub(since);
-        }
-        tally.polling_since = Some(at);
-    }
-
-    /// The poll of `id` ended at `at`; `pending` if the task now waits.
-    pub(crate) fn poll_ended(&mut self, id: TaskId, at: Duration, pending: bool) {
-        let Some(tally) = self.tasks.get_mut(&id) else { return };
-        if let Some(since) = tally.polling_since.take() {
-            let poll = at.saturating_sub(since);
-            tally.busy += poll;
-            self.histogram.add(poll);
-        }
-        tally.polls += 1;
-        if pending {
-            tally.idle_since = Some(at);
-        }
-    }
-
-    /// `id` was woken at `at` by `cause`.
-    pub(crate) fn woken(&mut self, id: TaskId, at: Duration, cause: WakeCause) {
-        let Some(tally) = self.tasks.get_mut(&id) else { return };
-        tally.wakes += 1;
-        tally.self_wakes += u64::from(cause == WakeCause::Itself);
-        if let Some(since) = tally.idle_since.take() {
-            tally.idle += at.saturating_sub(since);
-        }
-        tally.ready_since.get_or_insert(at);
-    }
-
-    /// `id` left the loop at `at`: whatever it was doing ends there.
-    pub(crate) fn ended(&mut self, id: TaskId, at: Duration) {
-        let Some(tally) = self.tasks.get_mut(&id) else { return };
-        if let Some(since) = tally.idle_since.take() {
-            tally.idle += at.saturating_sub(since);
-        }
-        if let Some(since) = tally.ready_since.take() {
-            tally.scheduled += at.saturating_sub(since);
-        }
-        tally.ended = true;
-    }
-
-    /// The figures of every task, by id, as of `now` (a task's current state counted up to
-    /// now).
-    pub(crate) fn snapshot(&self, now: Duration) -> Vec<TaskStats> {
-        let mut rows: Vec<TaskStats> = self
-            .tasks
-            .iter()
-            .map(|(id, tally)| {
-                let upto = |since: Option<Duration>| {
-                    since.map_or(Duration::ZERO, |s| now.saturating_sub(s))
-                };
-                TaskStats {
-                    id: *id,
-                    name: tally.name.as_deref().map(str::to_string),
-                    polls: tally.polls,
-                    busy: tally.busy + upto(tally.polling_since),
-                    scheduled: tally.scheduled + upto(tally.ready_since),
-                    idle: tally.idle + upto(tally.idle_since),
-                    wakes: tally.wakes,
-                    self_wakes: tally.self_wakes,
-                    ended: tally.ended,
-                }
-            })
-            .collect();
-        rows.sort_by_key(|row| row.id.number());
-        rows
+    /// Keep the tally of a task whose notes are dropped.
+    pub(crate) fn keep(&mut self, id: TaskId, name: Option<Arc<str>>, tally: Tally) {
+        self.finished.push((id, name, tally));
     }
 
     /// The runtime's poll-time histogram.
@@ -275,5 +271,19 @@ impl Observer {
     /// Are figures kept? With debug mode or tracing on (both time every poll).
     pub(crate) fn keeps_stats(&self) -> bool {
         self.options.debug || self.options.trace
+    }
+
+    /// Every task's figures, by id, as of `now`: the live ones from their notes, then the
+    /// ones whose notes are gone.
+    pub(crate) fn task_stats(&self, now: Duration) -> Vec<TaskStats> {
+        let tasks = self.tasks.borrow();
+        let stats = self.stats.borrow();
+        let live =
+            tasks.iter().map(|(id, notes)| notes.tally.figures(*id, notes.name.as_deref(), now));
+        let gone =
+            stats.finished.iter().map(|(id, name, tally)| tally.figures(*id, name.as_deref(), now));
+        let mut rows: Vec<TaskStats> = live.chain(gone).collect();
+        rows.sort_by_key(|row| row.id.number());
+        rows
     }
 }

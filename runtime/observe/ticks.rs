@@ -72,8 +72,8 @@ impl Observer {
                 }
             };
             self.record_at(at, id, EventKind::Wake(cause));
-            if self.keeps_stats() {
-                self.stats.borrow_mut().woken(id, at, cause); // stats.rs
+            if let Some(notes) = self.tasks.borrow_mut().get_mut(&id) {
+                notes.tally.woken(at, cause); // stats.rs
             }
             if self.options.narrate {
                 let who = describe_cause(cause, |t| self.row_label(t));
