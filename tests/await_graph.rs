@@ -103,24 +103,23 @@ fn each_waiting_task_says_what_it_waits_on() {
             .spawn(async move { e.wait().await });
         let _joiner = task::Builder::new()
             .name("joiner")
-            .spawn(async move { sleeper.await });
+            .spawn(async move { sleeper.await.unwrap() });
         sleep(Duration::from_millis(1)).await; // every task runs and parks
         let dump = glassloop::dump();
         drop(guard);
         (timer_line, dump)
     });
     println!("{dump}");
-    let sleeper = format!(
+    let sleeper =
         "task 'sleeper' #1: waiting, polled 1 time(s), 1 waker(s) held\n      spawned at \
-         tests/await_graph.rs:"
-    );
+                   tests/await_graph.rs:";
     let parked = format!("by main future #0\n      parked at  {}", here(timer_line));
     let timer = format!(
         "waits on   a timer due at 10.000 s (its sleep created at {}",
         here(timer_line)
     );
     for expected in [
-        sleeper.as_str(),
+        sleeper,
         parked.as_str(),
         timer.as_str(),
         "waits on   a semaphore's permits",
