@@ -1,5 +1,6 @@
 //! Per-task figures (issue 12, item 4): busy, scheduled and idle time, wakes and self-wakes,
-//! and the poll-time histogram, exact under the virtual clock. Busy time there is zero unless
+//! and the poll-time histogram, exact under the virtual clock; and the determinism check of
+//! item 5 (observe/replay.rs), which compares two runs' event logs. Busy time there is zero unless
 //! `observe::block_for` stands in for a blocking call, so the worker below uses it.
 
 mod common;
@@ -147,4 +148,68 @@ poll times (8 polls):
     >= 1 s       0
 "
     );
+}
+
+// ───────────── replay (issue 12, item 5): the determinism check ─────────────
+
+/// Three tasks that sleep and yield: whatever order a seed picks, it picks it twice.
+#[test]
+fn a_program_run_twice_under_one_seed_records_the_same_event_log() {
+    let mut counts = Vec::new();
+    for seed in [1, 2, 99] {
+        let events = glassloop::observe::check_determinism(seed, || async {
+            let tasks: Vec<_> = (1..=3u64)
+                .map(|n| {
+                    task::spawn(async move {
+                        task::yield_now().await;
+                        sleep(ms(100 * n)).await;
+                    })
+                })
+                .collect();
+            for handle in tasks {
+                handle.await.unwrap();
+            }
+        });
+        let events = events.unwrap_or_else(|divergence| panic!("seed {seed}: {divergence}"));
+        // The order changes with the seed; how many things happen does not.
+        counts.push(events);
+    }
+    assert!(
+        counts[0] > 0 && counts.iter().all(|n| *n == counts[0]),
+        "{counts:?}"
+    );
+}
+
+/// A program that reads a counter outside the loop sleeps 1 s in its first run and 2 s in
+/// its second: the check names the first event that differs, the timer's deadline.
+#[test]
+fn a_program_that_reads_outside_state_differs_at_its_first_timer() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static RUNS: AtomicU64 = AtomicU64::new(0);
+    let divergence = glassloop::observe::check_determinism(5, || async {
+        let run = RUNS.fetch_add(1, Ordering::Relaxed) + 1;
+        sleep(Duration::from_secs(run)).await;
+    })
+    .expect_err("the two runs sleep for different times");
+    // Event 0: main spawned; 1: its poll began; 2: its timer, the first difference.
+    assert_eq!((divergence.seed, divergence.index), (5, 2));
+    let (first, second) = (divergence.first.unwrap(), divergence.second.unwrap());
+    assert_eq!(
+        (first.kind, second.kind),
+        (
+            glassloop::observe::EventKind::TimerSet { deadline_ms: 1000 },
+            glassloop::observe::EventKind::TimerSet { deadline_ms: 2000 }
+        )
+    );
+    let text = divergence.to_string();
+    assert!(
+        text.contains(&format!(
+            "differ at event {}:\n  first run:  at 0.000 s, main future #0 (or the loop) set a \
+             timer due at 1.000 s\n  second run: at 0.000 s, main future #0 (or the loop) set a \
+             timer due at 2.000 s",
+            divergence.index
+        )),
+        "{text}"
+    );
+    assert!(text.ends_with("Rerun one with GLASSLOOP_SCHEDULE=random:5 to see it again."));
 }
