@@ -213,3 +213,24 @@ fn a_program_that_reads_outside_state_differs_at_its_first_timer() {
     );
     assert!(text.ends_with("Rerun one with GLASSLOOP_SCHEDULE=random:5 to see it again."));
 }
+
+/// Item 5's last part: when the virtual clock does not jump, the step view says what holds it.
+#[test]
+fn the_step_view_says_that_outside_work_holds_the_virtual_clock() {
+    let rt = Runtime::builder().virtual_clock().debug().build().unwrap();
+    let view = rt.block_on(async {
+        let _work = glassloop::OutsideWork::new();
+        rt.describe_loop()
+    });
+    assert!(
+        view.ends_with(
+            "\noutside work: 1 in flight (blocking jobs and OutsideWork guards): the virtual \
+             clock waits for them instead of jumping"
+        ),
+        "{view}"
+    );
+    assert!(
+        !rt.describe_loop().contains("outside work"),
+        "none once the guard is dropped"
+    );
+}
