@@ -23,6 +23,7 @@ mod async_iter;
 mod blocking;
 mod blocking_pool;
 mod cancel;
+mod deadlock;
 mod echo;
 mod errors;
 mod fetch;
@@ -154,6 +155,11 @@ const DEMOS: &[Demo] = &[
         main: stall::main,
     },
     Demo {
+        name: "deadlock",
+        about: "two tasks await each other's JoinHandle: the stall report names the cycle",
+        main: deadlock::main,
+    },
+    Demo {
         name: "lost_waker",
         about: "a future returns Pending without keeping its waker: reported at once",
         main: lost_waker::main,
@@ -188,6 +194,8 @@ pub struct Flags {
     pub step: bool,
     /// `--svg FILE`: write the timeline as a self-contained SVG picture after each demo.
     pub svg: Option<String>,
+    /// `--stats`: print each task's busy, scheduled and idle time after each demo.
+    pub stats: bool,
 }
 
 /// Set when a demo that builds its own runtime already wrote what the flags ask for.
@@ -197,7 +205,7 @@ static SHOWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new
 /// runtime of their own (they must honour the flags too).
 pub fn with_flags(builder: glassloop::Builder) -> glassloop::Builder {
     let flags = flags();
-    let builder = if flags.timeline || flags.trace.is_some() || flags.svg.is_some() {
+    let builder = if flags.timeline || flags.trace.is_some() || flags.svg.is_some() || flags.stats {
         builder.trace()
     } else {
         builder
@@ -233,6 +241,11 @@ pub fn show_flags_with(flags: &Flags, name: &str, runtime: &Runtime) {
             Err(err) => eprintln!("could not write the SVG to {file}: {err}"),
         }
     }
+    if flags.stats {
+        let table =
+            glassloop::observe::stats_table(&runtime.task_stats(), &runtime.poll_histogram());
+        print!("{table}");
+    }
 }
 
 static FLAGS: OnceLock<Flags> = OnceLock::new();
@@ -256,6 +269,7 @@ fn main() -> ExitCode {
             "--fast" => options.fast = true,
             "--timeline" => options.timeline = true,
             "--step" => options.step = true,
+            "--stats" => options.stats = true,
             "--svg" => match args.next() {
                 Some(file) => options.svg = Some(file),
                 None => {
@@ -334,6 +348,10 @@ fn print_list() {
 
 /// The flags `main` understands besides demo names, for `--help`.
 const DEMO_FLAGS: &[(&str, &str)] = &[
+    (
+        "--stats",
+        "print each task's polls, busy, scheduled and idle time, wakes, and a poll histogram",
+    ),
     (
         "--virtual-clock",
         "time jumps instead of passing: instant runs, exact times",

@@ -212,6 +212,9 @@ impl<T> Future for AwaitJob<T> {
                     Some(waker) if waker.will_wake(cx.waker()) => {}
                     _ => cell.awaiter = Some(cx.waker().clone()),
                 }
+                // The task dump: this task waits on work outside the loop.
+                crate::wait_site::waiting_on(crate::wait_site::WaitOn::Outside);
+                crate::executor::context::note_await_current(Location::caller());
                 Poll::Pending
             }
         }

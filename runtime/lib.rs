@@ -116,6 +116,7 @@ mod task_id;
 mod task_table;
 pub mod time;
 mod timer;
+mod wait_site;
 mod wake_site;
 mod waker;
 

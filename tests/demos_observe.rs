@@ -129,9 +129,46 @@ fn demo_stall_stops_with_an_error_and_the_task_dump_instead_of_hanging() {
          \x20 main future #0: waiting, 1 waker(s) held\n\
          \x20     spawned at demos/stall.rs:60:17\n\
          \x20     parked at  demos/stall.rs:65:22\n\
+         \x20     waits on   the JoinHandle of task 'consumer' #1 (spawned at demos/stall.rs:63:64)\n\
          \x20 task 'consumer' #1: waiting, polled 1 time(s), 1 waker(s) held\n\
-         \x20     spawned at demos/stall.rs:63:64\n\
+         \x20     spawned at demos/stall.rs:63:64 by main future #0\n\
          \x20     parked at  an await point that does not record itself\n\
+         \x20 await tree (who awaits whose JoinHandle):\n\
+         \x20   main future #0\n\
+         \x20      └─ awaits task 'consumer' #1\n\
+         "
+    );
+}
+
+#[test]
+fn demo_deadlock_names_the_cycle_in_the_stall_report_and_draws_the_await_tree() {
+    assert_eq!(
+        run_demo_virtual("deadlock"),
+        "main: 'a' waits for 'b', and 'b' for 'a'; main waits for a message\n\
+         block_on stopped with an error instead of hanging:\n\
+         glassloop: the loop is stalled (virtual clock). The main future is waiting, but no task is ready, no timer is set, no socket is registered and no work runs outside the loop, so no time can pass and nothing in the loop can happen. Wakers are still held, by something inside the loop (a channel whose sender nobody will use) or by a thread that did not announce its work. If a thread of yours will wake a task, announce it so the clock waits for it: create `let work = glassloop::OutsideWork::new();` on the loop's thread, move `work` into the thread, and drop it after the thread's last `wake` (`spawn_blocking` does this for you).\n\
+         deadlock: task 'a' #1 awaits task 'b' #2, which awaits task 'a' #1\n\
+         Tasks still pending:\n\
+         \x20 task 'a' #1 spawned at demos/deadlock.rs:37:50, polled 1 time(s)\n\
+         \x20 task 'b' #2 spawned at demos/deadlock.rs:38:54, polled 1 time(s)\n\
+         glassloop task dump at 0.000 s: 2 task(s) besides the main future; 0 timer(s) set, no socket waiter(s), 0 job(s) running outside the loop.\n\
+         \x20 main future #0: waiting, 1 waker(s) held\n\
+         \x20     spawned at demos/deadlock.rs:34:17\n\
+         \x20     parked at  demos/deadlock.rs:50:29\n\
+         \x20     waits on   a channel (a message, room to send, or a join)\n\
+         \x20 task 'a' #1: waiting, polled 1 time(s), 1 waker(s) held\n\
+         \x20     spawned at demos/deadlock.rs:37:50 by main future #0\n\
+         \x20     parked at  demos/deadlock.rs:45:19\n\
+         \x20     waits on   the JoinHandle of task 'b' #2 (spawned at demos/deadlock.rs:38:54)\n\
+         \x20 task 'b' #2: waiting, polled 1 time(s), 1 waker(s) held\n\
+         \x20     spawned at demos/deadlock.rs:38:54 by task 'a' #1\n\
+         \x20     parked at  demos/deadlock.rs:43:23\n\
+         \x20     waits on   the JoinHandle of task 'a' #1 (spawned at demos/deadlock.rs:37:50)\n\
+         \x20 await tree (who awaits whose JoinHandle):\n\
+         \x20   task 'a' #1\n\
+         \x20      └─ awaits task 'b' #2\n\
+         \x20         └─ awaits task 'a' #1 (a cycle: deadlock)\n\
+         \x20 deadlock: task 'a' #1 awaits task 'b' #2, which awaits task 'a' #1\n\
          "
     );
 }
@@ -169,11 +206,12 @@ fn text_blocks(chapter: &str) -> Vec<String> {
 fn the_chapters_quote_what_the_virtual_clock_demos_really_print() {
     let stall = run_demo_virtual("stall");
     let lost = run_demo_virtual("lost_waker");
+    let deadlock = run_demo_virtual("deadlock");
     let trace = run_demo_virtual("trace");
     let mut checked = 0;
     for (chapter, demo_outputs) in [
-        ("05-dump-and-stalls.md", [&stall, &lost]),
-        ("06-timeline.md", [&trace, &trace]),
+        ("05-dump-and-stalls.md", [&stall, &lost, &deadlock]),
+        ("06-timeline.md", [&trace, &trace, &trace]),
     ] {
         for block in text_blocks(chapter) {
             let from_a_demo = block.starts_with("glassloop: ")
@@ -188,7 +226,7 @@ fn the_chapters_quote_what_the_virtual_clock_demos_really_print() {
             }
         }
     }
-    assert_eq!(checked, 4);
+    assert_eq!(checked, 5);
 }
 
 #[test]

@@ -31,6 +31,7 @@ const CORE: &[&str] = &[
 /// What the core may never name.
 const ABOVE_THE_CORE: &[&str] = &[
     "wake_site",
+    "wait_site",
     "observe",
     "blocking",
     "builder",

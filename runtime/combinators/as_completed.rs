@@ -52,12 +52,13 @@ use super::children::Children;
 /// ```
 ///
 /// asyncio: `asyncio.as_completed`; tokio: `JoinSet::join_next`, `FuturesUnordered`.
+#[track_caller]
 pub fn as_completed<I>(futures: I) -> AsCompleted<I::Item>
 where
     I: IntoIterator,
     I::Item: Future,
 {
-    AsCompleted { children: Children::new(futures), finished: VecDeque::new() }
+    AsCompleted { children: Children::new("as_completed", futures), finished: VecDeque::new() }
 }
 
 /// The iterator-like value returned by [`as_completed`]; call [`next`](AsCompleted::next).

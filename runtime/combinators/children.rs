@@ -48,11 +48,14 @@
 use std::future::Future;
 use std::mem;
 use std::ops::ControlFlow;
+use std::panic::Location;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use futures_task::{waker_ref, ArcWake};
+
+use crate::observe::child_poll;
 
 /// The list of children woken since the parent last looked, shared by every child waker.
 #[derive(Debug)]
@@ -114,12 +117,16 @@ pub(crate) struct Children<F: Future> {
     list: Arc<ReadyList>,
     /// Children still in `slots`.
     remaining: usize,
+    /// Which combinator holds them ("gather") and where it was called, so that debug mode
+    /// can name the child that held a slow poll (observe/child_polls.rs).
+    site: (&'static str, &'static Location<'static>),
 }
 
 impl<F: Future> Children<F> {
     /// Take the children. Every one starts out on the ready list, so the first poll polls
     /// each of them once, in argument order (as asyncio schedules each gathered coroutine).
-    pub(crate) fn new(futures: impl IntoIterator<Item = F>) -> Children<F> {
+    #[track_caller]
+    pub(crate) fn new(what: &'static str, futures: impl IntoIterator<Item = F>) -> Children<F> {
         let slots: Vec<Option<Pin<Box<F>>>> =
             futures.into_iter().map(|f| Some(Box::pin(f))).collect();
         let count = slots.len();
@@ -132,7 +139,7 @@ impl<F: Future> Children<F> {
         });
         let wakers =
             (0..count).map(|index| Arc::new(ChildWaker { index, list: list.clone() })).collect();
-        Children { slots, wakers, list, remaining: count }
+        Children { slots, wakers, list, remaining: count, site: (what, Location::caller()) }
     }
 
     /// How many children there were at the start.
@@ -165,6 +172,7 @@ impl<F: Future> Children<F> {
             mem::take(&mut inner.woken)
         };
         woken.sort_unstable();
+        let count = self.slots.len();
         let mut next = 0;
         while next < woken.len() {
             let index = woken[next];
@@ -177,7 +185,9 @@ impl<F: Future> Children<F> {
             };
             let waker = waker_ref(&self.wakers[index]);
             let mut child_cx = Context::from_waker(&waker);
-            if let Poll::Ready(output) = child.as_mut().poll(&mut child_cx) {
+            // In debug mode, timed and named: a slow poll can say which child held it.
+            let polled = child_poll(self.site, index, count, || child.as_mut().poll(&mut child_cx));
+            if let Poll::Ready(output) = polled {
                 self.slots[index] = None;
                 self.remaining -= 1;
                 if on_ready(index, output).is_break() {
@@ -281,7 +291,7 @@ mod tests {
     fn children_left_unpolled_after_a_break_are_polled_at_the_next_call() {
         let waker = futures_task::noop_waker();
         let mut cx = Context::from_waker(&waker);
-        let mut children = Children::new([1, 2, 3].map(std::future::ready));
+        let mut children = Children::new("test", [1, 2, 3].map(std::future::ready));
         let mut seen = Vec::new();
         children.poll_woken(&mut cx, |index, _| {
             seen.push(index);

@@ -69,12 +69,13 @@ use super::children::{Children, InOrder};
 ///
 /// asyncio: `await asyncio.gather(*coros)`; tokio: `futures::future::join_all` (or a
 /// `JoinSet` of spawned tasks).
+#[track_caller]
 pub fn gather<I>(futures: I) -> Gather<I::Item>
 where
     I: IntoIterator,
     I::Item: Future,
 {
-    let children = Children::new(futures);
+    let children = Children::new("gather", futures);
     let outputs = InOrder::new(children.len());
     Gather { children, outputs }
 }

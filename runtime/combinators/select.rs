@@ -115,12 +115,13 @@ impl<A: Future, B: Future> std::fmt::Debug for Select<A, B> {
 ///
 /// asyncio: `asyncio.wait(tasks, return_when=FIRST_COMPLETED)` then cancel the pending ones;
 /// tokio: `futures::future::select_all`, `tokio::select!` over many branches.
+#[track_caller]
 pub fn race<I>(futures: I) -> Race<I::Item>
 where
     I: IntoIterator,
     I::Item: Future,
 {
-    Race { children: Children::new(futures) }
+    Race { children: Children::new("race", futures) }
 }
 
 /// The future returned by [`race`] (futures' `SelectAll`, without the leftovers).

@@ -408,10 +408,15 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
     /// ```
     ///
     /// asyncio: `except* ...` around the `async with TaskGroup()` block; tokio: none.
+    #[track_caller]
     pub fn join_all_grouped(mut self) -> JoinAllGrouped<T, E> {
         let handles = std::mem::take(&mut self.handles);
         let values = InOrder::new(handles.len());
-        JoinAllGrouped { shared: self.shared.clone(), children: Children::new(handles), values }
+        JoinAllGrouped {
+            shared: self.shared.clone(),
+            children: Children::new("TaskGroup::join_all_grouped", handles),
+            values,
+        }
     }
 }
 

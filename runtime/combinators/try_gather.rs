@@ -52,12 +52,13 @@ use super::children::{Children, InOrder};
 ///
 /// asyncio: `await asyncio.gather(*coros)` (the first exception propagates) or a `TaskGroup`;
 /// tokio: `futures::future::try_join_all`, `tokio::try_join!`.
+#[track_caller]
 pub fn try_gather<I, T, E>(futures: I) -> TryGather<I::Item, T, E>
 where
     I: IntoIterator,
     I::Item: Future<Output = Result<T, E>>,
 {
-    let children = Children::new(futures);
+    let children = Children::new("try_gather", futures);
     let values = InOrder::new(children.len());
     TryGather { children, values }
 }

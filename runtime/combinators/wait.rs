@@ -86,9 +86,10 @@ pub struct WaitOutcome<T> {
 /// ```
 ///
 /// asyncio: `asyncio.wait(tasks, return_when=...)`.
+#[track_caller]
 pub fn wait<T>(handles: Vec<JoinHandle<T>>, when: ReturnWhen) -> Wait<T> {
     let ids = handles.iter().map(JoinHandle::id).collect();
-    Wait { ids, children: Children::new(handles), done: Vec::new(), when, finished: false }
+    Wait { ids, children: Children::new("wait", handles), done: Vec::new(), when, finished: false }
 }
 
 /// The future returned by [`wait`] (asyncio: the coroutine `asyncio.wait` returns).

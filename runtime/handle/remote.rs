@@ -151,6 +151,7 @@ impl<T> Future for RemoteHandle<T> {
         }
         drop(state);
         // If this reader is a glassloop task, debug reports show where it waits.
+        crate::wait_site::waiting_on(crate::wait_site::WaitOn::Outside);
         note_await_current(Location::caller());
         Poll::Pending
     }

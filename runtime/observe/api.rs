@@ -121,6 +121,44 @@ impl Runtime {
         std::fs::write(path, self.svg_timeline())
     }
 
+    /// The figures of every task that ran, finished ones included, by id: polls, busy,
+    /// scheduled and idle time, wakes and self-wakes (observe/stats.rs explains each).
+    ///
+    /// asyncio: none; tokio: tokio-console's task list.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = glassloop::Runtime::builder().virtual_clock().debug().build().unwrap();
+    /// rt.block_on(async { glassloop::time::sleep(Duration::from_secs(2)).await });
+    /// let main = &rt.task_stats()[0];
+    /// assert_eq!((main.polls, main.idle, main.wakes), (2, Duration::from_secs(2), 1));
+    /// ```
+    ///
+    /// # Panics
+    /// If neither debug mode nor tracing is on: the figures come from timing every poll.
+    pub fn task_stats(&self) -> Vec<super::TaskStats> {
+        let now = self.core.time.clock.now();
+        self.with_observer_stats("Runtime::task_stats", |obs| obs.task_stats(now))
+    }
+
+    /// How long the runtime's polls took, in decades (see [`super::PollHistogram`]).
+    ///
+    /// # Panics
+    /// If neither debug mode nor tracing is on.
+    pub fn poll_histogram(&self) -> super::PollHistogram {
+        self.with_observer_stats("Runtime::poll_histogram", |obs| obs.stats.borrow().histogram())
+    }
+
+    fn with_observer_stats<T>(&self, what: &str, read: impl FnOnce(&Observer) -> T) -> T {
+        match observer(&self.core).filter(|obs| obs.keeps_stats()) {
+            Some(obs) => read(obs),
+            None => panic!(
+                "{what} needs the poll times: build the runtime with \
+                 `Runtime::builder().debug()` or `.trace()` (or set GLASSLOOP_DEBUG=1)"
+            ),
+        }
+    }
+
     fn traced(&self, what: &str) -> Vec<Event> {
         let traced = observer(&self.core).is_some_and(|obs| obs.log.is_some());
         assert!(

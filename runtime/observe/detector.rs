@@ -68,8 +68,12 @@ struct ForgetEnded<'a>(&'a Observer, Vec<TaskId>);
 impl Drop for ForgetEnded<'_> {
     fn drop(&mut self) {
         let mut tasks = self.0.tasks.borrow_mut();
+        let mut stats = self.0.stats.borrow_mut();
+        let keeps_stats = self.0.keeps_stats();
         for id in &self.1 {
-            tasks.remove(id);
+            if let (Some(notes), true) = (tasks.remove(id), keeps_stats) {
+                stats.keep(*id, notes.name, notes.tally); // stats.rs: finished tasks too
+            }
         }
     }
 }
@@ -84,14 +88,20 @@ impl Observer {
     pub(crate) fn start_poll(&self, view: &dyn LoopView, id: TaskId) {
         self.flush_slow_report(None);
         self.reached.set(None);
+        self.clear_poll_waits(); // awaits.rs
+        self.slowest_child.set(None); // child_polls.rs
         self.stall_reported.set(false);
         // The end of one poll is the start of the next (issue 10): one clock read per
         // boundary when the loop goes straight from a poll to the next, shared by the
         // detector and the event log.
         let timed = self.options.debug || self.log.is_some();
         let started = timed.then(|| self.boundary.take().unwrap_or_else(std::time::Instant::now));
-        if self.log.is_some() {
-            self.record_at(self.stamp(view, started), id, EventKind::PollStart);
+        if timed {
+            let at = self.stamp(view, started);
+            if let Some(notes) = self.tasks.borrow_mut().get_mut(&id) {
+                notes.tally.poll_started(at); // stats.rs
+            }
+            self.record_at(at, id, EventKind::PollStart);
         }
         let Some(started) = started.filter(|_| self.options.debug) else {
             return; // tracing alone needs no watch
@@ -120,20 +130,27 @@ impl Observer {
     pub(crate) fn end_poll(&self, view: &dyn LoopView, id: TaskId, ended: PollEnd) {
         let outcome = ended.outcome;
         let reached = self.reached.take();
+        let timed = self.options.debug || self.log.is_some();
+        let ended_at = timed.then(std::time::Instant::now);
+        self.boundary.set(ended_at);
+        let at = self.stamp(view, ended_at);
+        let pending = outcome == PollOutcome::Pending;
         let parked_at = match self.tasks.borrow_mut().get_mut(&id) {
             // Pending at no recorded await point: forget the old one, which is finished (a
             // task that slept and now waits on something that records nothing is not parked
             // at the sleep).
             Some(notes) => {
                 notes.parked_at = if outcome == PollOutcome::Pending { reached } else { None };
+                if pending {
+                    self.settle_waits(&mut notes.waits); // awaits.rs
+                }
+                if let Some(poll) = notes.tally.poll_ended(at, pending).filter(|_| timed) {
+                    self.stats.borrow_mut().add_poll(poll); // stats.rs
+                }
                 notes.parked_at
             }
             None => None,
         };
-        let timed = self.options.debug || self.log.is_some();
-        let ended_at = timed.then(std::time::Instant::now);
-        self.boundary.set(ended_at);
-        let at = self.stamp(view, ended_at);
         self.collect_wakes_at(view, super::ticks::Phase::Poll(id), at);
         self.record_at(at, id, EventKind::PollEnd { parked_at });
         let (Some(watch), Some(now)) = (self.watch.take(), ended_at) else {
@@ -275,6 +292,11 @@ impl Observer {
             _ => report.push_str("\n  then         finished"),
         }
         drop(tasks);
+        // Inside a gather, the task's await points are its children's: name the one that
+        // held the loop (child_polls.rs), if it held most of it.
+        if let Some(child) = self.slowest_child.get().filter(|child| child.held * 2 > held) {
+            let _ = write!(report, "\n  held by      {}", child.describe());
+        }
         let _ = write!(report, "\n  meanwhile    {} ready task(s) waited", watch.ready);
         let late = self.late_timers(view);
         if late.is_empty() {

@@ -30,7 +30,7 @@ use std::fmt::Write as _;
 use super::detector::secs;
 use super::Observer;
 use crate::executor::Core;
-use crate::hooks::{LoopView, TaskRow, TaskState};
+use crate::hooks::{LoopView, TaskEnd, TaskRow, TaskState};
 use crate::task_id::{label, TaskId};
 
 /// The dump of `core`, with the observer's notes if it has one: what `Runtime::dump`
@@ -64,6 +64,15 @@ pub(crate) fn stall_report(core: &Core) -> String {
              does this for you).\nTasks still pending:",
         )
     };
+    let observer = core.hooks().and_then(|hooks| hooks.as_any().downcast_ref::<Observer>());
+    if let Some(obs) = observer {
+        // A cycle of JoinHandles is the reason itself: named before the list (awaits.rs).
+        let deadlocks = obs.deadlocks(core);
+        if !deadlocks.is_empty() {
+            let named = format!("\n{}\nTasks still pending:", deadlocks.join("\n"));
+            report = report.replace("\nTasks still pending:", &named);
+        }
+    }
     if core.tasks.is_empty() {
         report.push_str(" none besides the main future");
     }
@@ -93,12 +102,49 @@ pub(crate) fn render_view(view: &dyn LoopView, observer: Option<&Observer>) -> S
         view.outside_work(),
     );
     for row in &rows {
-        describe(&mut out, row, observer);
+        describe(&mut out, view, &rows, row, observer);
+    }
+    if let Some(obs) = observer {
+        out.push_str(&obs.await_tree(view, &rows)); // awaits.rs
+        ended(&mut out, obs);
     }
     out
 }
 
-fn describe(out: &mut String, row: &TaskRow, observer: Option<&Observer>) {
+/// The tasks that ended lately, and how: who cancelled a cancelled one.
+fn ended(out: &mut String, obs: &Observer) {
+    let ends = obs.recent_ends.borrow();
+    if ends.is_empty() {
+        return;
+    }
+    out.push_str("\n  ended lately:");
+    for end in ends.iter() {
+        let how = match end.how {
+            TaskEnd::Finished => "finished",
+            TaskEnd::Panicked => "panicked",
+            TaskEnd::Cancelled => "cancelled",
+        };
+        let by = match (end.how, &end.by) {
+            (TaskEnd::Cancelled, Some((TaskId::MAIN, _))) => " by main future #0".to_string(),
+            (TaskEnd::Cancelled, Some((by, name))) => {
+                format!(" by task {}", label(name.as_deref(), *by))
+            }
+            (TaskEnd::Cancelled, None) => " by the loop (it was dropped, or ended)".to_string(),
+            _ => String::new(),
+        };
+        let (id, name) = &end.task;
+        let _ =
+            write!(out, "\n    task {} {how} at {}{by}", label(name.as_deref(), *id), secs(end.at));
+    }
+}
+
+fn describe(
+    out: &mut String,
+    view: &dyn LoopView,
+    rows: &[TaskRow],
+    row: &TaskRow,
+    observer: Option<&Observer>,
+) {
     let state = match row.state {
         TaskState::Ready => "ready",
         TaskState::Polling => "polling",
@@ -117,6 +163,10 @@ fn describe(out: &mut String, row: &TaskRow, observer: Option<&Observer>) {
     }
     let _ = write!(out, ", {} waker(s) held", row.wakers_held);
     let _ = write!(out, "\n      spawned at {}", row.spawned_at);
+    let spawned_by = observer.and_then(|obs| obs.tasks.borrow().get(&row.id)?.spawned_by);
+    if let (Some(obs), Some(by)) = (observer, spawned_by) {
+        let _ = write!(out, " by {}", obs.row_label(by));
+    }
     let parked =
         observer.map(|obs| obs.tasks.borrow().get(&row.id).and_then(|notes| notes.parked_at));
     match parked {
@@ -129,5 +179,10 @@ fn describe(out: &mut String, row: &TaskRow, observer: Option<&Observer>) {
         Some(None) => {}
         None => out
             .push_str("\n      parked at  (not recorded: switch on debug mode, GLASSLOOP_DEBUG=1)"),
+    }
+    if let (Some(obs), TaskState::Waiting) = (observer, row.state) {
+        for wait in obs.live_waits(view, rows, row.id) {
+            let _ = write!(out, "\n      waits on   {}", obs.describe_wait(wait, rows));
+        }
     }
 }

@@ -46,11 +46,15 @@
 //! Read next: `options.rs` (what can be switched on), then `detector.rs`.
 
 pub(crate) mod api;
+pub(crate) mod awaits;
+pub(crate) mod child_polls;
 pub mod chrome;
 pub(crate) mod detector;
 pub(crate) mod dump;
 pub(crate) mod options;
+pub(crate) mod replay;
 pub(crate) mod sink;
+pub(crate) mod stats;
 pub(crate) mod step;
 pub mod svg;
 pub(crate) mod ticks;
@@ -72,8 +76,11 @@ pub use crate::executor::schedule::{Schedule, SCHEDULE_ENV};
 pub use crate::hooks::Direction; // the socket half in a wake cause
 pub use crate::wake_site::Via;
 pub use api::{block_for, dump};
+pub(crate) use child_polls::child_poll;
 pub use options::{DEBUG_ENV, DEFAULT_SLOW_POLL};
+pub use replay::{check_determinism, Divergence};
 pub use sink::Reports;
+pub use stats::{stats_table, PollHistogram, TaskStats};
 pub use trace::{Event, EventKind, WakeCause, DEFAULT_TRACE_CAPACITY};
 
 use options::Options;
@@ -90,6 +97,12 @@ pub(crate) struct TaskNotes {
     /// The await point it returned `Pending` at last: where it is parked, and where it will
     /// resume from.
     pub(crate) parked_at: Option<&'static Location<'static>>,
+    /// What it waits on, from the notes of its polls (awaits.rs).
+    pub(crate) waits: Vec<awaits::Wait>,
+    /// The task that was being polled when it was spawned (`None`: outside any task).
+    pub(crate) spawned_by: Option<TaskId>,
+    /// Its busy, scheduled and idle time so far (stats.rs; debug mode or tracing).
+    pub(crate) tally: stats::Tally,
 }
 
 /// What the observer remembers about one timer in the wheel (to name late timers).
@@ -198,13 +211,40 @@ pub(crate) struct Observer {
     pub(crate) origin: Cell<Option<std::time::Instant>>,
     /// A slow poll's report for a task that finished in it, until `task_ended` says how.
     pub(crate) finished_slow: RefCell<Option<(TaskId, String)>>,
+    /// Every task's busy, scheduled and idle time, and the poll-time histogram (debug mode
+    /// or tracing; stats.rs).
+    pub(crate) stats: RefCell<stats::Stats>,
+    /// What the leaves of the current poll said they wait on (awaits.rs).
+    pub(crate) poll_waits: RefCell<Vec<awaits::Wait>>,
+    /// The slowest child of a gather (or race, ...) in the current poll (child_polls.rs).
+    pub(crate) slowest_child: Cell<Option<child_polls::ChildNote>>,
+    /// The last tasks that ended, and how, for the dump: (label, how, by whom, when).
+    pub(crate) recent_ends: RefCell<std::collections::VecDeque<EndNote>>,
 }
+
+/// How a task ended, kept a while for the dump ("cancelled at 1.000 s by main future #0").
+#[derive(Debug, Clone)]
+pub(crate) struct EndNote {
+    /// The task, and its name (labels are formatted only when the dump is printed).
+    pub(crate) task: (TaskId, Option<Arc<str>>),
+    /// Finished, panicked or cancelled.
+    pub(crate) how: TaskEnd,
+    /// The task being polled when it ended, with its name (its notes go soon after):
+    /// `None` if no task was (the loop itself, or its end).
+    pub(crate) by: Option<(TaskId, Option<Arc<str>>)>,
+    /// When.
+    pub(crate) at: std::time::Duration,
+}
+
+/// How many ended tasks the dump remembers.
+const ENDS_KEPT: usize = 16;
 
 impl Drop for Observer {
     fn drop(&mut self) {
         if self.wake_log.is_some() {
             crate::wake_site::record_on_this_thread(false);
         }
+        crate::wait_site::record_on_this_thread(false);
     }
 }
 
@@ -218,7 +258,9 @@ impl Observer {
         let watchdog =
             (options.debug && options.watchdog).then(|| watchdog::Watchdog::start(shared.clone()));
         let log = options.trace.then(|| trace::Log::new(options.trace_capacity));
-        let wake_log = (options.trace || options.narrate).then(|| {
+        crate::wait_site::record_on_this_thread(true);
+        // Debug mode records wakes too: the per-task figures count them (stats.rs).
+        let wake_log = (options.debug || options.trace || options.narrate).then(|| {
             crate::wake_site::record_on_this_thread(true);
             Arc::new(trace::WakeLog::default())
         });
@@ -244,6 +286,10 @@ impl Observer {
             parked: Cell::new(false),
             origin: Cell::new(None),
             finished_slow: RefCell::new(None),
+            stats: RefCell::new(stats::Stats::default()),
+            poll_waits: RefCell::new(Vec::new()),
+            slowest_child: Cell::new(None),
+            recent_ends: RefCell::new(std::collections::VecDeque::new()),
         }))
     }
 
@@ -338,6 +384,7 @@ impl Instrument for Observer {
             // The runtime may run on another thread than the one that built it.
             crate::wake_site::record_on_this_thread(true);
         }
+        crate::wait_site::record_on_this_thread(true);
         if self.options.step {
             self.pause_for_step(view); // step.rs
         }
@@ -355,7 +402,11 @@ impl Instrument for Observer {
         if let Some(log) = &self.log {
             log.name_task(id, name.clone());
         }
-        self.tasks.borrow_mut().insert(id, TaskNotes { name, spawned_at, parked_at: None });
+        let spawned_by = view.current_task();
+        let tally = stats::Tally::spawned(view.now());
+        let notes =
+            TaskNotes { name, spawned_at, parked_at: None, waits: Vec::new(), spawned_by, tally };
+        self.tasks.borrow_mut().insert(id, notes);
         self.record(view, id, EventKind::Spawn);
     }
 
@@ -374,8 +425,24 @@ impl Instrument for Observer {
             TaskEnd::Cancelled => EventKind::Cancelled,
         };
         self.flush_slow_report((how == TaskEnd::Panicked).then_some(id)); // detector.rs
-                                                                          // The notes stay until the pass ends, so a busy-pass report can still name the task.
+
+        // The notes stay until the pass ends, so a busy-pass report can still name the task.
         self.ended.borrow_mut().push(id);
+        let mut tasks = self.tasks.borrow_mut();
+        let name = tasks.get_mut(&id).and_then(|notes| {
+            notes.tally.ended(view.now()); // stats.rs
+            notes.name.clone()
+        });
+        if id != TaskId::MAIN {
+            let by =
+                view.current_task().map(|by| (by, tasks.get(&by).and_then(|n| n.name.clone())));
+            let mut ends = self.recent_ends.borrow_mut();
+            if ends.len() == ENDS_KEPT {
+                ends.pop_front();
+            }
+            ends.push_back(EndNote { task: (id, name), how, by, at: view.now() });
+        }
+        drop(tasks);
         self.deadlines.borrow_mut().remove(&id);
         self.record(view, id, kind);
     }
@@ -398,6 +465,9 @@ impl Instrument for Observer {
 
     fn await_point(&self, at: &'static Location<'static>) {
         self.reached.set(Some(at));
+        if let Some(on) = crate::wait_site::take() {
+            self.note_wait(awaits::Wait::On(on)); // awaits.rs
+        }
     }
 
     fn timer_set(
@@ -409,6 +479,9 @@ impl Instrument for Observer {
     ) {
         let task = view.current_task();
         self.timers.borrow_mut().insert(key, TimerNote { deadline_ms, task, set_at: at });
+        if task.is_some() {
+            self.note_wait(awaits::Wait::Timer { key, deadline_ms, set_at: at });
+        }
         if let (Some(task), true) = (task, self.wake_log.is_some()) {
             let mut deadlines = self.deadlines.borrow_mut();
             let pending = deadlines.entry(task).or_default();
@@ -429,5 +502,8 @@ impl Instrument for Observer {
     ) {
         let task = view.current_task();
         self.io.borrow_mut().insert((token, direction), WaiterNote { task, at });
+        if task.is_some() {
+            self.note_wait(awaits::Wait::Socket { token, direction });
+        }
     }
 }

@@ -81,6 +81,17 @@ impl Observer {
             let _ = write!(out, " (set at {})", note.set_at);
         }
         self.describe_io_waiters(view, &mut out);
+        // What holds the virtual clock still, when something does (timer/driver.rs's rule).
+        let outside = view.outside_work();
+        if outside > 0 {
+            let _ = write!(
+                out,
+                "\noutside work: {outside} in flight (blocking jobs and OutsideWork guards)"
+            );
+            if self.options.virtual_clock {
+                out.push_str(": the virtual clock waits for them instead of jumping");
+            }
+        }
         out
     }
 

@@ -72,6 +72,9 @@ impl Observer {
                 }
             };
             self.record_at(at, id, EventKind::Wake(cause));
+            if let Some(notes) = self.tasks.borrow_mut().get_mut(&id) {
+                notes.tally.woken(at, cause); // stats.rs
+            }
             if self.options.narrate {
                 let who = describe_cause(cause, |t| self.row_label(t));
                 let line =
@@ -159,10 +162,13 @@ impl Observer {
         }
         if self.probing_stall.take() && view.ready_len() == 0 && events == 0 {
             self.stall_reported.set(true);
+            // A cycle of JoinHandles is no "possible" stall: say it first (awaits.rs).
+            let deadlocks: String =
+                self.deadlocks(view).iter().map(|line| format!("glassloop: {line}\n")).collect();
             self.sink().write(&format!(
-                "glassloop: possible stall: for {} no task was ready, no timer is set, no \
-                 socket is waited on and no work runs outside the loop. Only wakers held \
-                 somewhere can still wake a task: another thread may, or a channel whose \
+                "{deadlocks}glassloop: possible stall: for {} no task was ready, no timer is \
+                 set, no socket is waited on and no work runs outside the loop. Only wakers \
+                 held somewhere can still wake a task: another thread may, or a channel whose \
                  sender nobody will use. The loop keeps waiting.\n{}",
                 secs(self.options.threshold),
                 super::dump::render_view(view, Some(self))

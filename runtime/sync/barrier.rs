@@ -111,7 +111,10 @@ impl Barrier {
     /// asyncio: `await barrier.wait()`; tokio: `Barrier::wait`.
     #[track_caller]
     pub fn wait(&self) -> BarrierWait<'_> {
-        BarrierWait { barrier: self, line: InLine::new(Location::caller()) }
+        BarrierWait {
+            barrier: self,
+            line: InLine::new(Location::caller(), crate::wait_site::WaitOn::Event),
+        }
     }
 
     /// How many arrivals trip the barrier.

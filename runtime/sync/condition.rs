@@ -115,7 +115,11 @@ impl Condition {
         at: &'static Location<'static>,
     ) -> impl Future<Output = MutexGuard<'a, T>> + 'a {
         let mutex: &'a Mutex<T> = MutexGuard::mutex(&guard);
-        let notified = Notified { condition: self, line: InLine::new(at), guard: Some(guard) };
+        let notified = Notified {
+            condition: self,
+            line: InLine::new(at, crate::wait_site::WaitOn::Event),
+            guard: Some(guard),
+        };
         async move {
             notified.await; // steps 1 to 3 of the picture
             mutex.lock_at(at).await // step 4

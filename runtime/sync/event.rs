@@ -110,7 +110,7 @@ impl Event {
     /// asyncio: `await event.wait()`.
     #[track_caller]
     pub fn wait(&self) -> Wait<'_> {
-        Wait { event: self, line: InLine::new(Location::caller()) }
+        Wait { event: self, line: InLine::new(Location::caller(), crate::wait_site::WaitOn::Event) }
     }
 }
 

@@ -242,7 +242,7 @@ impl<T> Sender<T> {
             if self.tx.chan.is_closed() {
                 return Err(SendError(value));
             }
-            match self.slots().acquire_at(1, at).await {
+            match self.slots().acquire_at(1, at, crate::wait_site::WaitOn::Channel).await {
                 Ok(permit) => {
                     // The permit becomes the value's slot; `recv` gives it back.
                     permit.forget();
@@ -452,6 +452,7 @@ impl<T> Future for Recv<'_, T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let polled = self.receiver.poll_recv(cx);
         if polled.is_pending() {
+            crate::wait_site::waiting_on(crate::wait_site::WaitOn::Channel);
             note_await_current(self.at);
         }
         polled

@@ -91,7 +91,7 @@ impl<T> Mutex<T> {
         &self,
         at: &'static Location<'static>,
     ) -> impl Future<Output = MutexGuard<'_, T>> {
-        let acquire = self.semaphore.acquire_at(1, at);
+        let acquire = self.semaphore.acquire_at(1, at, crate::wait_site::WaitOn::Mutex);
         async move {
             let permit = match acquire.await {
                 Ok(permit) => permit,

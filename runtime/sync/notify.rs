@@ -99,7 +99,10 @@ impl Notify {
     /// tokio: `Notify::notified`.
     #[track_caller]
     pub fn notified(&self) -> Notified<'_> {
-        Notified { notify: self, line: InLine::new(Location::caller()) }
+        Notified {
+            notify: self,
+            line: InLine::new(Location::caller(), crate::wait_site::WaitOn::Event),
+        }
     }
 }
 

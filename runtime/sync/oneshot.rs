@@ -172,6 +172,7 @@ impl<T> Future for Receiver<T> {
                 _ => shared.receiver_waker = Some(cx.waker().clone()),
             }
         }
+        crate::wait_site::waiting_on(crate::wait_site::WaitOn::Channel);
         note_await_current(Location::caller());
         Poll::Pending
     }

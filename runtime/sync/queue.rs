@@ -352,8 +352,9 @@ impl<T, O: QueueOrder<T>> OrderedQueue<T, O> {
     /// asyncio: `await queue.put(item)`; tokio: `mpsc::Sender::send`.
     #[track_caller]
     pub fn put(&self, item: T) -> impl Future<Output = ()> + '_ {
-        let wait_for_slot =
-            self.shared.slots.as_ref().map(|slots| slots.acquire_at(1, Location::caller()));
+        let wait_for_slot = self.shared.slots.as_ref().map(|slots| {
+            slots.acquire_at(1, Location::caller(), crate::wait_site::WaitOn::Channel)
+        });
         async move {
             if let Some(acquire) = wait_for_slot {
                 match acquire.await {
@@ -394,7 +395,10 @@ impl<T, O: QueueOrder<T>> OrderedQueue<T, O> {
     /// asyncio: `await queue.get()`; tokio: `mpsc::Receiver::recv`.
     #[track_caller]
     pub fn get(&self) -> Get<'_, T, O> {
-        Get { queue: self, line: InLine::new(Location::caller()) }
+        Get {
+            queue: self,
+            line: InLine::new(Location::caller(), crate::wait_site::WaitOn::Channel),
+        }
     }
 
     /// Take the next item if one is there and no getter is waiting; never waits.
@@ -440,7 +444,10 @@ impl<T, O: QueueOrder<T>> OrderedQueue<T, O> {
     /// asyncio: `await queue.join()`; tokio: none.
     #[track_caller]
     pub fn join(&self) -> Join<'_, T, O> {
-        Join { queue: self, line: InLine::new(Location::caller()) }
+        Join {
+            queue: self,
+            line: InLine::new(Location::caller(), crate::wait_site::WaitOn::Channel),
+        }
     }
 
     /// How many items are in the queue now. Items already handed to a waiting getter are not

@@ -52,6 +52,7 @@ use std::task::{Context, Poll};
 
 use super::error::{AcquireError, TryAcquireError};
 use super::waiters::{InLine, WaiterList};
+use crate::wait_site::WaitOn;
 
 /// A queued acquire: how many permits it wants, and whether they have been handed to it.
 #[derive(Debug)]
@@ -148,7 +149,7 @@ impl Semaphore {
     /// asyncio: `await sem.acquire()`; tokio: `Semaphore::acquire`.
     #[track_caller]
     pub fn acquire(&self) -> Acquire<'_> {
-        self.acquire_at(1, Location::caller())
+        self.acquire_at(1, Location::caller(), WaitOn::Semaphore)
     }
 
     /// Wait for `n` permits at once. They are given all together, in the caller's turn.
@@ -158,13 +159,19 @@ impl Semaphore {
     /// asyncio: none (call `acquire` n times); tokio: `Semaphore::acquire_many`.
     #[track_caller]
     pub fn acquire_many(&self, n: usize) -> Acquire<'_> {
-        self.acquire_at(n, Location::caller())
+        self.acquire_at(n, Location::caller(), WaitOn::Semaphore)
     }
 
     /// [`acquire_many`](Semaphore::acquire_many) awaited at `at` (for `Mutex::lock`,
-    /// `mpsc::Sender::send` and `acquire_owned`, which pass their own caller's location).
-    pub(crate) fn acquire_at(&self, n: usize, at: &'static Location<'static>) -> Acquire<'_> {
-        Acquire { semaphore: self, wants: n, line: InLine::new(at) }
+    /// `mpsc::Sender::send` and `acquire_owned`, which pass their own caller's location, and
+    /// say what the semaphore stands for in the task dump: `on`).
+    pub(crate) fn acquire_at(
+        &self,
+        n: usize,
+        at: &'static Location<'static>,
+        on: WaitOn,
+    ) -> Acquire<'_> {
+        Acquire { semaphore: self, wants: n, line: InLine::new(at, on) }
     }
 
     /// Wait for one permit that is not tied to a borrow of the semaphore: it holds an `Rc` to
@@ -195,7 +202,7 @@ impl Semaphore {
     ) -> impl Future<Output = Result<OwnedPermit, AcquireError>> {
         let at = Location::caller(); // the await point, for debug reports
         async move {
-            let permits = self.acquire_at(1, at).await?.keep();
+            let permits = self.acquire_at(1, at, WaitOn::Semaphore).await?.keep();
             Ok(OwnedPermit { semaphore: self, permits })
         }
     }

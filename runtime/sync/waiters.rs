@@ -66,6 +66,7 @@ use std::panic::Location;
 use std::task::{Context, Poll, Waker};
 
 use crate::executor::context::note_await_current;
+use crate::wait_site::{waiting_on, WaitOn};
 use crate::wake_site::{waking, Via};
 
 use slab::Slab;
@@ -216,12 +217,14 @@ impl<T> WaiterList<T> {
 pub(crate) struct InLine {
     key: Option<WaiterKey>,
     at: &'static Location<'static>,
+    /// What kind of thing this line belongs to, for the task dump (wait_site.rs).
+    on: WaitOn,
 }
 
 impl InLine {
-    /// Not in line yet; `at` is where the future is awaited.
-    pub(crate) fn new(at: &'static Location<'static>) -> InLine {
-        InLine { key: None, at }
+    /// Not in line yet; `at` is where the future is awaited, `on` what it waits for.
+    pub(crate) fn new(at: &'static Location<'static>, on: WaitOn) -> InLine {
+        InLine { key: None, at, on }
     }
 
     /// True once the future has queued and until it collects its wake (or leaves).
@@ -246,6 +249,7 @@ impl InLine {
                 return Poll::Ready(waiters.remove(key).0);
             }
         }
+        waiting_on(self.on);
         note_await_current(self.at);
         Poll::Pending
     }

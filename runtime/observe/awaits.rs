@@ -1,0 +1,262 @@
+//! # What each task waits on, who awaits whom, and deadlocks
+//!
+//! "Parked at src/main.rs:12" says where a task stopped. The second edition of the dump also
+//! says *on what* it stopped, and draws the tasks as a tree of who awaits whom, the way
+//! Python 3.14's `asyncio pstree` does:
+//!
+//! ```text
+//!   main future #0                        a JoinHandle awaited is an edge of the graph:
+//!   └─ awaits task 'a' #1                 main ──► a ──► b ──► a  is a cycle, a deadlock:
+//!      └─ awaits task 'b' #2              neither can finish before the other
+//!         └─ awaits task 'a' #1 (cycle)
+//! ```
+//!
+//! ## Where the notes come from
+//!
+//! During a poll, the leaf futures that return `Pending` say what they wait on: a timer
+//! through the `timer_set` hook (its deadline, where the sleep was created), a socket
+//! through `io_wait` (its token and direction), everything else through a note left in
+//! wait_site.rs (a channel, a semaphore, a mutex, an event, the JoinHandle of task N, work
+//! outside the loop). The observer gathers a poll's notes; when the poll ends `Pending` they
+//! become the task's waits. A leaf that was not polled this time (a sleeping child of a
+//! gather whose sibling was woken) said nothing, so the timers, sockets and JoinHandles of
+//! earlier polls are kept as long as the loop's view shows them still alive; a channel or
+//! an event is kept only from the last poll (nothing says when it stops being waited on).
+//!
+//! ## Honest limits
+//!
+//! Only JoinHandles make edges between tasks: a task that waits on a channel only another
+//! task could send on is waiting on *somebody*, but a channel does not know its senders,
+//! so such a cycle is not named (the stall report still fires; it says nothing can move).
+//! Where a channel, a semaphore or an event was *created* is not recorded, only where it is
+//! awaited: that would cost every primitive a location field. A timer says where its sleep
+//! was created, a JoinHandle where its task was spawned.
+//!
+//! asyncio: `asyncio pstree PID` (3.14) and `asyncio.print_call_graph()`; tokio: none
+//! built in (tokio-console lists a task's resources, not a tree).
+//!
+//! Read next: `dump.rs`, which prints all this.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::panic::Location;
+
+use super::detector::secs;
+use super::Observer;
+use crate::hooks::{Direction, LoopView, TaskRow};
+use crate::task_id::TaskId;
+use crate::timer::wheel::TimerKey;
+use crate::wait_site::WaitOn;
+
+/// How many waits a task keeps (a task that sets a new timeout at every poll would grow).
+const WAITS_KEPT: usize = 8;
+
+/// One thing a task waits on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wait {
+    /// A timer in the wheel, due at `deadline_ms`, its sleep created at `set_at`.
+    Timer { key: TimerKey, deadline_ms: u64, set_at: &'static Location<'static> },
+    /// One half of a socket.
+    Socket { token: usize, direction: Direction },
+    /// A note from wait_site.rs.
+    On(WaitOn),
+}
+
+impl Observer {
+    /// Hook, start of a poll: forget the notes of the last one.
+    pub(crate) fn clear_poll_waits(&self) {
+        self.poll_waits.borrow_mut().clear();
+        let _ = crate::wait_site::take(); // a leaf that noted without an await point
+    }
+
+    /// A leaf said what the task being polled waits on.
+    pub(crate) fn note_wait(&self, wait: Wait) {
+        let mut waits = self.poll_waits.borrow_mut();
+        if !waits.contains(&wait) {
+            waits.push(wait);
+        }
+    }
+
+    /// The poll ended `Pending`: this poll's notes become the task's waits, followed by the
+    /// earlier timers, sockets and JoinHandles (checked against the view when printed).
+    pub(crate) fn settle_waits(&self, old: &mut Vec<Wait>) {
+        let mut fresh = self.poll_waits.borrow_mut();
+        let lasting =
+            |wait: &Wait| !matches!(wait, Wait::On(on) if !matches!(on, WaitOn::JoinHandle(_)));
+        old.retain(|wait| lasting(wait) && !fresh.contains(wait));
+        // In place, so that after warm-up neither vector allocates again.
+        old.splice(0..0, fresh.drain(..));
+        old.truncate(WAITS_KEPT);
+    }
+
+    /// The waits of task `id` that are still real, as the loop's view shows it.
+    pub(crate) fn live_waits(
+        &self,
+        view: &dyn LoopView,
+        rows: &[TaskRow],
+        id: TaskId,
+    ) -> Vec<Wait> {
+        let Some(waits) = self.tasks.borrow().get(&id).map(|notes| notes.waits.clone()) else {
+            return Vec::new();
+        };
+        let timers = self.live_timers(view);
+        let sockets = view.io_waiters();
+        waits
+            .into_iter()
+            .filter(|wait| match *wait {
+                Wait::Timer { key, deadline_ms, .. } => timers
+                    .iter()
+                    .any(|(row, note)| row.key == key && note.deadline_ms == deadline_ms),
+                Wait::Socket { token, direction } => {
+                    sockets.iter().any(|w| w.token == token && w.direction == direction)
+                }
+                Wait::On(WaitOn::JoinHandle(task)) => rows.iter().any(|row| row.id == task),
+                Wait::On(_) => true,
+            })
+            .collect()
+    }
+
+    /// One line for a wait: "a timer due at 4.000 s (its sleep created at src/main.rs:9)".
+    pub(crate) fn describe_wait(&self, wait: Wait, rows: &[TaskRow]) -> String {
+        match wait {
+            Wait::Timer { deadline_ms, set_at, .. } => format!(
+                "a timer due at {} (its sleep created at {set_at})",
+                secs(std::time::Duration::from_millis(deadline_ms))
+            ),
+            Wait::Socket { token, direction } => {
+                let half = match direction {
+                    Direction::Read => "readable",
+                    Direction::Write => "writable",
+                };
+                format!("socket {token} to become {half}")
+            }
+            Wait::On(WaitOn::Channel) => "a channel (a message, room to send, or a join)".into(),
+            Wait::On(WaitOn::Semaphore) => "a semaphore's permits".into(),
+            Wait::On(WaitOn::Mutex) => "a mutex's lock".into(),
+            Wait::On(WaitOn::Event) => "an event (Event, Notify, Condition or Barrier)".into(),
+            Wait::On(WaitOn::Outside) => {
+                "work outside the loop (a blocking job, or a task on another loop)".into()
+            }
+            Wait::On(WaitOn::JoinHandle(task)) => {
+                let spawned = rows.iter().find(|row| row.id == task).map(|row| row.spawned_at);
+                match spawned {
+                    Some(at) => {
+                        format!("the JoinHandle of {} (spawned at {at})", self.row_label(task))
+                    }
+                    None => format!("the JoinHandle of {}", self.row_label(task)),
+                }
+            }
+        }
+    }
+
+    /// Who awaits whom: for each live task, the live tasks whose JoinHandle it awaits.
+    fn await_edges(&self, view: &dyn LoopView, rows: &[TaskRow]) -> Vec<(TaskId, Vec<TaskId>)> {
+        rows.iter()
+            .map(|row| {
+                let awaited = self
+                    .live_waits(view, rows, row.id)
+                    .into_iter()
+                    .filter_map(|wait| match wait {
+                        Wait::On(WaitOn::JoinHandle(task)) => Some(task),
+                        _ => None,
+                    })
+                    .collect();
+                (row.id, awaited)
+            })
+            .collect()
+    }
+
+    /// The await tree, one line per edge, and the cycles in it named as deadlocks.
+    pub(crate) fn await_tree(&self, view: &dyn LoopView, rows: &[TaskRow]) -> String {
+        let edges = self.await_edges(view, rows);
+        if edges.iter().all(|(_, to)| to.is_empty()) {
+            return String::new();
+        }
+        let awaited: HashSet<TaskId> =
+            edges.iter().flat_map(|(_, to)| to.iter().copied()).collect();
+        let mut out = String::from("\n  await tree (who awaits whose JoinHandle):");
+        let mut shown = HashSet::new();
+        // Roots first (awaited by nobody), then whatever only a cycle reaches.
+        let roots = edges.iter().map(|(id, _)| *id).filter(|id| !awaited.contains(id));
+        let rest: Vec<TaskId> = edges.iter().map(|(id, _)| *id).collect();
+        for root in roots.chain(rest) {
+            if !shown.contains(&root) && edges.iter().any(|(id, to)| *id == root && !to.is_empty())
+            {
+                self.tree_lines(&mut out, &edges, root, 0, &mut Vec::new(), &mut shown);
+            }
+        }
+        for cycle in self.deadlocks_in(&edges) {
+            let _ = write!(out, "\n  {cycle}");
+        }
+        out
+    }
+
+    fn tree_lines(
+        &self,
+        out: &mut String,
+        edges: &[(TaskId, Vec<TaskId>)],
+        id: TaskId,
+        depth: usize,
+        path: &mut Vec<TaskId>,
+        shown: &mut HashSet<TaskId>,
+    ) {
+        let indent = "   ".repeat(depth);
+        let label = self.row_label(id);
+        if depth == 0 {
+            let _ = write!(out, "\n    {label}");
+        } else if path.contains(&id) {
+            let _ = write!(out, "\n    {indent}└─ awaits {label} (a cycle: deadlock)");
+            return;
+        } else {
+            let _ = write!(out, "\n    {indent}└─ awaits {label}");
+        }
+        shown.insert(id);
+        path.push(id);
+        let children = edges.iter().find(|(from, _)| *from == id).map_or(&[][..], |(_, to)| to);
+        for child in children {
+            self.tree_lines(out, edges, *child, depth + 1, path, shown);
+        }
+        path.pop();
+    }
+
+    /// Every cycle of the await graph, each once, as a sentence: "deadlock: task 'a' #1
+    /// awaits task 'b' #2, which awaits task 'a' #1".
+    fn deadlocks_in(&self, edges: &[(TaskId, Vec<TaskId>)]) -> Vec<String> {
+        let next =
+            |id: TaskId| edges.iter().find(|(from, _)| *from == id).map_or(&[][..], |(_, to)| to);
+        let mut found: Vec<Vec<TaskId>> = Vec::new();
+        for (start, _) in edges {
+            // Depth-first from `start`, looking for a way back to it through larger ids only
+            // after `start` (so each cycle is found once, from its smallest member).
+            let mut stack = vec![(*start, vec![*start])];
+            while let Some((id, path)) = stack.pop() {
+                for to in next(id) {
+                    if to == start {
+                        found.push(path.clone());
+                    } else if !path.contains(to) && to.number() > start.number() {
+                        let mut longer = path.clone();
+                        longer.push(*to);
+                        stack.push((*to, longer));
+                    }
+                }
+            }
+        }
+        found
+            .into_iter()
+            .map(|cycle| {
+                let mut sentence = format!("deadlock: {}", self.row_label(cycle[0]));
+                for (i, id) in cycle.iter().skip(1).chain([&cycle[0]]).enumerate() {
+                    let link = if i == 0 { " awaits" } else { ", which awaits" };
+                    let _ = write!(sentence, "{link} {}", self.row_label(*id));
+                }
+                sentence
+            })
+            .collect()
+    }
+
+    /// The deadlocks of the await graph now, for the stall report.
+    pub(crate) fn deadlocks(&self, view: &dyn LoopView) -> Vec<String> {
+        let rows = view.tasks();
+        self.deadlocks_in(&self.await_edges(view, &rows))
+    }
+}

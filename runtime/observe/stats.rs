@@ -1,0 +1,289 @@
+//! # Per-task figures: busy, scheduled, idle
+//!
+//! The dump says what each task does *now*; these figures say how it spent its life. Between
+//! its spawn and its end a task is always in one of three states, and the observer adds up
+//! the time spent in each from the moments it already sees (the hooks of hooks.rs and the
+//! wakes of the wake log, trace.rs):
+//!
+//! ```text
+//!   spawn ──scheduled──► poll ──busy──► Pending ──idle──► woken ──scheduled──► poll ...
+//!          (queued,        (the poll     (parked at      (queued again,
+//!           not polled)     runs)         an await)        not yet polled)
+//! ```
+//!
+//! - **busy**: inside `poll`. High busy time is a task that computes, or blocks.
+//! - **scheduled**: woken and waiting in the ready queue. High scheduled time is a loop too
+//!   crowded (or a neighbour that holds it): the task could run, but nobody polls it.
+//! - **idle**: parked, waiting for its wake. Waiting is what async tasks are for; idle time
+//!   is never a problem by itself.
+//!
+//! A *wake* is a wake that queued the task; a *self-wake* is one the task made while it was
+//! being polled (`yield_now`, a waker it called itself). A task that wakes itself at every
+//! poll is a busy loop written with `.await`.
+//!
+//! The times are the runtime's clock, so under the virtual clock they are exact: busy time is
+//! zero there, unless `observe::block_for` stands in for a blocking call. Besides the tasks,
+//! the runtime keeps a histogram of how long its polls took, in decades of time.
+//!
+//! ## What this costs, and what it keeps
+//!
+//! A few additions per poll and per wake, in a map keyed by task id. The figures of a task
+//! are kept after it ends (so that `task_stats` can show finished tasks): a program that
+//! spawns a million tasks under debug mode keeps a million small records, as tokio-console
+//! keeps its finished tasks until they age out. Off, none of this exists.
+//!
+//! asyncio: no per-task figures at all; tokio: tokio-console's task list (busy, scheduled,
+//! idle, wakes, self-wakes) and its poll-time histogram, fed by `tracing` events.
+//!
+//! Read next: `dump.rs`, the tasks as they are now.
+
+use std::fmt;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{Observer, WakeCause};
+use crate::task_id::TaskId;
+
+/// The figures of one task, finished or not: what [`Runtime::task_stats`] returns.
+///
+/// asyncio: none; tokio: a row of tokio-console's task list.
+///
+/// [`Runtime::task_stats`]: crate::Runtime::task_stats
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskStats {
+    /// The task (`#0` is the main future).
+    pub id: TaskId,
+    /// Its name, if it was given one.
+    pub name: Option<String>,
+    /// How many times it was polled.
+    pub polls: u64,
+    /// Time spent inside its polls.
+    pub busy: Duration,
+    /// Time spent woken (or just spawned) and queued, not yet polled.
+    pub scheduled: Duration,
+    /// Time spent parked, waiting to be woken.
+    pub idle: Duration,
+    /// Wakes that queued it (spawn not included).
+    pub wakes: u64,
+    /// Of those, the ones it made itself while being polled.
+    pub self_wakes: u64,
+    /// True once it finished, panicked or was cancelled.
+    pub ended: bool,
+}
+
+/// How many polls took how long: one bucket per decade of time, the runtime's polls since
+/// it was built. What [`Runtime::poll_histogram`](crate::Runtime::poll_histogram) returns.
+///
+/// asyncio: none; tokio: the poll-time histogram of tokio-console (and of `RuntimeMetrics`
+/// with `enable_metrics_poll_time_histogram`, unstable).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PollHistogram {
+    /// `counts[i]` polls took less than `BOUNDS[i]` (and at least the bound before it); the
+    /// last entry counts the polls of a second or more.
+    pub counts: [u64; PollHistogram::BOUNDS.len() + 1],
+}
+
+impl PollHistogram {
+    /// The upper bounds of the buckets: 10 µs, 100 µs, 1 ms, 10 ms, 100 ms, 1 s.
+    pub const BOUNDS: [Duration; 6] = [
+        Duration::from_micros(10),
+        Duration::from_micros(100),
+        Duration::from_millis(1),
+        Duration::from_millis(10),
+        Duration::from_millis(100),
+        Duration::from_secs(1),
+    ];
+
+    fn add(&mut self, poll: Duration) {
+        let bucket = Self::BOUNDS.iter().position(|bound| poll < *bound);
+        self.counts[bucket.unwrap_or(Self::BOUNDS.len())] += 1;
+    }
+
+    /// Every poll counted.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+}
+
+/// One bar per bucket, as wide as its share of the polls.
+impl fmt::Display for PollHistogram {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const LABELS: [&str; 7] =
+            ["< 10 µs", "< 100 µs", "< 1 ms", "< 10 ms", "< 100 ms", "< 1 s", ">= 1 s"];
+        let total = self.total().max(1);
+        writeln!(f, "poll times ({} polls):", self.total())?;
+        for (label, count) in LABELS.iter().zip(self.counts) {
+            let bar = "#".repeat(usize::try_from(count * 40 / total).unwrap_or(40));
+            let bar = if count > 0 && bar.is_empty() { "." } else { &bar };
+            writeln!(f, "{}", format!("  {label:>8} {count:>7} {bar}").trim_end())?;
+        }
+        Ok(())
+    }
+}
+
+/// A table of `stats`, one row per task, then the histogram: what `--stats` prints.
+///
+/// ```
+/// let rt = glassloop::Runtime::builder().virtual_clock().trace().build().unwrap();
+/// rt.block_on(async { glassloop::time::sleep(std::time::Duration::from_secs(1)).await });
+/// let table = glassloop::observe::stats_table(&rt.task_stats(), &rt.poll_histogram());
+/// assert!(table.contains("main future #0"));
+/// ```
+pub fn stats_table(stats: &[TaskStats], histogram: &PollHistogram) -> String {
+    let mut out = format!(
+        "{:<24} {:>6} {:>10} {:>10} {:>10} {:>6} {:>6}  state\n",
+        "task", "polls", "busy", "scheduled", "idle", "wakes", "self"
+    );
+    for task in stats {
+        let label = match task.id {
+            TaskId::MAIN => "main future #0".to_string(),
+            id => crate::task_id::label(task.name.as_deref(), id),
+        };
+        let _ = writeln!(
+            out,
+            "{label:<24} {:>6} {:>10} {:>10} {:>10} {:>6} {:>6}  {}",
+            task.polls,
+            super::detector::secs(task.busy),
+            super::detector::secs(task.scheduled),
+            super::detector::secs(task.idle),
+            task.wakes,
+            task.self_wakes,
+            match (task.id, task.ended) {
+                (TaskId::MAIN, _) => "block_on",
+                (_, true) => "ended",
+                (_, false) => "live",
+            },
+        );
+    }
+    out.push_str(&histogram.to_string());
+    out
+}
+
+/// Where one task is now, and its running totals: kept in the task's notes while it lives
+/// (one map lookup per poll serves both), moved to [`Stats`] when its notes go.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Tally {
+    polls: u64,
+    busy: Duration,
+    scheduled: Duration,
+    idle: Duration,
+    wakes: u64,
+    self_wakes: u64,
+    /// Queued since this time (spawned or woken), not yet polled.
+    ready_since: Option<Duration>,
+    /// Being polled since this time.
+    polling_since: Option<Duration>,
+    /// Parked since this time.
+    idle_since: Option<Duration>,
+    ended: bool,
+}
+
+impl Tally {
+    /// A task spawned at `at`: queued for its first poll.
+    pub(crate) fn spawned(at: Duration) -> Tally {
+        Tally { ready_since: Some(at), ..Tally::default() }
+    }
+
+    /// A poll began at `at`.
+    pub(crate) fn poll_started(&mut self, at: Duration) {
+        if let Some(since) = self.ready_since.take() {
+            self.scheduled += at.saturating_sub(since);
+        }
+        self.polling_since = Some(at);
+    }
+
+    /// The poll ended at `at` (`pending`: the task now waits); returns how long it took.
+    pub(crate) fn poll_ended(&mut self, at: Duration, pending: bool) -> Option<Duration> {
+        let poll = self.polling_since.take().map(|since| at.saturating_sub(since));
+        self.busy += poll.unwrap_or_default();
+        self.polls += 1;
+        if pending {
+            self.idle_since = Some(at);
+        }
+        poll
+    }
+
+    /// Woken at `at` by `cause`.
+    pub(crate) fn woken(&mut self, at: Duration, cause: WakeCause) {
+        self.wakes += 1;
+        self.self_wakes += u64::from(cause == WakeCause::Itself);
+        if let Some(since) = self.idle_since.take() {
+            self.idle += at.saturating_sub(since);
+        }
+        self.ready_since.get_or_insert(at);
+    }
+
+    /// Left the loop at `at`: whatever it was doing ends there.
+    pub(crate) fn ended(&mut self, at: Duration) {
+        if let Some(since) = self.idle_since.take() {
+            self.idle += at.saturating_sub(since);
+        }
+        if let Some(since) = self.ready_since.take() {
+            self.scheduled += at.saturating_sub(since);
+        }
+        self.ended = true;
+    }
+
+    /// The figures as of `now` (a state still going on counted up to now).
+    fn figures(&self, id: TaskId, name: Option<&str>, now: Duration) -> TaskStats {
+        let upto =
+            |since: Option<Duration>| since.map_or(Duration::ZERO, |s| now.saturating_sub(s));
+        TaskStats {
+            id,
+            name: name.map(str::to_string),
+            polls: self.polls,
+            busy: self.busy + upto(self.polling_since),
+            scheduled: self.scheduled + upto(self.ready_since),
+            idle: self.idle + upto(self.idle_since),
+            wakes: self.wakes,
+            self_wakes: self.self_wakes,
+            ended: self.ended,
+        }
+    }
+}
+
+/// The tallies of tasks whose notes are gone, and the runtime's histogram.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    finished: Vec<(TaskId, Option<Arc<str>>, Tally)>,
+    histogram: PollHistogram,
+}
+
+impl Stats {
+    /// Count one poll in the histogram.
+    pub(crate) fn add_poll(&mut self, poll: Duration) {
+        self.histogram.add(poll);
+    }
+
+    /// Keep the tally of a task whose notes are dropped.
+    pub(crate) fn keep(&mut self, id: TaskId, name: Option<Arc<str>>, tally: Tally) {
+        self.finished.push((id, name, tally));
+    }
+
+    /// The runtime's poll-time histogram.
+    pub(crate) fn histogram(&self) -> PollHistogram {
+        self.histogram.clone()
+    }
+}
+
+impl Observer {
+    /// Are figures kept? With debug mode or tracing on (both time every poll).
+    pub(crate) fn keeps_stats(&self) -> bool {
+        self.options.debug || self.options.trace
+    }
+
+    /// Every task's figures, by id, as of `now`: the live ones from their notes, then the
+    /// ones whose notes are gone.
+    pub(crate) fn task_stats(&self, now: Duration) -> Vec<TaskStats> {
+        let tasks = self.tasks.borrow();
+        let stats = self.stats.borrow();
+        let live =
+            tasks.iter().map(|(id, notes)| notes.tally.figures(*id, notes.name.as_deref(), now));
+        let gone =
+            stats.finished.iter().map(|(id, name, tally)| tally.figures(*id, name.as_deref(), now));
+        let mut rows: Vec<TaskStats> = live.chain(gone).collect();
+        rows.sort_by_key(|row| row.id.number());
+        rows
+    }
+}
