@@ -11,7 +11,7 @@
 //!   │ 0  │ 1  │ 2  │ 3: Task            │ ◄──────┘  the slot says where, the generation
 //!   │    │    │    │   id (slot 3, #17) │           says which task; a stale id whose
 //!   │    │    │    │   name, spawned_at │           generation differs finds nothing
-//!   │    │    │    │   future: Box<..>  │
+//!   │    │    │    │   future: Box<..>  │ ─► spawn/join.rs (your future inline)
 //!   │    │    │    │   waker: Arc<..>   │ ─► waker.rs
 //!   └────┴────┴────┴────────────────────┘
 //! ```
@@ -43,11 +43,12 @@
 //!
 //! ## Shortcuts, honestly
 //!
-//! Each task is four allocations: your future, boxed so it can be pinned without `unsafe`; the
-//! `TaskFuture` around it, boxed again so the slab holds one type for every task; the waker's
-//! `Arc`; and the shared cell. tokio puts the future, its state word and the join output in one
-//! allocation and builds the waker vtable by hand with `unsafe`. glassloop pays a little memory
-//! to stay safe and simple.
+//! Each task is three allocations (`tests/allocations.rs` counts them): the `TaskFuture`,
+//! boxed so the slab holds one type for every task, with your future pinned inline in it
+//! (`pin_project!`, spawn/join.rs); the waker's `Arc`; and the cell shared with the
+//! `JoinHandle`, which also holds the task's id, so a handle is one pointer. tokio puts the
+//! future, its state word and the join output in one allocation and builds the waker vtable by
+//! hand with `unsafe`. glassloop pays a little memory to stay safe and simple.
 //!
 //! Read next: `hooks.rs`, the one door through which the loop can be watched.
 

@@ -33,6 +33,7 @@ use crate::executor::Core;
 use crate::home::away_from_home;
 use crate::task_id::{label, TaskId};
 use crate::task_table::{BoxedBody, TaskBody};
+use pin_project_lite::pin_project;
 
 // ───────────────────────────── JoinHandle ─────────────────────────────
 
@@ -52,15 +53,20 @@ use crate::task_table::{BoxedBody, TaskBody};
 /// assert_eq!(answer, 42);
 /// ```
 pub struct JoinHandle<T> {
-    pub(crate) id: TaskId,
+    /// The cell it shares with the task; the task's id and a weak link to its loop are in it,
+    /// so a handle is one pointer (8 bytes; tokio's is 8 too).
     pub(crate) cell: Join<T>,
-    pub(crate) core: Weak<Core>,
 }
 
 impl<T> JoinHandle<T> {
+    /// The handle of a task, from the cell it shares with it.
+    pub(crate) fn new(cell: Join<T>) -> JoinHandle<T> {
+        JoinHandle { cell }
+    }
+
     /// The id of the task.
     pub fn id(&self) -> TaskId {
-        self.id
+        self.cell.borrow().id
     }
 
     /// True once the task has finished, panicked or been cancelled.
@@ -79,8 +85,13 @@ impl<T> JoinHandle<T> {
     /// futures are simply dropped, and `Drop` plays the role of `finally`); tokio:
     /// `JoinHandle::abort` (which drops at the task's next scheduling instead).
     pub fn abort(&self) {
-        if let Some(core) = self.core.upgrade() {
-            core.abort(self.id);
+        // Not under the cell's borrow: the abort drops the task, which writes to the cell.
+        let (id, core) = {
+            let cell = self.cell.borrow();
+            (cell.id, cell.core.upgrade())
+        };
+        if let Some(core) = core {
+            core.abort(id);
         }
     }
 }
@@ -91,18 +102,19 @@ impl<T> Future for JoinHandle<T> {
     #[track_caller]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let polled = self.cell.borrow_mut().poll_result(cx.waker());
+        let id = self.id();
         let Some(polled) = polled else {
             panic!(
-                "JoinHandle for task {} polled again after it returned the task's result; \
-                 a JoinHandle yields its result once",
-                self.id
+                "JoinHandle for task {id} polled again after it returned the task's result; \
+                 a JoinHandle yields its result once"
             );
         };
         if polled.is_pending() {
-            if let Some(core) = self.core.upgrade() {
+            let core = self.cell.borrow().core.upgrade();
+            if let Some(core) = core {
                 // Only its own loop ever runs the task (home.rs): anywhere else, refuse to wait.
                 if !is_current(&core) {
-                    away_from_home(format_args!("the JoinHandle of task {}", self.id), "task slab");
+                    away_from_home(format_args!("the JoinHandle of task {id}"), "task slab");
                 }
                 // `#[track_caller]` on poll: the location of the `.await` on this handle.
                 crate::wait_site::waiting_on(crate::wait_site::WaitOn::JoinHandle(self.id));
@@ -116,13 +128,13 @@ impl<T> Future for JoinHandle<T> {
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
         let mut cell = self.cell.borrow_mut();
+        let id = cell.id;
         // The task already panicked and its handle goes away unread: the last chance to say so.
         if let Some(Err(err)) = cell.detach() {
             if err.is_panic() {
                 eprintln!(
-                    "glassloop: the panic of task {} was never retrieved: its JoinHandle was \
-                     dropped without being awaited ({err})",
-                    self.id
+                    "glassloop: the panic of task {id} was never retrieved: its JoinHandle was \
+                     dropped without being awaited ({err})"
                 );
             }
         }
@@ -132,7 +144,7 @@ impl<T> Drop for JoinHandle<T> {
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JoinHandle")
-            .field("id", &self.id)
+            .field("id", &self.id())
             .field("finished", &self.is_finished())
             .finish()
     }
@@ -151,6 +163,10 @@ impl<T> fmt::Debug for JoinHandle<T> {
 /// `detached` may be true in any of them (the handle was dropped), and then `awaiter` is
 /// `None`. `result: Some` with `finished: false` cannot happen.
 pub(crate) struct JoinCell<T> {
+    /// The task's id: what the handle reports and aborts.
+    id: TaskId,
+    /// The task's loop, weakly: a handle never keeps a runtime alive.
+    core: Weak<Core>,
     /// Written once by the task; taken once by the handle.
     result: Option<Result<T, JoinError>>,
     /// True once a result was written (it stays true after the handle takes it).
@@ -165,9 +181,11 @@ pub(crate) struct JoinCell<T> {
 pub(crate) type Join<T> = Rc<RefCell<JoinCell<T>>>;
 
 impl<T> JoinCell<T> {
-    /// A cell in the "running" state.
-    pub(crate) fn new_shared() -> Join<T> {
+    /// A cell in the "running" state, for task `id` of `core`.
+    pub(crate) fn new_shared(id: TaskId, core: Weak<Core>) -> Join<T> {
         Rc::new(RefCell::new(JoinCell {
+            id,
+            core,
             result: None,
             finished: false,
             awaiter: None,
@@ -208,13 +226,49 @@ impl<T> JoinCell<T> {
 
 // ───────────────────────────── the task's body ─────────────────────────────
 
-/// The body the slab really holds: your future, plus the bookkeeping of ending.
-///
-/// Your future is boxed on its own (`Option` so that cancellation can drop it before telling
-/// the handle); this wrapper is boxed again as the slab's `dyn TaskBody`. Two allocations where a
-/// hand-written vtable would need one: a price paid for having no `unsafe`.
-struct TaskFuture<T> {
-    future: Option<Pin<Box<dyn Future<Output = T>>>>,
+pin_project! {
+    /// Where a task's future is: running in place, or ended (dropped where it lay).
+    #[project = StageProj]
+    enum Stage<F> {
+        Running { #[pin] future: F },
+        Ended,
+    }
+}
+
+pin_project! {
+    /// The body the slab really holds: your future, inline, plus the bookkeeping of ending.
+    ///
+    /// One allocation: the slab's `Pin<Box<dyn TaskBody>>` holds this struct, and your future
+    /// lies inside it. It is pinned there (an `async` block may point into itself), so the
+    /// code reaches it through `pin_project!`, which writes the one projection that needs
+    /// `unsafe` for us, checked (tokio does the same by hand in its task cell). Ending drops it
+    /// in place with `Pin::set(Stage::Ended)`: a pinned value may be dropped where it lies,
+    /// just never moved.
+    struct TaskFuture<F: Future> {
+        #[pin]
+        stage: Stage<F>,
+        ending: Ending<F::Output>,
+    }
+
+    impl<F: Future> PinnedDrop for TaskFuture<F> {
+        fn drop(this: Pin<&mut Self>) {
+            // Dropped before it finished: aborted, or the loop ended (invariants 8 and 11).
+            // Drop your future first, so its destructors (the `finally` blocks of Rust) have
+            // run by the time the awaiter hears "cancelled".
+            let this = this.project();
+            if matches!(&*this.stage, Stage::Running { .. }) {
+                let result = match drop_catching_panics(this.stage) {
+                    Ok(()) => JoinError::cancelled(this.ending.label()),
+                    Err(payload) => JoinError::panic(this.ending.label(), payload),
+                };
+                this.ending.finish(Err(result));
+            }
+        }
+    }
+}
+
+/// What a task needs to tell its handle how it ended.
+struct Ending<T> {
     cell: Join<T>,
     id: TaskId,
     name: Option<Rc<str>>,
@@ -233,10 +287,11 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    Box::pin(TaskFuture { future: Some(Box::pin(future)), cell, id, name, spawned_at })
+    let ending = Ending { cell, id, name, spawned_at };
+    Box::pin(TaskFuture { stage: Stage::Running { future }, ending })
 }
 
-impl<T> TaskFuture<T> {
+impl<T> Ending<T> {
     /// How errors and reports name this task (see [`Task::label`]).
     fn label(&self) -> String {
         label(self.name.as_deref(), self.id)
@@ -275,54 +330,43 @@ impl<T> TaskFuture<T> {
     }
 }
 
-impl<T> TaskBody for TaskFuture<T> {
-    fn poll_body(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let Some(future) = self.future.as_mut() else {
-            unreachable!("task {} polled after it ended", self.label())
+impl<F: Future> TaskBody for TaskFuture<F> {
+    fn poll_body(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut this = self.project();
+        let StageProj::Running { future } = this.stage.as_mut().project() else {
+            unreachable!("task {} polled after it ended", this.ending.label())
         };
         // region: task_future_poll
-        let Poll::Ready(value) = future.as_mut().poll(cx) else {
+        let Poll::Ready(value) = future.poll(cx) else {
             return Poll::Pending;
         };
         // Drop the finished future now: its captured values are released as soon as it ends.
         // Their destructors are your code too, so a panic there is the task's panic as well.
-        let result = match drop_catching_panics(self.future.take()) {
+        let result = match drop_catching_panics(this.stage) {
             Ok(()) => Ok(value),
-            Err(payload) => Err(JoinError::panic(self.label(), payload)),
+            Err(payload) => Err(JoinError::panic(this.ending.label(), payload)),
         };
-        self.finish(result);
+        this.ending.finish(result);
         Poll::Ready(())
         // endregion: task_future_poll
     }
 
-    fn panicked(mut self: Pin<&mut Self>, payload: Box<dyn Any + Send>) {
+    fn panicked(self: Pin<&mut Self>, payload: Box<dyn Any + Send>) {
         // The loop caught the panic of a poll (executor/mod.rs): it becomes the task's
         // result, after the future's destructors have run.
-        let result = match drop_catching_panics(self.future.take()) {
-            Ok(()) => JoinError::panic(self.label(), payload),
-            Err(second) => JoinError::panic(self.label(), second),
+        let this = self.project();
+        let result = match drop_catching_panics(this.stage) {
+            Ok(()) => JoinError::panic(this.ending.label(), payload),
+            Err(second) => JoinError::panic(this.ending.label(), second),
         };
-        self.finish(Err(result));
+        this.ending.finish(Err(result));
     }
 }
 
-impl<T> Drop for TaskFuture<T> {
-    fn drop(&mut self) {
-        // Dropped before it finished: aborted, or the loop ended (invariants 8 and 11). Drop
-        // your future first, so its destructors (the `finally` blocks of Rust) have run by the
-        // time the awaiter hears "cancelled".
-        if let Some(future) = self.future.take() {
-            let result = match drop_catching_panics(Some(future)) {
-                Ok(()) => JoinError::cancelled(self.label()),
-                Err(payload) => JoinError::panic(self.label(), payload),
-            };
-            self.finish(Err(result));
-        }
-    }
-}
-
-/// Drop `value`, turning a panic in its destructor into an `Err` instead of an unwind through
-/// the loop.
-fn drop_catching_panics<V>(value: V) -> Result<(), Box<dyn Any + Send + 'static>> {
-    std::panic::catch_unwind(AssertUnwindSafe(move || drop(value)))
+/// Drop the future where it lies (`Pin::set` replaces the pinned value in place), turning a
+/// panic in its destructor into an `Err` instead of an unwind through the loop. If the
+/// destructor panics, the place still ends up holding `Ended`: an assignment writes its new
+/// value on the unwinding path too.
+fn drop_catching_panics<F>(mut stage: Pin<&mut Stage<F>>) -> Result<(), Box<dyn Any + Send>> {
+    std::panic::catch_unwind(AssertUnwindSafe(move || stage.set(Stage::Ended)))
 }

@@ -9,7 +9,7 @@
 //!
 //! ```text
 //!   spawn(fut) ─► with_current ─► Core::insert_task ─► TaskTable::insert + push_ready(id)
-//!        └──────► JoinHandle { id, cell, Weak<Core> }   await: the cell; abort: Core::abort
+//!        └──────► JoinHandle { cell: id, Weak<Core>, result }   await: the cell; abort: Core::abort
 //! ```
 //!
 //! Read next: `spawn/join.rs`, the handle and its cell.
@@ -103,11 +103,15 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let cell = JoinCell::new_shared();
-    let id = core.insert_task(name.clone(), spawned_at, |id| {
-        task_body(future, cell.clone(), id, name, spawned_at)
+    // The cell is made inside `make`, once the table has chosen the id, so it never holds a
+    // placeholder id.
+    let mut handle = None;
+    core.insert_task(name.clone(), spawned_at, |id| {
+        let cell = JoinCell::new_shared(id, Rc::downgrade(core) as Weak<Core>);
+        handle = Some(JoinHandle::new(cell.clone()));
+        task_body(future, cell, id, name, spawned_at)
     });
-    JoinHandle { id, cell, core: Rc::downgrade(core) as Weak<Core> }
+    handle.expect("insert_task calls `make` once")
 }
 
 // ───────────────────────────── the current task ─────────────────────────────
