@@ -117,7 +117,7 @@ impl<T> Future for JoinHandle<T> {
                     away_from_home(format_args!("the JoinHandle of task {id}"), "task slab");
                 }
                 // `#[track_caller]` on poll: the location of the `.await` on this handle.
-                crate::wait_site::waiting_on(crate::wait_site::WaitOn::JoinHandle(self.id));
+                crate::wait_site::waiting_on(crate::wait_site::WaitOn::JoinHandle(self.id()));
                 core.note_await(Location::caller());
             }
         }
