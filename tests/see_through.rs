@@ -33,6 +33,20 @@ fn wakes(rt: &Runtime) -> Vec<(u64, TaskId, WakeCause)> {
         .collect()
 }
 
+/// A runtime on the virtual clock in debug mode, its reports kept in a buffer (no watchdog:
+/// under the virtual clock it would only see real time pass).
+fn debug_runtime() -> (Runtime, Reports) {
+    let reports = Reports::new();
+    let rt = Runtime::builder()
+        .virtual_clock()
+        .debug()
+        .watchdog(false)
+        .debug_reports_to(reports.clone())
+        .build()
+        .unwrap();
+    (rt, reports)
+}
+
 #[test]
 fn a_channel_send_a_semaphore_release_and_an_event_set_name_the_task_that_woke() {
     let rt = traced();
@@ -244,14 +258,7 @@ fn the_svg_is_self_contained_with_a_lane_per_task_and_a_late_timer_whisker() {
 
 #[test]
 fn block_for_under_the_virtual_clock_is_a_slow_poll_with_its_late_timers() {
-    let reports = Reports::new();
-    let rt = Runtime::builder()
-        .virtual_clock()
-        .debug()
-        .watchdog(false)
-        .debug_reports_to(reports.clone())
-        .build()
-        .unwrap();
+    let (rt, reports) = debug_runtime();
     rt.block_on(async {
         let beat = glassloop::spawn(sleep(Duration::from_secs(1)));
         glassloop::task::yield_now().await; // the beat sets its timer
@@ -441,14 +448,7 @@ fn the_pictures_in_docs_are_the_ones_the_demos_draw() {
 
 #[test]
 fn a_slow_poll_that_ended_in_a_panic_says_the_panic_may_be_what_took_the_time() {
-    let reports = Reports::new();
-    let rt = Runtime::builder()
-        .virtual_clock()
-        .debug()
-        .watchdog(false)
-        .debug_reports_to(reports.clone())
-        .build()
-        .unwrap();
+    let (rt, reports) = debug_runtime();
     let failed = rt.block_on(async {
         TaskBuilder::new()
             .name("crash")
