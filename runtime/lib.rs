@@ -12,9 +12,9 @@
 //! ## The picture
 //!
 //! ```text
-//!   spawn(fut) ──► tasks: TaskTable ◄── TaskId ── ready queue (crossbeam channel) ◄── Waker::wake()
-//!                     │ poll(cx)                                                      ▲  from any
-//!                     ▼                                                               │  thread
+//!   spawn(fut) ──► tasks: TaskTable ◄── TaskId ── ready queue ◄──────────────────── Waker::wake()
+//!                     │ poll(cx)          (a VecDeque; wakes from other threads       ▲  from any
+//!                     ▼                    come through a crossbeam channel)          │  thread
 //!                Future::poll ── stores cx.waker() in ──► timer wheel (timer/)   ─────┤
 //!                                                     ──► reactor: mio Poll      ─────┤
 //!                                                     ──► blocking pool (threads)─────┘

@@ -5,19 +5,25 @@
 //! progress is possible: the timer wheel, the reactor, a channel, another thread. Calling
 //! `wake()` on that copy is the only way the task ever runs again.
 //!
-//! In glassloop a waker does exactly one thing: it pushes the task's [`TaskId`] onto the ready
-//! queue, a `crossbeam-channel`, and, if the loop is asleep inside the reactor, rings the reactor's
-//! doorbell (a [`mio::Waker`]) so the loop wakes up and notices.
+//! In glassloop a waker does exactly one thing: it puts the task's [`TaskId`] on the ready
+//! queue. There are two, one per kind of caller:
 //!
 //! ```text
-//!   any thread                         the loop's thread
-//!   ──────────                         ─────────────────
 //!   waker.wake()
 //!     │ scheduled: false → true ?  no ─► nothing to do (already queued)
 //!     │ yes
-//!     ├─► ready_tx.send(id) ─────────► ready_rx  ── Runtime::tick step 1 pops it
-//!     └─► parked? ── yes ─► mio::Waker::wake() ─► mio::Poll::poll returns (step 3)
+//!     ├─ on the loop's own thread, while it runs (a timer fired, a socket became ready,
+//!     │  a task sent on a channel):  LocalQueue.push_back(id)   a VecDeque, no lock, no bell
+//!     └─ on any other thread:        ready_tx.send(id)          the crossbeam channel
+//!          └─► parked? ── yes ─► mio::Waker::wake() ─► mio::Poll::poll returns (step 3)
+//!
+//!   Runtime::tick step 1: move what the channel holds onto the local queue, then pop
 //! ```
+//!
+//! Nearly every wake of a single-threaded program comes from the loop's own thread, so nearly
+//! every wake is a push onto a `VecDeque`. The channel (tokio calls its twin the "inject
+//! queue") is there for blocking jobs and other threads; the loop empties it into the local
+//! queue at the start of every pass, so both kinds of wake end up in one FIFO (invariant 3).
 //!
 //! ## Why a `scheduled` flag
 //!
@@ -34,8 +40,9 @@
 //! A [`Waker`](std::task::Waker) is a type-erased pointer plus a table of four functions. Writing
 //! that table by hand needs `unsafe`; `futures_task::ArcWake` writes it for us from a plain
 //! `Arc<TaskWaker>`. The price is that wakers must be `Send + Sync` (the standard library says any
-//! thread may call `wake`), which is why the flag is an atomic and the queue a channel even though
-//! only one thread runs tasks. A bonus for learners: the `Arc`'s strong count is exactly the
+//! thread may call `wake`), which is why the flag is an atomic, and why the local queue is found
+//! through a thread-local (a `Waker` cannot hold a `RefCell`) while other threads get a channel.
+//! A bonus for learners: the `Arc`'s strong count is exactly the
 //! number of wakers for this task that exist, which lets the executor tell when *nobody* can wake
 //! a task any more (see `Core::is_stalled` in executor/view.rs).
 //!

@@ -413,7 +413,8 @@ impl Runtime {
     /// first sets `parked = true`, then checks the queue once more; a waker first pushes its id,
     /// then reads `parked`. With sequentially consistent ordering on both sides, at least one
     /// of them sees the other: either the loop sees the id and does not sleep, or the waker
-    /// sees `parked` and rings the doorbell, which makes `poll` return at once.
+    /// sees `parked` and rings the doorbell, which makes `poll` return at once. The race is
+    /// about the channel only: the local queue is pushed by this thread alone, which is here.
     fn park(&self, park: Park) -> usize {
         let core = &*self.core;
         let timeout = park.timeout();

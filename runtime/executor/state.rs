@@ -6,14 +6,17 @@
 //! ```text
 //!   Core
 //!   ├─ tasks     TaskTable (task_table.rs) the slab of live tasks and the spawn counter
-//!   ├─ ready_rx  crossbeam Receiver       the ready queue; wakers hold the Sender (unparker)
+//!   ├─ ready     Rc<LocalQueue> (waker.rs) the ready queue, for wakes on this thread
+//!   ├─ ready_rx  crossbeam Receiver       wakes from other threads; wakers hold the Sender
 //!   ├─ unparker  Arc<Unparker> (waker.rs) Sender + `parked` flag + doorbell, for every waker
 //!   ├─ time      TimeDriver (timer/)      clock + wheel + outside work: the virtual-clock rule
 //!   ├─ reactor   Reactor (reactor.rs)     mio Poll and the socket slots
 //!   ├─ main      the block_on future's waker, while it runs
 //!   ├─ current   the task being polled right now
+//!   ├─ ticks, polls_since_io   counters: ticks begun; polls since step 3 last looked at I/O
 //!   ├─ hooks     Option<Box<dyn Instrument>> (hooks.rs): None = everything observable is off
 //!   ├─ reorder   Option<Reorder> (schedule.rs): None = FIFO
+//!   ├─ stall_report  how a stall is explained (observe/dump.rs), plugged in by the builder
 //!   └─ pool      the blocking pool, plugged in by the builder; the loop only owns it
 //! ```
 //!
