@@ -1,6 +1,6 @@
 //! # Exercise 5, reference solution: where the timer wheel files a timer
 //!
-//! glassloop's wheel (runtime/time/wheel.rs, chapter 2) has 6 levels of 64 slots, one
+//! glassloop's wheel (runtime/timer/wheel.rs, chapter 2) has 6 levels of 64 slots, one
 //! millisecond per level-0 slot. Write both times in base 64: the level of a timer is the
 //! highest digit in which its deadline differs from the wheel's time now, and its slot is the
 //! deadline's digit at that level. A deadline already due goes under the hand, level 0, the
