@@ -13,14 +13,9 @@ use glassloop::combinators::{
     ReturnWhen, TaskGroup,
 };
 use glassloop::time::{sleep, Instant};
-use glassloop::Runtime;
 
 mod common;
-use common::count_polls;
-
-fn virtual_runtime() -> Runtime {
-    Runtime::builder().virtual_clock().build().unwrap()
-}
+use common::{count_polls, virtual_runtime};
 
 fn secs(s: u64) -> Duration {
     Duration::from_secs(s)

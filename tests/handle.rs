@@ -22,6 +22,11 @@ const LIMIT: Duration = Duration::from_secs(30);
 /// A log that closures on any thread can append to: what ran, and on which thread.
 type Log = Arc<Mutex<Vec<(u32, ThreadId)>>>;
 
+/// Append `n` and the thread this runs on: the body of every posted closure below.
+fn record(log: &Log, n: u32) {
+    log.lock().unwrap().push((n, std::thread::current().id()));
+}
+
 fn entries(log: &Log) -> Vec<u32> {
     log.lock().unwrap().iter().map(|(n, _)| *n).collect()
 }
@@ -53,9 +58,7 @@ fn three_posts_before_a_pass_wake_the_service_task_once_and_run_on_the_loop_in_o
         for n in 1..=3 {
             let log = for_thread.clone();
             poster
-                .call_soon_threadsafe(move || {
-                    log.lock().unwrap().push((n, std::thread::current().id()))
-                })
+                .call_soon_threadsafe(move || record(&log, n))
                 .unwrap();
         }
     })
@@ -91,18 +94,10 @@ fn a_closure_posted_by_a_posted_closure_runs_at_the_next_pass() {
     let (again, for_first) = (handle.clone(), log.clone());
     handle
         .call_soon_threadsafe(move || {
-            for_first
-                .lock()
-                .unwrap()
-                .push((1, std::thread::current().id()));
+            record(&for_first, 1);
             let for_second = for_first.clone();
             again
-                .call_soon_threadsafe(move || {
-                    for_second
-                        .lock()
-                        .unwrap()
-                        .push((2, std::thread::current().id()))
-                })
+                .call_soon_threadsafe(move || record(&for_second, 2))
                 .unwrap();
         })
         .unwrap();
@@ -265,12 +260,7 @@ fn a_panicking_closure_is_reported_and_the_handle_keeps_serving() {
         .call_soon_threadsafe(|| panic!("a bad callback"))
         .unwrap();
     handle
-        .call_soon_threadsafe(move || {
-            for_second
-                .lock()
-                .unwrap()
-                .push((2, std::thread::current().id()))
-        })
+        .call_soon_threadsafe(move || record(&for_second, 2))
         .unwrap();
     assert_eq!(rt.step().polled, 1);
     assert_eq!(

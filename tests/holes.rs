@@ -6,10 +6,10 @@
 //! hang into a failure with a message.
 
 mod common;
+use common::{localhost, pair, virtual_runtime};
 
 use std::future::{poll_fn, Future};
 use std::io::ErrorKind;
-use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::pin;
 use std::rc::Rc;
@@ -30,10 +30,6 @@ fn sleep_made_under(rt: &Runtime) -> Sleep {
 
 /// Long enough for any of these bodies on a loaded machine; a hang takes exactly this long.
 const LIMIT: Duration = Duration::from_secs(5);
-
-fn localhost() -> SocketAddr {
-    "127.0.0.1:0".parse().unwrap()
-}
 
 /// Run `body` under [`LIMIT`]; `Err` holds its panic message. A hang fails the test.
 fn outcome<T: Send + 'static>(
@@ -66,34 +62,27 @@ fn every_waiter_is_served(what: &str, result: Result<(), String>) {
 #[test]
 fn two_tasks_reading_one_stream_are_each_woken() {
     let result = outcome("two readers of one stream", || {
-        Runtime::builder()
-            .virtual_clock()
-            .build()
-            .unwrap()
-            .block_on(async {
-                let listener = TcpListener::bind(localhost()).unwrap();
-                let writer = TcpStream::connect(listener.local_addr().unwrap())
-                    .await
-                    .unwrap();
-                let stream = Rc::new(listener.accept().await.unwrap().0);
-                let readers: Vec<_> = (0..2)
-                    .map(|_| {
-                        let stream = stream.clone();
-                        glassloop::spawn(async move {
-                            let mut byte = [0u8; 1];
-                            stream.read(&mut byte).await.unwrap()
-                        })
+        virtual_runtime().block_on(async {
+            let (writer, stream) = pair().await;
+            let stream = Rc::new(stream);
+            let readers: Vec<_> = (0..2)
+                .map(|_| {
+                    let stream = stream.clone();
+                    glassloop::spawn(async move {
+                        let mut byte = [0u8; 1];
+                        stream.read(&mut byte).await.unwrap()
                     })
-                    .collect();
-                // Both readers wait now; two bytes come one after the other.
-                for byte in [b"a", b"b"] {
-                    sleep(Duration::from_millis(10)).await;
-                    writer.write_all(byte).await.unwrap();
-                }
-                for reader in readers {
-                    assert_eq!(reader.await.unwrap(), 1, "each reader got one byte");
-                }
-            })
+                })
+                .collect();
+            // Both readers wait now; two bytes come one after the other.
+            for byte in [b"a", b"b"] {
+                sleep(Duration::from_millis(10)).await;
+                writer.write_all(byte).await.unwrap();
+            }
+            for reader in readers {
+                assert_eq!(reader.await.unwrap(), 1, "each reader got one byte");
+            }
+        })
     });
     every_waiter_is_served("two readers", result);
 }
@@ -101,48 +90,39 @@ fn two_tasks_reading_one_stream_are_each_woken() {
 #[test]
 fn two_tasks_writing_one_stream_are_each_woken() {
     let result = outcome("two writers of one stream", || {
-        Runtime::builder()
-            .virtual_clock()
-            .build()
-            .unwrap()
-            .block_on(async {
-                let listener = TcpListener::bind(localhost()).unwrap();
-                let stream = Rc::new(
-                    TcpStream::connect(listener.local_addr().unwrap())
-                        .await
-                        .unwrap(),
-                );
-                let peer = listener.accept().await.unwrap().0;
-                // Fill the send buffer, so that a writer has to wait for room.
-                let chunk = [0u8; 64 * 1024];
-                loop {
-                    match stream.try_write(&chunk) {
-                        Ok(_) => {}
-                        Err(err) if err.kind() == ErrorKind::WouldBlock => break,
-                        Err(err) => panic!("filling the buffer: {err}"),
-                    }
+        virtual_runtime().block_on(async {
+            let (stream, peer) = pair().await;
+            let stream = Rc::new(stream);
+            // Fill the send buffer, so that a writer has to wait for room.
+            let chunk = [0u8; 64 * 1024];
+            loop {
+                match stream.try_write(&chunk) {
+                    Ok(_) => {}
+                    Err(err) if err.kind() == ErrorKind::WouldBlock => break,
+                    Err(err) => panic!("filling the buffer: {err}"),
                 }
-                let writers: Vec<_> = (0..2)
-                    .map(|_| {
-                        let stream = stream.clone();
-                        glassloop::spawn(async move { stream.write_all(b"x").await.unwrap() })
-                    })
-                    .collect();
-                // Both writers wait now. Drain the peer until both are done; a lost writer
-                // hangs here.
-                sleep(Duration::from_millis(10)).await;
-                let mut buf = vec![0u8; 64 * 1024];
-                while writers.iter().any(|w| !w.is_finished()) {
-                    match peer.read(&mut buf).await {
-                        Ok(0) => panic!("the stream closed"),
-                        Ok(_) => {}
-                        Err(err) => panic!("draining: {err}"),
-                    }
+            }
+            let writers: Vec<_> = (0..2)
+                .map(|_| {
+                    let stream = stream.clone();
+                    glassloop::spawn(async move { stream.write_all(b"x").await.unwrap() })
+                })
+                .collect();
+            // Both writers wait now. Drain the peer until both are done; a lost writer
+            // hangs here.
+            sleep(Duration::from_millis(10)).await;
+            let mut buf = vec![0u8; 64 * 1024];
+            while writers.iter().any(|w| !w.is_finished()) {
+                match peer.read(&mut buf).await {
+                    Ok(0) => panic!("the stream closed"),
+                    Ok(_) => {}
+                    Err(err) => panic!("draining: {err}"),
                 }
-                for writer in writers {
-                    writer.await.unwrap();
-                }
-            })
+            }
+            for writer in writers {
+                writer.await.unwrap();
+            }
+        })
     });
     every_waiter_is_served("two writers", result);
 }
@@ -150,29 +130,25 @@ fn two_tasks_writing_one_stream_are_each_woken() {
 #[test]
 fn two_accept_loops_on_one_listener_are_each_woken() {
     let result = outcome("two accept loops on one listener", || {
-        Runtime::builder()
-            .virtual_clock()
-            .build()
-            .unwrap()
-            .block_on(async {
-                let listener = Rc::new(TcpListener::bind(localhost()).unwrap());
-                let addr = listener.local_addr().unwrap();
-                let acceptors: Vec<_> = (0..2)
-                    .map(|_| {
-                        let listener = listener.clone();
-                        glassloop::spawn(async move { listener.accept().await.unwrap().1 })
-                    })
-                    .collect();
-                // Both accepts wait now; two clients come one after the other.
-                let mut clients = Vec::new();
-                for _ in 0..2 {
-                    sleep(Duration::from_millis(10)).await;
-                    clients.push(TcpStream::connect(addr).await.unwrap());
-                }
-                for acceptor in acceptors {
-                    acceptor.await.unwrap();
-                }
-            })
+        virtual_runtime().block_on(async {
+            let listener = Rc::new(TcpListener::bind(localhost()).unwrap());
+            let addr = listener.local_addr().unwrap();
+            let acceptors: Vec<_> = (0..2)
+                .map(|_| {
+                    let listener = listener.clone();
+                    glassloop::spawn(async move { listener.accept().await.unwrap().1 })
+                })
+                .collect();
+            // Both accepts wait now; two clients come one after the other.
+            let mut clients = Vec::new();
+            for _ in 0..2 {
+                sleep(Duration::from_millis(10)).await;
+                clients.push(TcpStream::connect(addr).await.unwrap());
+            }
+            for acceptor in acceptors {
+                acceptor.await.unwrap();
+            }
+        })
     });
     every_waiter_is_served("two accept loops", result);
 }

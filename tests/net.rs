@@ -2,7 +2,7 @@
 //! edge-triggered readiness, and many connections at once. Each test is named after its rule.
 
 mod common;
-use common::{virtual_runtime, WakeCounter};
+use common::{localhost, pair, virtual_runtime, WakeCounter};
 
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
@@ -16,20 +16,6 @@ use std::time::Duration;
 use glassloop::net::{TcpListener, TcpStream, UdpSocket};
 use glassloop::time::{sleep, timeout, Instant};
 use glassloop::Runtime;
-
-fn localhost() -> SocketAddr {
-    "127.0.0.1:0".parse().unwrap()
-}
-
-/// A connected pair: (client, server side).
-async fn pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind(localhost()).unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap())
-        .await
-        .unwrap();
-    let (server, _) = listener.accept().await.unwrap();
-    (client, server)
-}
 
 // ───────────────────────────── methods and addresses ─────────────────────────────
 

@@ -9,11 +9,11 @@ use futures::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use glassloop::net::{TcpListener, TcpStream};
 
 mod common;
-use common::virtual_runtime;
+use common::{localhost, pair, virtual_runtime};
 
 /// A listener on a free local port, and its address.
 fn listener() -> (TcpListener, SocketAddr) {
-    let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = TcpListener::bind(localhost()).unwrap();
     let addr = listener.local_addr().unwrap();
     (listener, addr)
 }
@@ -22,9 +22,7 @@ fn listener() -> (TcpListener, SocketAddr) {
 fn buf_reader_read_line_and_read_exact_work_through_a_shared_reference() {
     let rt = virtual_runtime();
     rt.block_on(async {
-        let (listener, addr) = listener();
-        let client = TcpStream::connect(addr).await.unwrap();
-        let (server, _) = listener.accept().await.unwrap();
+        let (client, server) = pair().await;
         // The trait's write_all (TcpStream's own method of that name would win a method call).
         AsyncWriteExt::write_all(&mut &client, b"first line\nsecond\nEXACT")
             .await

@@ -3,6 +3,7 @@
 
 use std::cell::Cell;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::process::{Command, Output, Stdio};
 use std::rc::Rc;
@@ -12,6 +13,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use futures_task::ArcWake;
+use glassloop::net::{TcpListener, TcpStream};
 use glassloop::time::Instant;
 use glassloop::Runtime;
 
@@ -141,6 +143,23 @@ impl<F: Future> Future for CountPolls<F> {
         self.polls.set(self.polls.get() + 1);
         self.future.as_mut().poll(cx)
     }
+}
+
+// ───────────────────────────── sockets for the net tests ─────────────────────────────
+
+/// A free local port on the loopback address: the listener's bind address in the net tests.
+pub fn localhost() -> SocketAddr {
+    "127.0.0.1:0".parse().unwrap()
+}
+
+/// A connected TCP pair: (client, server side).
+pub async fn pair() -> (TcpStream, TcpStream) {
+    let listener = TcpListener::bind(localhost()).unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (server, _) = listener.accept().await.unwrap();
+    (client, server)
 }
 
 // ───────────────────────────── a deadline for tests that could hang ─────────────────────────────
