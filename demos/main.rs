@@ -7,8 +7,9 @@
 //! Debug mode is on for every demo (slow polls, lost wakers and stalls are reported on stderr).
 //! `--timeline` prints the scheduler's timeline after each demo, `--trace FILE` writes it as
 //! Chrome trace JSON (open it in <https://ui.perfetto.dev>), `--svg FILE` draws it as a picture
-//! any browser opens offline, `--fast` shortens the real-time
-//! demos (`blocking`, `blocking_pool`) to about a second, `--step` pauses before every tick (Enter to go on).
+//! any browser opens offline, `--stats` prints each task's polls, busy, scheduled and idle time
+//! and a poll-time histogram at the end, `--fast` shortens the real-time demos (`blocking`,
+//! `blocking_pool`) to about a second, `--step` pauses before every tick (Enter to go on).
 //!
 //! Each demo is a plain function `main(&Runtime)` in its own file, so a debugger can break on
 //! `glassloop_demos::hello::main` and step from there into the loop (see docs/debugging.md).
