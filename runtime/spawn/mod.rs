@@ -109,7 +109,7 @@ where
     core.insert_task(name.clone(), spawned_at, |id| {
         let cell = JoinCell::new_shared(id, Rc::downgrade(core) as Weak<Core>);
         handle = Some(JoinHandle::new(cell.clone()));
-        task_body(future, cell, id, name, spawned_at)
+        task_body(future, cell, name, spawned_at)
     });
     handle.expect("insert_task calls `make` once")
 }
