@@ -9,7 +9,7 @@
 //!
 //! ```text
 //!   spawn(fut) ─► with_current ─► Core::insert_task ─► TaskTable::insert + push_ready(id)
-//!        └──────► JoinHandle { cell: id, Weak<Core>, result }   await: the cell; abort: Core::abort
+//!        └──────► JoinHandle { cell: Rc<JoinCell { id, Weak<Core>, result }> }   abort: Core::abort
 //! ```
 //!
 //! Read next: `spawn/join.rs`, the handle and its cell.
