@@ -16,8 +16,8 @@
 //!   loop thread                       another thread
 //!   HoldGuard::take  holds += 1 ────► ... work ...
 //!   loop: holds > 0, so no jump,      waker.wake()      (the task is ready)
-//!         parks until woken    ◄───── drop(guard)       holds -= 1, and the doorbell
-//!                                                       unless the wake already rang it
+//!         parks until woken    ◄───── drop(guard)       holds -= 1, and the doorbell,
+//!                                                       always (even after the wake)
 //! ```
 //!
 //! Why the release rings the doorbell: a loop that found nothing ready, no timer due and

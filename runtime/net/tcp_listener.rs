@@ -15,7 +15,9 @@
 //! [`TcpListener::bind`] (as std's and mio's). If a thousand clients connect before the
 //! listener gets a turn, the kernel drops the surplus handshakes and those clients retry a
 //! second later. [`TcpListener::bind_with_backlog`] sets a larger queue (the kernel caps it
-//! at `net.core.somaxconn`, 4096 on recent Linux). On loopback this is easy to trigger from one task: a loopback `connect` finishes
+//! at `net.core.somaxconn`, 4096 on recent Linux).
+//!
+//! On loopback the overflow is easy to trigger from one task: a loopback `connect` finishes
 //! its handshake inside the system call, so `TcpStream::connect(..).await` returns without
 //! ever yielding, and a loop of connects never lets the accepting task run. Yield between
 //! connects (`glassloop::task::yield_now`), or accept often. tokio behaves the same way.

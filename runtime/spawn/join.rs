@@ -117,7 +117,7 @@ impl<T> Future for JoinHandle<T> {
                     away_from_home(format_args!("the JoinHandle of task {id}"), "task slab");
                 }
                 // `#[track_caller]` on poll: the location of the `.await` on this handle.
-                crate::wait_site::waiting_on(crate::wait_site::WaitOn::JoinHandle(self.id()));
+                crate::wait_site::waiting_on(crate::wait_site::WaitOn::JoinHandle(id));
                 core.note_await(Location::caller());
             }
         }
@@ -269,17 +269,16 @@ pin_project! {
 
 /// What a task needs to tell its handle how it ended.
 struct Ending<T> {
+    /// The task's id is in the cell: the one copy, read by the handle too.
     cell: Join<T>,
-    id: TaskId,
     name: Option<Rc<str>>,
     spawned_at: &'static Location<'static>,
 }
 
-/// Wrap `future` as task `id`'s body, writing its result into `cell`.
+/// Wrap `future` as the body of the task whose cell is `cell`, writing its result there.
 pub(crate) fn task_body<F>(
     future: F,
     cell: Join<F::Output>,
-    id: TaskId,
     name: Option<Rc<str>>,
     spawned_at: &'static Location<'static>,
 ) -> BoxedBody
@@ -287,14 +286,14 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let ending = Ending { cell, id, name, spawned_at };
+    let ending = Ending { cell, name, spawned_at };
     Box::pin(TaskFuture { stage: Stage::Running { future }, ending })
 }
 
 impl<T> Ending<T> {
-    /// How errors and reports name this task (see [`Task::label`]).
+    /// How errors and reports name this task (as `Task::label` in task_table.rs does).
     fn label(&self) -> String {
-        label(self.name.as_deref(), self.id)
+        label(self.name.as_deref(), self.cell.borrow().id)
     }
 
     fn finish(&self, result: Result<T, JoinError>) {
@@ -312,7 +311,7 @@ impl<T> Ending<T> {
                         eprintln!(
                             "glassloop: task {} spawned at {} panicked and nobody holds its \
                              JoinHandle, so the panic is reported here: {}",
-                            self.label(),
+                            label(self.name.as_deref(), cell.id), // the cell is borrowed
                             self.spawned_at,
                             err
                         );

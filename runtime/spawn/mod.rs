@@ -9,7 +9,7 @@
 //!
 //! ```text
 //!   spawn(fut) ─► with_current ─► Core::insert_task ─► TaskTable::insert + push_ready(id)
-//!        └──────► JoinHandle { cell: id, Weak<Core>, result }   await: the cell; abort: Core::abort
+//!        └──────► JoinHandle { cell: Rc<JoinCell { id, Weak<Core>, result }> }   abort: Core::abort
 //! ```
 //!
 //! Read next: `spawn/join.rs`, the handle and its cell.
@@ -109,7 +109,7 @@ where
     core.insert_task(name.clone(), spawned_at, |id| {
         let cell = JoinCell::new_shared(id, Rc::downgrade(core) as Weak<Core>);
         handle = Some(JoinHandle::new(cell.clone()));
-        task_body(future, cell, id, name, spawned_at)
+        task_body(future, cell, name, spawned_at)
     });
     handle.expect("insert_task calls `make` once")
 }

@@ -12,7 +12,7 @@ use std::ops::{Add, AddAssign, Sub};
 use std::time::Duration;
 
 use crate::executor::context::with_current;
-use crate::executor::Runtime;
+use crate::executor::{Core, Runtime};
 pub use crate::timer::instant::Instant;
 
 impl Instant {
@@ -21,9 +21,12 @@ impl Instant {
     /// # Panics
     /// Outside a running glassloop runtime (there is no clock to read).
     pub fn now() -> Instant {
-        with_current("glassloop::time::Instant::now", |core| {
-            Instant::from_duration(core.time.clock.now())
-        })
+        with_current("glassloop::time::Instant::now", |core| Instant::now_on(core))
+    }
+
+    /// The current time on `core`'s clock: `now()` for code that already holds the runtime.
+    pub(crate) fn now_on(core: &Core) -> Instant {
+        Instant::from_duration(core.time.clock.now())
     }
 
     /// How long ago this instant was, on the runtime's clock.
@@ -94,7 +97,7 @@ impl fmt::Debug for Instant {
 impl Runtime {
     /// The current time on this runtime's clock.
     pub fn now(&self) -> Instant {
-        Instant::from_duration(self.core.time.clock.now())
+        Instant::now_on(&self.core)
     }
 
     /// True if this runtime uses the virtual clock.

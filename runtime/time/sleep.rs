@@ -65,7 +65,7 @@ use crate::timer::wheel::TimerKey;
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
     let core = current_core("glassloop::time::sleep");
-    let now = Instant::from_duration(core.time.clock.now());
+    let now = Instant::now_on(&core);
     Sleep::new(&core, cap(now, now + duration))
 }
 
@@ -82,7 +82,7 @@ pub const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
 #[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
     let core = current_core("glassloop::time::sleep_until");
-    let now = Instant::from_duration(core.time.clock.now());
+    let now = Instant::now_on(&core);
     Sleep::new(&core, cap(now, deadline))
 }
 
@@ -136,7 +136,7 @@ impl Sleep {
     pub fn reset(&mut self, deadline: Instant) {
         self.cancel();
         self.deadline = match self.core.upgrade() {
-            Some(core) => cap(Instant::from_duration(core.time.clock.now()), deadline),
+            Some(core) => cap(Instant::now_on(&core), deadline),
             // No runtime, no clock to cap against; polling this sleep panics anyway.
             None => deadline,
         };
