@@ -32,6 +32,13 @@
 //! holds a child's waker (the `Arc`'s strong count); if nobody does, no child can ever be woken
 //! again, and the parent's waker is let go.
 //!
+//! ## Naming the child that held a poll
+//!
+//! `Children::new` is `#[track_caller]`: it keeps the combinator's name and call site, and
+//! every child poll goes through `observe::child_poll`, which in debug mode times it, so a
+//! slow-poll report can say "child 2 of 3 of the gather at src/main.rs:30"
+//! (observe/child_polls.rs). Off, that is one thread-local read and a branch per child poll.
+//!
 //! The file also holds `InOrder`, the row of outputs that `gather`, `try_gather` and
 //! `TaskGroup::join_all` fill in as children finish (in any order) and hand back in argument
 //! order.

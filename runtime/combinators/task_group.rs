@@ -51,10 +51,11 @@
 //! *body* of the block, and it raises an `ExceptionGroup` holding every child's exception.
 //! glassloop has no way to cancel the owner's own code from outside, so the owner learns of
 //! the failures when it reaches `join_all`. Siblings cancelled by the group are not errors in
-//! either runtime (asyncio leaves their `CancelledError` out of the group). asyncio waits for cancelled children to finish
-//! their `finally` blocks; in Rust cleanup is `Drop`, which runs synchronously inside `abort`,
-//! so there is nothing left to wait for. tokio's `JoinSet` aborts its tasks when dropped (point
-//! 4) but does not cancel siblings on failure; trio's nursery does both.
+//! either runtime (asyncio leaves their `CancelledError` out of the group). asyncio waits for
+//! cancelled children to finish their `finally` blocks; in Rust cleanup is `Drop`, which runs
+//! synchronously inside `abort`, so there is nothing left to wait for. tokio's `JoinSet`
+//! aborts its tasks when dropped (point 4) but does not cancel siblings on failure; trio's
+//! nursery does both.
 //!
 //! Read next: `abort_on_drop.rs`.
 

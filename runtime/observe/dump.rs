@@ -17,8 +17,8 @@
 //! nobody can wake the task (a lost waker), 1 or more means a timer, a socket, a channel or a
 //! thread could. A waiting task whose only waker is held by something *inside* the loop (a
 //! channel whose sender is another waiting task) still shows 1: the count cannot tell a live
-//! promise from a dead one, which is why the stall rules (`park_decision`, executor/mod.rs) also look at timers,
-//! sockets and outside work.
+//! promise from a dead one, which is why the stall rules (`park_decision`, executor/mod.rs)
+//! also look at timers, sockets and outside work.
 //!
 //! asyncio: `asyncio.all_tasks()` with `task.print_stack()`; tokio: tokio-console's task list,
 //! or `Handle::dump()` behind an unstable flag.

@@ -11,11 +11,16 @@
 //! ```text
 //!   executor/ tick ──hooks.rs──► Observer ──► detector.rs  slow polls, busy passes, lost wakers
 //!     (one `if let Some(hooks)`     │      ──► watchdog.rs  a thread that sees a loop blocked now
-//!      per hook)                    │      ──► dump.rs      every live task, and stalls
-//!   leaf futures ─await points────► │      ──► trace.rs     the event log; timeline.rs, chrome.rs
-//!   (timers, JoinHandle, sockets,   │      ──► ticks.rs     the phases of a tick, narrated
-//!    channels, locks)               │      ──► step.rs      pause before a tick
+//!      per hook)                    │      ──► dump.rs      every live task, and stalls; with
+//!   leaf futures ─await points────► │                       awaits.rs (on what, who awaits whom),
+//!   (timers, JoinHandle, sockets,   │                       stats.rs (busy, scheduled, idle),
+//!    channels, locks)               │                       child_polls.rs (which gather child)
+//!                                   │      ──► trace.rs     the event log; timeline.rs, chrome.rs,
+//!                                   │                       svg.rs draw it, replay.rs compares two
+//!                                   │      ──► ticks.rs     the phases of a tick, narrated
+//!                                   │      ──► step.rs      pause before a tick
 //!                                   └──────► sink.rs       stderr or a Reports buffer
+//!   options.rs: what is switched on; api.rs: the public calls on `Runtime`
 //! ```
 //!
 //! ## The cost when it is off

@@ -1,8 +1,9 @@
 //! # Switching the observer on
 //!
 //! Everything in `observe/` is off by default and then costs one branch per hook: the
-//! runtime's `observer` field is `None`, every hook is `if let Some(obs) = &core.observer`,
-//! and nothing is allocated, timed or locked. It is switched on in one of two ways:
+//! core's `hooks` field (executor/state.rs) is `None`, every hook is
+//! `if let Some(hooks) = core.hooks()`, and nothing is allocated, timed or locked. It is
+//! switched on in one of two ways:
 //!
 //! - the builder (builder.rs): [`Builder::debug`](crate::Builder::debug),
 //!   [`slow_poll_threshold`](crate::Builder::slow_poll_threshold),

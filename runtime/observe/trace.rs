@@ -174,11 +174,12 @@ impl Log {
 
     /// The label of a task's row: "main future #0", "task 'fetch' #3", "task #4".
     pub(crate) fn row_label(&self, id: TaskId) -> String {
-        match (id, self.names.borrow().get(&id)) {
-            (TaskId::MAIN, _) => "main future #0".to_string(),
-            (_, Some(Some(name))) => format!("task '{name}' {id}"),
-            _ => format!("task {id}"),
+        if id == TaskId::MAIN {
+            return "main future #0".to_string();
         }
+        let names = self.names.borrow();
+        let name = names.get(&id).and_then(|name| name.as_deref());
+        format!("task {}", crate::task_id::label(name, id)) // the label the dump uses
     }
 }
 

@@ -265,7 +265,7 @@ impl InLine {
 
 /// Wake every waker in `wakers`, in order. Called once no `RefCell` of the primitive is
 /// borrowed, because a waker may run arbitrary code (in tests it may even poll). `via` names
-/// the primitive for the event log's wake causes (hooks.rs, "wake sites").
+/// the primitive for the event log's wake causes (wake_site.rs).
 pub(crate) fn wake_each(wakers: Vec<Waker>, via: Via) {
     waking(via, || wakers.into_iter().for_each(Waker::wake));
 }
