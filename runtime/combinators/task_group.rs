@@ -115,10 +115,7 @@ impl<E> GroupError<E> {
     /// The panic message, if a child panicked with a string message.
     pub fn panic_message(&self) -> Option<&str> {
         match self {
-            GroupError::Panicked { payload, .. } => payload
-                .downcast_ref::<&str>()
-                .copied()
-                .or_else(|| payload.downcast_ref::<String>().map(String::as_str)),
+            GroupError::Panicked { payload, .. } => crate::spawn::payload_message(&**payload),
             _ => None,
         }
     }

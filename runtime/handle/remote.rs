@@ -237,9 +237,5 @@ impl<T> Drop for Completer<T> {
 
 /// The text of a panic payload, when it is a string (as `panic!("...")` makes it).
 pub(super) fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("a panic with a payload that is not a string")
+    crate::spawn::payload_message(payload).unwrap_or("a panic with a payload that is not a string")
 }

@@ -67,13 +67,19 @@ impl JoinError {
     /// The panic message, when the payload is a string (as `panic!("...")` makes it).
     pub fn panic_message(&self) -> Option<&str> {
         match &self.kind {
-            JoinErrorKind::Panic(payload) => payload
-                .downcast_ref::<&str>()
-                .copied()
-                .or_else(|| payload.downcast_ref::<String>().map(String::as_str)),
+            JoinErrorKind::Panic(payload) => payload_message(&**payload),
             JoinErrorKind::Cancelled => None,
         }
     }
+}
+
+/// The text of a panic payload, when it is a string (`panic!("...")` makes a `&str` or a
+/// `String`): the one place glassloop reads a payload's message.
+pub(crate) fn payload_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
 }
 
 impl fmt::Display for JoinError {

@@ -28,6 +28,7 @@ use crate::executor::{Core, Runtime};
 use crate::task_id::TaskId;
 pub use join::JoinHandle;
 use join::{task_body, JoinCell};
+pub(crate) use join_error::payload_message;
 pub use join_error::JoinError;
 
 // ───────────────────────────── spawning ─────────────────────────────
