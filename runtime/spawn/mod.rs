@@ -27,7 +27,7 @@ use crate::executor::context::{in_runtime, note_await_current, with_current};
 use crate::executor::{Core, Runtime};
 use crate::task_id::TaskId;
 pub use join::JoinHandle;
-use join::{task_body, JoinCell};
+use join::task_cell;
 pub(crate) use join_error::payload_message;
 pub use join_error::JoinError;
 
@@ -104,13 +104,13 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    // The cell is made inside `make`, once the table has chosen the id, so it never holds a
-    // placeholder id.
+    // The allocation is made inside `make`, around the header the table built once it had
+    // chosen the id, so it never holds a placeholder id.
     let mut handle = None;
-    core.insert_task(name.clone(), spawned_at, |id| {
-        let cell = JoinCell::new_shared(id, Rc::downgrade(core) as Weak<Core>);
-        handle = Some(JoinHandle::new(cell.clone()));
-        task_body(future, cell, name, spawned_at)
+    core.insert_task(name, spawned_at, |header| {
+        let (task, joins) = task_cell(future, header, Rc::downgrade(core) as Weak<Core>);
+        handle = Some(joins);
+        task
     });
     handle.expect("insert_task calls `make` once")
 }
