@@ -1,20 +1,23 @@
-//! # The JoinHandle, and the cell it shares with its task
+//! # The JoinHandle, and the allocation it shares with its task
 //!
 //! `spawn` returns a [`JoinHandle`], the glassloop form of asyncio's `Task` object and tokio's
-//! `JoinHandle`. The task and the handle share one small cell (`JoinCell`): the task writes the
-//! result there, the handle reads it, and whoever awaits the handle leaves a waker there.
+//! `JoinHandle`. A task lives in one allocation, a `TaskCell`, and two pointers lead to it:
+//! the slab's and the handle's. The task writes its result there, the handle reads it, and
+//! whoever awaits the handle leaves a waker there.
 //!
 //! ```text
-//!   TaskFuture (in the slab)          JoinCell<T>            JoinHandle<T> (yours)
-//!   polls your future ── Ready(v) ──► result: Some(Ok(v)) ◄── poll: take it, or
-//!   the loop caught a panic ─ Err ──► result: Some(Err)       leave a waker
-//!   dropped unfinished ─────────────► result: Cancelled   ──► wakes the awaiter
+//!   TaskCell<F> (one Rc)                                          JoinHandle<T> (yours)
+//!   header: name, spawned_at, waker      (the loop's, task_table.rs)
+//!   stage:  Running { your future } ── Ready(v) ──► Done { Ok(v) } ◄── poll: take it (Gone),
+//!                                 ── a panic ────► Done { Err }        or leave a waker
+//!           released unfinished (abort, shutdown) ► Done { Cancelled } ──► wakes the awaiter
 //! ```
 //!
-//! Because the cell is written by `TaskFuture`'s destructor when the task is dropped before it
-//! finished, every way a task can end (finish, panic, `abort()`, the loop shutting down) tells
-//! the handle, and no special case is needed elsewhere. `TaskFuture` is the task table's
-//! `TaskBody` (task_table.rs): the loop polls it without knowing its output type.
+//! Because the slab's pointer *releases* the task when the loop lets go of it
+//! (task_table.rs, `Owned`), every way a task can end (finish, panic, `abort()`, the loop
+//! shutting down) tells the handle, and no special case is needed elsewhere. `TaskCell` is the
+//! task table's `TaskBody`: the loop polls it without knowing its output type, and the handle
+//! sees it as a `JoinSide<T>`, without knowing its future's type.
 //!
 //! Read next: `spawn/join_error.rs`, what a failed task tells its handle.
 
@@ -297,12 +300,18 @@ impl<F: Future> TaskBody for TaskCell<F> {
     fn panicked(self: Pin<&Self>, payload: Box<dyn Any + Send>) {
         // The loop caught the panic of a poll (executor/mod.rs): it becomes the task's
         // result, after the future's destructors have run.
+        // A task that already ended (the panic came from waking its awaiter) keeps its result.
         let this = self.project_ref();
+        let mut stage = this.stage.borrow_mut();
+        if !matches!(*stage, Stage::Running { .. }) {
+            return;
+        }
         let label = this.header.label();
-        let result = match drop_catching_panics(PinMut::as_mut(&mut this.stage.borrow_mut())) {
+        let result = match drop_catching_panics(PinMut::as_mut(&mut stage)) {
             Ok(()) => JoinError::panic(label, payload),
             Err(second) => JoinError::panic(label, second),
         };
+        drop(stage);
         self.finish(Err(result));
     }
 
@@ -364,4 +373,3 @@ fn drop_catching_panics<F: Future>(
 ) -> Result<(), Box<dyn Any + Send>> {
     std::panic::catch_unwind(AssertUnwindSafe(move || stage.set(Stage::Gone)))
 }
-
