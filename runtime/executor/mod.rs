@@ -69,6 +69,7 @@ use futures_task::waker_ref;
 
 use crate::hooks::{Park, PollEnd, PollOutcome, TaskEnd};
 use crate::task_id::TaskId;
+use crate::task_table::Owned;
 use crate::timer::driver::NextTimer;
 use crate::timer::instant::Instant;
 use crate::waker::TaskWaker;
@@ -276,7 +277,10 @@ impl Runtime {
     fn poll_main(&self, main: &mut Main<'_>) -> Option<bool> {
         let core = &*self.core;
         let main = main.as_mut()?;
-        let task_waker = core.main.borrow().as_ref()?.waker.clone();
+        // Borrowed for the whole poll, as a spawned task's header is: the record changes only
+        // when `block_on` starts and ends.
+        let record = core.main.borrow();
+        let task_waker = &record.as_ref()?.waker;
         // A waker of an earlier `block_on`'s main future may have queued a MAIN id after that
         // call ended; the flag of this call's waker says whether *this* main future was woken
         // (invariant 2 for the main future).
@@ -285,7 +289,7 @@ impl Runtime {
         }
         self.poll_started(TaskId::MAIN);
         let done = {
-            let waker = waker_ref(&task_waker);
+            let waker = waker_ref(task_waker);
             let mut cx = Context::from_waker(&waker);
             main(&mut cx)
         };
@@ -293,7 +297,7 @@ impl Runtime {
             true => PollOutcome::Finished,
             false => PollOutcome::Pending,
         };
-        self.poll_ended(TaskId::MAIN, outcome, &task_waker);
+        self.poll_ended(TaskId::MAIN, outcome, task_waker);
         Some(done)
     }
 
@@ -303,9 +307,10 @@ impl Runtime {
         let core = &*self.core;
         // Check the future out of the slab so that, while it runs, the task may spawn, abort
         // or finish other tasks (all of which borrow the slab).
-        let Some((mut future, waker)) = core.tasks.check_out(id) else {
+        let Some(task) = core.tasks.check_out(id) else {
             return false; // freed since it was woken, or a stale waker (invariant 7)
         };
+        let waker = &task.header().waker;
         // region: poll_task
         // Clear the flag *before* polling: a wake that happens during this poll must queue
         // the task again (invariant 4), and any number of wakes before the next poll add one
@@ -316,15 +321,15 @@ impl Runtime {
         // A panic must not unwind through the loop (it would stop every other task): it is
         // caught here and handed to the task's body, which makes it the task's result.
         let poll = {
-            let waker = waker_ref(&waker);
+            let waker = waker_ref(waker);
             let mut cx = Context::from_waker(&waker);
-            catch_unwind(AssertUnwindSafe(|| future.as_mut().poll_body(&mut cx)))
+            catch_unwind(AssertUnwindSafe(|| task.as_ref().poll_body(&mut cx)))
         };
         let poll = match poll {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(())) => Poll::Ready(TaskEnd::Finished),
             Err(payload) => {
-                future.as_mut().panicked(payload);
+                task.as_ref().panicked(payload);
                 Poll::Ready(TaskEnd::Panicked)
             }
         };
@@ -332,26 +337,20 @@ impl Runtime {
 
         // region: task_done
         let (outcome, end) = match poll {
-            Poll::Pending => match core.tasks.check_in(id, future) {
-                None => (PollOutcome::Pending, None),
-                Some(orphan) => {
-                    drop(orphan); // it aborted itself; its record is already gone
-                    (PollOutcome::AbortedItself, None)
-                }
-            },
-            Poll::Ready(end) => {
-                drop(future);
-                // invariant 7: gone from the slab, never polled again
-                match core.tasks.remove(id) {
-                    Some(finished) => {
-                        drop(finished);
-                        (PollOutcome::Finished, Some(end))
-                    }
-                    None => (PollOutcome::AbortedItself, None),
-                }
+            Poll::Pending if core.tasks.check_in(id) => (PollOutcome::Pending, None),
+            Poll::Pending => {
+                // It aborted itself during the poll: its record is gone, so this pointer is
+                // the last the loop has, and letting go of it ends the task now.
+                drop(Owned(task.clone()));
+                (PollOutcome::AbortedItself, None)
             }
+            // invariant 7: gone from the slab, never polled again
+            Poll::Ready(end) => match core.tasks.remove(id) {
+                Some(_finished) => (PollOutcome::Finished, Some(end)),
+                None => (PollOutcome::AbortedItself, None),
+            },
         };
-        self.poll_ended(id, outcome, &waker);
+        self.poll_ended(id, outcome, waker);
         if let (Some(hooks), Some(end)) = (core.hooks(), end) {
             hooks.task_ended(core, id, end);
         }
@@ -376,7 +375,7 @@ impl Runtime {
         if let Some(hooks) = core.hooks() {
             let ended = PollEnd {
                 outcome,
-                wakers_held: std::sync::Arc::strong_count(waker).saturating_sub(2),
+                wakers_held: std::sync::Arc::strong_count(waker) - 1, // the record's is ours
                 queued: waker.scheduled.load(Ordering::SeqCst),
             };
             hooks.poll_ended(core, id, ended);

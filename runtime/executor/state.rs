@@ -40,7 +40,7 @@ use super::schedule::Reorder;
 use crate::hooks::{Instrument, TaskEnd};
 use crate::reactor::Reactor;
 use crate::task_id::TaskId;
-use crate::task_table::{BoxedBody, TaskTable};
+use crate::task_table::{TaskHeader, TaskRef, TaskTable};
 use crate::timer::driver::TimeDriver;
 use crate::waker::{LocalQueue, TaskWaker, Unparker};
 
@@ -118,7 +118,7 @@ impl Core {
         &self,
         name: Option<Rc<str>>,
         spawned_at: &'static Location<'static>,
-        make: impl FnOnce(TaskId) -> BoxedBody,
+        make: impl FnOnce(TaskHeader) -> TaskRef,
     ) -> TaskId {
         let id = self.tasks.insert(name.clone(), spawned_at, &self.unparker, make);
         if let Some(hooks) = self.hooks() {
@@ -154,9 +154,9 @@ impl Core {
         if let Some(hooks) = self.hooks() {
             hooks.task_ended(self, id, TaskEnd::Cancelled);
         }
-        // Dropped outside the borrow: the future's destructors may spawn, abort or cancel
-        // timers. If the task is aborting itself, its future is out on the stack in
-        // `poll_task`, and `poll_task` drops it when the poll returns.
+        // Released outside the borrow: the future's destructors may spawn, abort or cancel
+        // timers. A task aborting itself is in the middle of its poll: `poll_task` releases it
+        // when the poll returns.
         drop(removed);
     }
 
@@ -170,7 +170,7 @@ impl Core {
             }
             if let Some(hooks) = self.hooks() {
                 for task in &drained {
-                    hooks.task_ended(self, task.id, TaskEnd::Cancelled);
+                    hooks.task_ended(self, task.0.header().id(), TaskEnd::Cancelled);
                 }
             }
             drop(drained);

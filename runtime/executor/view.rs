@@ -31,7 +31,8 @@ impl Core {
     pub(crate) fn is_stalled(&self) -> bool {
         let held = |waker: &Arc<TaskWaker>| Arc::strong_count(waker) > 1;
         let main_held = self.main.borrow().as_ref().is_some_and(|m| held(&m.waker));
-        let task_held = self.tasks.any(|task| held(&task.waker));
+        let mut task_held = false;
+        self.tasks.for_each(|slot| task_held |= held(&slot.header().waker));
         // Counts first, then the queue, with an acquire fence between: a thread wakes
         // (pushes its id) *before* it drops its waker (a release decrement), so a loop that
         // saw the count go down is guaranteed to see the id.
@@ -41,7 +42,7 @@ impl Core {
 }
 
 /// One row of the view: a task's state, and how many wakers are held outside the loop's
-/// records (one `Arc` is the loop's own, one more while the executor polls the task).
+/// records (one `Arc` is the loop's own; a poll borrows it, never clones it).
 fn row(
     id: TaskId,
     name: Option<Rc<str>>,
@@ -55,7 +56,7 @@ fn row(
         (false, true) => TaskState::Ready,
         (false, false) => TaskState::Waiting,
     };
-    let wakers_held = Arc::strong_count(waker).saturating_sub(1 + usize::from(polling));
+    let wakers_held = Arc::strong_count(waker) - 1;
     TaskRow { id, name, spawned_at: at, polls, state, wakers_held }
 }
 
@@ -88,10 +89,10 @@ impl LoopView for Core {
             let polling = self.current.get() == Some(TaskId::MAIN);
             rows.push(row(TaskId::MAIN, None, main.spawned_at, None, &main.waker, polling));
         }
-        self.tasks.for_each(|task| {
-            let (name, polls) = (task.name.clone(), Some(task.polls));
-            let polling = task.is_checked_out();
-            rows.push(row(task.id, name, task.spawned_at, polls, &task.waker, polling));
+        self.tasks.for_each(|slot| {
+            let (task, polls) = (slot.header(), Some(u64::from(slot.polls)));
+            let (name, polling) = (task.name.clone(), slot.polling);
+            rows.push(row(task.id(), name, task.spawned_at, polls, &task.waker, polling));
         });
         rows
     }

@@ -76,12 +76,12 @@ pub(crate) fn stall_report(core: &Core) -> String {
     if core.tasks.is_empty() {
         report.push_str(" none besides the main future");
     }
-    core.tasks.for_each(|task| {
+    core.tasks.for_each(|slot| {
         report.push_str(&format!(
             "\n  task {} spawned at {}, polled {} time(s)",
-            task.label(),
-            task.spawned_at,
-            task.polls
+            slot.header().label(),
+            slot.header().spawned_at,
+            slot.polls
         ));
     });
     report.push('\n');

@@ -1,25 +1,28 @@
-//! # The JoinHandle, and the cell it shares with its task
+//! # The JoinHandle, and the allocation it shares with its task
 //!
 //! `spawn` returns a [`JoinHandle`], the glassloop form of asyncio's `Task` object and tokio's
-//! `JoinHandle`. The task and the handle share one small cell (`JoinCell`): the task writes the
-//! result there, the handle reads it, and whoever awaits the handle leaves a waker there.
+//! `JoinHandle`. A task lives in one allocation, a `TaskCell`, and two pointers lead to it:
+//! the slab's and the handle's. The task writes its result there, the handle reads it, and
+//! whoever awaits the handle leaves a waker there.
 //!
 //! ```text
-//!   TaskFuture (in the slab)          JoinCell<T>            JoinHandle<T> (yours)
-//!   polls your future ── Ready(v) ──► result: Some(Ok(v)) ◄── poll: take it, or
-//!   the loop caught a panic ─ Err ──► result: Some(Err)       leave a waker
-//!   dropped unfinished ─────────────► result: Cancelled   ──► wakes the awaiter
+//!   TaskCell<F> (one Rc)                                          JoinHandle<T> (yours)
+//!   header: name, spawned_at, waker      (the loop's, task_table.rs)
+//!   stage:  Running { your future } ── Ready(v) ──► Done { Ok(v) } ◄── poll: take it (Gone),
+//!                                 ── a panic ────► Done { Err }        or leave a waker
+//!           released unfinished (abort, shutdown) ► Done { Cancelled } ──► wakes the awaiter
 //! ```
 //!
-//! Because the cell is written by `TaskFuture`'s destructor when the task is dropped before it
-//! finished, every way a task can end (finish, panic, `abort()`, the loop shutting down) tells
-//! the handle, and no special case is needed elsewhere. `TaskFuture` is the task table's
-//! `TaskBody` (task_table.rs): the loop polls it without knowing its output type.
+//! Because the slab's pointer *releases* the task when the loop lets go of it
+//! (task_table.rs, `Owned`), every way a task can end (finish, panic, `abort()`, the loop
+//! shutting down) tells the handle, and no special case is needed elsewhere. `TaskCell` is the
+//! task table's `TaskBody`: the loop polls it without knowing its output type, and the handle
+//! sees it as a `JoinSide<T>`, without knowing its future's type.
 //!
 //! Read next: `spawn/join_error.rs`, what a failed task tells its handle.
 
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, Location};
@@ -27,13 +30,15 @@ use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 
+use pin_cell::{PinCell, PinMut};
+use pin_project_lite::pin_project;
+
 use super::join_error::JoinError;
 use crate::executor::context::is_current;
 use crate::executor::Core;
 use crate::home::away_from_home;
-use crate::task_id::{label, TaskId};
-use crate::task_table::{BoxedBody, TaskBody};
-use pin_project_lite::pin_project;
+use crate::task_id::TaskId;
+use crate::task_table::{TaskBody, TaskHeader, TaskRef};
 
 // ───────────────────────────── JoinHandle ─────────────────────────────
 
@@ -53,27 +58,22 @@ use pin_project_lite::pin_project;
 /// assert_eq!(answer, 42);
 /// ```
 pub struct JoinHandle<T> {
-    /// The cell it shares with the task; the task's id and a weak link to its loop are in it,
-    /// so a handle is one pointer (8 bytes; tokio's is 8 too).
-    pub(crate) cell: Join<T>,
+    /// The task's one allocation, seen through what a handle may do with it. A pointer and
+    /// its vtable: 16 bytes (tokio's handle is 8, a thin pointer it casts by hand).
+    task: Pin<Rc<dyn JoinSide<T>>>,
 }
 
 impl<T> JoinHandle<T> {
-    /// The handle of a task, from the cell it shares with it.
-    pub(crate) fn new(cell: Join<T>) -> JoinHandle<T> {
-        JoinHandle { cell }
-    }
-
     /// The id of the task.
     pub fn id(&self) -> TaskId {
-        self.cell.borrow().id
+        self.task.header().id()
     }
 
     /// True once the task has finished, panicked or been cancelled.
     ///
     /// asyncio: `task.done()`; tokio: `JoinHandle::is_finished`.
     pub fn is_finished(&self) -> bool {
-        self.cell.borrow().is_finished()
+        self.task.join().finished.get()
     }
 
     /// Cancel the task. Its future is dropped right away (so its destructors run before
@@ -85,13 +85,8 @@ impl<T> JoinHandle<T> {
     /// futures are simply dropped, and `Drop` plays the role of `finally`); tokio:
     /// `JoinHandle::abort` (which drops at the task's next scheduling instead).
     pub fn abort(&self) {
-        // Not under the cell's borrow: the abort drops the task, which writes to the cell.
-        let (id, core) = {
-            let cell = self.cell.borrow();
-            (cell.id, cell.core.upgrade())
-        };
-        if let Some(core) = core {
-            core.abort(id);
+        if let Some(core) = self.task.join().core.upgrade() {
+            core.abort(self.id());
         }
     }
 }
@@ -101,42 +96,46 @@ impl<T> Future for JoinHandle<T> {
 
     #[track_caller]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let polled = self.cell.borrow_mut().poll_result(cx.waker());
-        let id = self.id();
-        let Some(polled) = polled else {
+        if let Some(result) = self.task.as_ref().take_output() {
+            return Poll::Ready(result);
+        }
+        let (id, join) = (self.id(), self.task.join());
+        if join.finished.get() {
             panic!(
                 "JoinHandle for task {id} polled again after it returned the task's result; \
                  a JoinHandle yields its result once"
             );
-        };
-        if polled.is_pending() {
-            let core = self.cell.borrow().core.upgrade();
-            if let Some(core) = core {
-                // Only its own loop ever runs the task (home.rs): anywhere else, refuse to wait.
-                if !is_current(&core) {
-                    away_from_home(format_args!("the JoinHandle of task {id}"), "task slab");
-                }
-                // `#[track_caller]` on poll: the location of the `.await` on this handle.
-                crate::wait_site::waiting_on(crate::wait_site::WaitOn::JoinHandle(id));
-                core.note_await(Location::caller());
-            }
         }
-        polled
+        let awaiter = match join.awaiter.take() {
+            Some(stored) if stored.will_wake(cx.waker()) => stored,
+            _ => cx.waker().clone(),
+        };
+        join.awaiter.set(Some(awaiter));
+        if let Some(core) = join.core.upgrade() {
+            // Only its own loop ever runs the task (home.rs): anywhere else, refuse to wait.
+            if !is_current(&core) {
+                away_from_home(format_args!("the JoinHandle of task {id}"), "task slab");
+            }
+            // `#[track_caller]` on poll: the location of the `.await` on this handle.
+            crate::wait_site::waiting_on(crate::wait_site::WaitOn::JoinHandle(id));
+            core.note_await(Location::caller());
+        }
+        Poll::Pending
     }
 }
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        let mut cell = self.cell.borrow_mut();
-        let id = cell.id;
+        let join = self.task.join();
+        join.detached.set(true);
+        join.awaiter.set(None);
         // The task already panicked and its handle goes away unread: the last chance to say so.
-        if let Some(Err(err)) = cell.detach() {
-            if err.is_panic() {
-                eprintln!(
-                    "glassloop: the panic of task {id} was never retrieved: its JoinHandle was \
-                     dropped without being awaited ({err})"
-                );
-            }
+        if let Some(err) = self.task.unread_panic() {
+            eprintln!(
+                "glassloop: the panic of task {} was never retrieved: its JoinHandle was \
+                 dropped without being awaited ({err})",
+                self.id()
+            );
         }
     }
 }
@@ -150,190 +149,137 @@ impl<T> fmt::Debug for JoinHandle<T> {
     }
 }
 
-// ───────────────────────────── the join cell ─────────────────────────────
+// ───────────────────────────── the task's allocation ─────────────────────────────
 
-/// The cell shared by a task and its handle. Its legal states:
+/// What a handle can do with its task's allocation, whatever the task's future.
+trait JoinSide<T> {
+    /// The loop's part: the id, the name, where it was spawned.
+    fn header(&self) -> &TaskHeader;
+    /// The part task and handle share.
+    fn join(&self) -> &JoinState;
+    /// Move the result out, if the task has ended and left one.
+    fn take_output(self: Pin<&Self>) -> Option<Result<T, JoinError>>;
+    /// The panic the task ended with, if nobody has taken it.
+    fn unread_panic(&self) -> Option<String>;
+}
+
+/// What the task and its handle share, besides the result. Its legal states:
 ///
-/// | state | `result` | `finished` | meaning |
+/// | state | `finished` | stage | meaning |
 /// |---|---|---|---|
-/// | running | None | false | the task has not ended |
-/// | ended, unread | Some | true | the handle may take the result |
-/// | ended, read | None | true | the handle took it; polling again is a misuse |
+/// | running | false | `Running` | the task has not ended |
+/// | ended, unread | true | `Done` | the handle may take the result |
+/// | ended, read | true | `Gone` | the handle took it; polling again is a misuse |
 ///
 /// `detached` may be true in any of them (the handle was dropped), and then `awaiter` is
-/// `None`. `result: Some` with `finished: false` cannot happen.
-pub(crate) struct JoinCell<T> {
-    /// The task's id: what the handle reports and aborts.
-    id: TaskId,
+/// `None` and a result is never kept (`Gone` at once). `Done` with `finished: false` cannot
+/// happen.
+struct JoinState {
     /// The task's loop, weakly: a handle never keeps a runtime alive.
     core: Weak<Core>,
-    /// Written once by the task; taken once by the handle.
-    result: Option<Result<T, JoinError>>,
-    /// True once a result was written (it stays true after the handle takes it).
-    finished: bool,
+    /// True once the task has ended; it stays true after the handle takes the result.
+    finished: Cell<bool>,
     /// The waker of whoever awaits the handle.
-    awaiter: Option<Waker>,
+    awaiter: Cell<Option<Waker>>,
     /// True when the handle was dropped: nobody will ever read the result.
-    detached: bool,
+    detached: Cell<bool>,
 }
-
-/// The cell as the task and the handle share it.
-pub(crate) type Join<T> = Rc<RefCell<JoinCell<T>>>;
-
-impl<T> JoinCell<T> {
-    /// A cell in the "running" state, for task `id` of `core`.
-    pub(crate) fn new_shared(id: TaskId, core: Weak<Core>) -> Join<T> {
-        Rc::new(RefCell::new(JoinCell {
-            id,
-            core,
-            result: None,
-            finished: false,
-            awaiter: None,
-            detached: false,
-        }))
-    }
-
-    /// True once the task has ended (finished, panicked or cancelled).
-    pub(crate) fn is_finished(&self) -> bool {
-        self.finished
-    }
-
-    /// The handle's poll: the result if it is there, else leave `waker` and wait.
-    /// `None` means the result was already taken (a misuse the handle reports).
-    pub(crate) fn poll_result(&mut self, waker: &Waker) -> Option<Poll<Result<T, JoinError>>> {
-        debug_assert!(self.finished || self.result.is_none(), "a result before the end");
-        if let Some(result) = self.result.take() {
-            return Some(Poll::Ready(result));
-        }
-        if self.finished {
-            return None;
-        }
-        match &self.awaiter {
-            Some(stored) if stored.will_wake(waker) => {}
-            _ => self.awaiter = Some(waker.clone()),
-        }
-        Some(Poll::Pending)
-    }
-
-    /// The handle is gone: nobody will read the result. Returns the unread result, so the
-    /// handle can report a panic nobody retrieved.
-    pub(crate) fn detach(&mut self) -> Option<&Result<T, JoinError>> {
-        self.detached = true;
-        self.awaiter = None;
-        self.result.as_ref()
-    }
-}
-
-// ───────────────────────────── the task's body ─────────────────────────────
 
 pin_project! {
-    /// Where a task's future is: running in place, or ended (dropped where it lay).
+    /// Where a task's future is: running in place, ended with a result, or gone.
     #[project = StageProj]
-    enum Stage<F> {
+    #[project_replace = StageTaken]
+    enum Stage<F: Future> {
         Running { #[pin] future: F },
-        Ended,
+        Done { output: Result<F::Output, JoinError> },
+        Gone,
     }
 }
 
 pin_project! {
-    /// The body the slab really holds: your future, inline, plus the bookkeeping of ending.
+    /// A task's one allocation: the loop's header, the state it shares with its handle, and
+    /// your future, inline. The slab holds one pointer to it, the handle another (`Rc`).
     ///
-    /// One allocation: the slab's `Pin<Box<dyn TaskBody>>` holds this struct, and your future
-    /// lies inside it. It is pinned there (an `async` block may point into itself), so the
-    /// code reaches it through `pin_project!`, which writes the one projection that needs
-    /// `unsafe` for us, checked (tokio does the same by hand in its task cell). Ending drops it
-    /// in place with `Pin::set(Stage::Ended)`: a pinned value may be dropped where it lies,
+    /// Your future is pinned here (an `async` block may point into itself), and both
+    /// pointers are shared, so the code reaches it through a `PinCell`: a `RefCell` that
+    /// hands out only `Pin<&mut _>`, never `&mut _`, which is what makes it safe to poll a
+    /// future through a shared pointer. `pin_project!` writes the one projection that needs
+    /// `unsafe` for us, checked (tokio does the same by hand in its task cell). Ending drops
+    /// your future in place with `Pin::set`: a pinned value may be dropped where it lies,
     /// just never moved.
-    struct TaskFuture<F: Future> {
+    struct TaskCell<F: Future> {
+        header: TaskHeader,
+        join: JoinState,
         #[pin]
-        stage: Stage<F>,
-        ending: Ending<F::Output>,
-    }
-
-    impl<F: Future> PinnedDrop for TaskFuture<F> {
-        fn drop(this: Pin<&mut Self>) {
-            // Dropped before it finished: aborted, or the loop ended (invariants 8 and 11).
-            // Drop your future first, so its destructors (the `finally` blocks of Rust) have
-            // run by the time the awaiter hears "cancelled".
-            let this = this.project();
-            if matches!(&*this.stage, Stage::Running { .. }) {
-                let result = match drop_catching_panics(this.stage) {
-                    Ok(()) => JoinError::cancelled(this.ending.label()),
-                    Err(payload) => JoinError::panic(this.ending.label(), payload),
-                };
-                this.ending.finish(Err(result));
-            }
-        }
+        stage: PinCell<Stage<F>>,
     }
 }
 
-/// What a task needs to tell its handle how it ended.
-struct Ending<T> {
-    /// The task's id is in the cell: the one copy, read by the handle too.
-    cell: Join<T>,
-    name: Option<Rc<str>>,
-    spawned_at: &'static Location<'static>,
-}
-
-/// Wrap `future` as the body of the task whose cell is `cell`, writing its result there.
-pub(crate) fn task_body<F>(
+/// Build task `header`'s allocation around `future`, and the handle that shares it.
+pub(crate) fn task_cell<F>(
     future: F,
-    cell: Join<F::Output>,
-    name: Option<Rc<str>>,
-    spawned_at: &'static Location<'static>,
-) -> BoxedBody
+    header: TaskHeader,
+    core: Weak<Core>,
+) -> (TaskRef, JoinHandle<F::Output>)
 where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let ending = Ending { cell, name, spawned_at };
-    Box::pin(TaskFuture { stage: Stage::Running { future }, ending })
+    let join = JoinState {
+        core,
+        finished: Cell::new(false),
+        awaiter: Cell::new(None),
+        detached: Cell::new(false),
+    };
+    let stage = PinCell::new(Stage::Running { future });
+    let task = Rc::pin(TaskCell { header, join, stage });
+    let handle = JoinHandle { task: task.clone() };
+    (task, handle)
 }
 
-impl<T> Ending<T> {
-    /// How errors and reports name this task (as `Task::label` in task_table.rs does).
-    fn label(&self) -> String {
-        label(self.name.as_deref(), self.cell.borrow().id)
-    }
-
-    fn finish(&self, result: Result<T, JoinError>) {
-        let awaiter = {
-            let mut cell = self.cell.borrow_mut();
-            if cell.finished {
-                return;
-            }
-            debug_assert!(cell.result.is_none(), "a task's result was written twice");
-            if cell.detached {
-                if let Err(err) = &result {
-                    if err.is_panic() {
-                        // asyncio prints "Task exception was never retrieved"; so do we, at
-                        // the moment it happens, because a detached task has no later.
-                        eprintln!(
-                            "glassloop: task {} spawned at {} panicked and nobody holds its \
-                             JoinHandle, so the panic is reported here: {}",
-                            label(self.name.as_deref(), cell.id), // the cell is borrowed
-                            self.spawned_at,
-                            err
-                        );
-                    }
+impl<F: Future> TaskCell<F> {
+    /// Make `result` the task's result and wake whoever awaits the handle. Called once per
+    /// task, when it ends, with the future already dropped.
+    fn finish(self: Pin<&Self>, result: Result<F::Output, JoinError>) {
+        let this = self.project_ref();
+        let join = this.join;
+        if join.finished.replace(true) {
+            return;
+        }
+        if join.detached.get() {
+            if let Err(err) = &result {
+                if err.is_panic() {
+                    // asyncio prints "Task exception was never retrieved"; so do we, at the
+                    // moment it happens, because a detached task has no later.
+                    eprintln!(
+                        "glassloop: task {} spawned at {} panicked and nobody holds its \
+                         JoinHandle, so the panic is reported here: {}",
+                        this.header.label(),
+                        this.header.spawned_at,
+                        err
+                    );
                 }
             }
-            cell.finished = true;
-            cell.result = Some(result);
-            cell.awaiter.take()
-        };
-        if let Some(waker) = awaiter {
+            return; // nobody will read it: nothing to keep
+        }
+        PinMut::as_mut(&mut this.stage.borrow_mut()).set(Stage::Done { output: result });
+        if let Some(waker) = join.awaiter.take() {
             let via = crate::wake_site::Via::JoinHandle;
             crate::wake_site::waking(via, || waker.wake()); // names the cause
         }
     }
 }
 
-impl<F: Future> TaskBody for TaskFuture<F> {
-    fn poll_body(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut this = self.project();
-        let StageProj::Running { future } = this.stage.as_mut().project() else {
-            unreachable!("task {} polled after it ended", this.ending.label())
+impl<F: Future> TaskBody for TaskCell<F> {
+    fn header(&self) -> &TaskHeader {
+        &self.header
+    }
+
+    fn poll_body(self: Pin<&Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project_ref();
+        let mut stage = this.stage.borrow_mut();
+        let StageProj::Running { future } = PinMut::as_mut(&mut stage).project() else {
+            unreachable!("task {} polled after it ended", this.header.label())
         };
         // region: task_future_poll
         let Poll::Ready(value) = future.poll(cx) else {
@@ -341,31 +287,89 @@ impl<F: Future> TaskBody for TaskFuture<F> {
         };
         // Drop the finished future now: its captured values are released as soon as it ends.
         // Their destructors are your code too, so a panic there is the task's panic as well.
-        let result = match drop_catching_panics(this.stage) {
+        let result = match drop_catching_panics(PinMut::as_mut(&mut stage)) {
             Ok(()) => Ok(value),
-            Err(payload) => Err(JoinError::panic(this.ending.label(), payload)),
+            Err(payload) => Err(JoinError::panic(this.header.label(), payload)),
         };
-        this.ending.finish(result);
+        drop(stage);
+        self.finish(result);
         Poll::Ready(())
         // endregion: task_future_poll
     }
 
-    fn panicked(self: Pin<&mut Self>, payload: Box<dyn Any + Send>) {
+    fn panicked(self: Pin<&Self>, payload: Box<dyn Any + Send>) {
         // The loop caught the panic of a poll (executor/mod.rs): it becomes the task's
         // result, after the future's destructors have run.
-        let this = self.project();
-        let result = match drop_catching_panics(this.stage) {
-            Ok(()) => JoinError::panic(this.ending.label(), payload),
-            Err(second) => JoinError::panic(this.ending.label(), second),
+        // A task that already ended (the panic came from waking its awaiter) keeps its result.
+        let this = self.project_ref();
+        let mut stage = this.stage.borrow_mut();
+        if !matches!(*stage, Stage::Running { .. }) {
+            return;
+        }
+        let label = this.header.label();
+        let result = match drop_catching_panics(PinMut::as_mut(&mut stage)) {
+            Ok(()) => JoinError::panic(label, payload),
+            Err(second) => JoinError::panic(label, second),
         };
-        this.ending.finish(Err(result));
+        drop(stage);
+        self.finish(Err(result));
+    }
+
+    fn release(self: Pin<&Self>) {
+        // Released before it finished: aborted, or the loop ended (invariants 8 and 11).
+        // Drop your future first, so its destructors (the `finally` blocks of Rust) have run
+        // by the time the awaiter hears "cancelled". A failed borrow means the task is in
+        // the middle of its own poll (it aborted itself): `poll_task` releases it after.
+        let this = self.project_ref();
+        let Ok(mut stage) = this.stage.try_borrow_mut() else { return };
+        if !matches!(*stage, Stage::Running { .. }) {
+            return;
+        }
+        let label = this.header.label();
+        let result = match drop_catching_panics(PinMut::as_mut(&mut stage)) {
+            Ok(()) => JoinError::cancelled(label),
+            Err(payload) => JoinError::panic(label, payload),
+        };
+        drop(stage);
+        self.finish(Err(result));
+    }
+}
+
+impl<F: Future> JoinSide<F::Output> for TaskCell<F> {
+    fn header(&self) -> &TaskHeader {
+        &self.header
+    }
+
+    fn join(&self) -> &JoinState {
+        &self.join
+    }
+
+    fn take_output(self: Pin<&Self>) -> Option<Result<F::Output, JoinError>> {
+        // A failed borrow: the task is being polled, so it has no result yet.
+        let mut stage = self.project_ref().stage.try_borrow_mut().ok()?;
+        if !matches!(*stage, Stage::Done { .. }) {
+            return None;
+        }
+        match PinMut::as_mut(&mut stage).project_replace(Stage::Gone) {
+            StageTaken::Done { output } => Some(output),
+            _ => unreachable!("the stage was Done a line ago"),
+        }
+    }
+
+    fn unread_panic(&self) -> Option<String> {
+        match &*self.stage.try_borrow().ok()? {
+            Stage::Done { output: Err(err) } if err.is_panic() => Some(err.to_string()),
+            _ => None,
+        }
     }
 }
 
 /// Drop the future where it lies (`Pin::set` replaces the pinned value in place), turning a
 /// panic in its destructor into an `Err` instead of an unwind through the loop. If the
-/// destructor panics, the place still ends up holding `Ended`: an assignment writes its new
+/// destructor panics, the place still ends up holding `Gone`: an assignment writes its new
 /// value on the unwinding path too.
-fn drop_catching_panics<F>(mut stage: Pin<&mut Stage<F>>) -> Result<(), Box<dyn Any + Send>> {
-    std::panic::catch_unwind(AssertUnwindSafe(move || stage.set(Stage::Ended)))
+fn drop_catching_panics<F: Future>(
+    mut stage: Pin<&mut Stage<F>>,
+) -> Result<(), Box<dyn Any + Send>> {
+    std::panic::catch_unwind(AssertUnwindSafe(move || stage.set(Stage::Gone)))
 }

@@ -15,7 +15,12 @@ use std::fmt;
 /// Why awaiting a [`JoinHandle`](crate::JoinHandle) gave no value: the task was cancelled, or it panicked.
 ///
 /// asyncio: `CancelledError`, or the exception the task raised; tokio: `JoinError`.
-pub struct JoinError {
+pub struct JoinError(Box<Failure>);
+
+/// What a `JoinError` says, boxed: a task's result slot holds `Result<T, JoinError>`, so a
+/// one-pointer error keeps every task's allocation small, and the box is only made when a
+/// task fails.
+struct Failure {
     task: String,
     kind: JoinErrorKind,
 }
@@ -27,21 +32,21 @@ enum JoinErrorKind {
 
 impl JoinError {
     pub(crate) fn cancelled(task: String) -> JoinError {
-        JoinError { task, kind: JoinErrorKind::Cancelled }
+        JoinError(Box::new(Failure { task, kind: JoinErrorKind::Cancelled }))
     }
 
     pub(crate) fn panic(task: String, payload: Box<dyn Any + Send + 'static>) -> JoinError {
-        JoinError { task, kind: JoinErrorKind::Panic(payload) }
+        JoinError(Box::new(Failure { task, kind: JoinErrorKind::Panic(payload) }))
     }
 
     /// True if the task was cancelled (aborted, or dropped when the loop ended).
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.kind, JoinErrorKind::Cancelled)
+        matches!(self.0.kind, JoinErrorKind::Cancelled)
     }
 
     /// True if the task panicked.
     pub fn is_panic(&self) -> bool {
-        matches!(self.kind, JoinErrorKind::Panic(_))
+        matches!(self.0.kind, JoinErrorKind::Panic(_))
     }
 
     /// The panic payload, to re-raise with `std::panic::resume_unwind` or to inspect.
@@ -58,7 +63,7 @@ impl JoinError {
 
     /// The panic payload if the task panicked, or the error back if it was cancelled.
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
-        match self.kind {
+        match self.0.kind {
             JoinErrorKind::Panic(payload) => Ok(payload),
             JoinErrorKind::Cancelled => Err(self),
         }
@@ -66,7 +71,7 @@ impl JoinError {
 
     /// The panic message, when the payload is a string (as `panic!("...")` makes it).
     pub fn panic_message(&self) -> Option<&str> {
-        match &self.kind {
+        match &self.0.kind {
             JoinErrorKind::Panic(payload) => payload_message(&**payload),
             JoinErrorKind::Cancelled => None,
         }
@@ -84,11 +89,11 @@ pub(crate) fn payload_message(payload: &(dyn Any + Send)) -> Option<&str> {
 
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            JoinErrorKind::Cancelled => write!(f, "task {} was cancelled", self.task),
+        match &self.0.kind {
+            JoinErrorKind::Cancelled => write!(f, "task {} was cancelled", self.0.task),
             JoinErrorKind::Panic(_) => match self.panic_message() {
-                Some(message) => write!(f, "task {} panicked: {}", self.task, message),
-                None => write!(f, "task {} panicked", self.task),
+                Some(message) => write!(f, "task {} panicked: {}", self.0.task, message),
+                None => write!(f, "task {} panicked", self.0.task),
             },
         }
     }

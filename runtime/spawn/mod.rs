@@ -3,16 +3,17 @@
 //! The executor offers two primitives for tasks: `Core::insert_task` (put a body in the slab
 //! and queue its first poll) and `Core::abort`. This folder builds the API you use from them,
 //! the way `time/` builds `sleep` from the timer driver. `spawn` finds the running loop
-//! through the thread-local (`executor/context.rs`), wraps your future with a fresh join cell
-//! (join.rs) and inserts it. The [`JoinHandle`] it returns reads that cell and can reach the
-//! loop (weakly: a handle never keeps a runtime alive) to abort the task.
+//! through the thread-local (`executor/context.rs`), builds the task's one allocation around
+//! your future (join.rs) and inserts it. The [`JoinHandle`] it returns points at that same
+//! allocation, reads the result there and can reach the loop (weakly: a handle never keeps a
+//! runtime alive) to abort the task.
 //!
 //! ```text
 //!   spawn(fut) ─► with_current ─► Core::insert_task ─► TaskTable::insert + push_ready(id)
-//!        └──────► JoinHandle { cell: Rc<JoinCell { id, Weak<Core>, result }> }   abort: Core::abort
+//!        └──────► JoinHandle { task: Rc<TaskCell { header, Weak<Core>, stage }> }   abort: Core::abort
 //! ```
 //!
-//! Read next: `spawn/join.rs`, the handle and its cell.
+//! Read next: `spawn/join.rs`, the handle and the allocation it shares with its task.
 
 mod join;
 mod join_error;
@@ -26,8 +27,8 @@ use std::task::{Context, Poll};
 use crate::executor::context::{in_runtime, note_await_current, with_current};
 use crate::executor::{Core, Runtime};
 use crate::task_id::TaskId;
+use join::task_cell;
 pub use join::JoinHandle;
-use join::{task_body, JoinCell};
 pub(crate) use join_error::payload_message;
 pub use join_error::JoinError;
 
@@ -104,13 +105,13 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    // The cell is made inside `make`, once the table has chosen the id, so it never holds a
-    // placeholder id.
+    // The allocation is made inside `make`, around the header the table built once it had
+    // chosen the id, so it never holds a placeholder id.
     let mut handle = None;
-    core.insert_task(name.clone(), spawned_at, |id| {
-        let cell = JoinCell::new_shared(id, Rc::downgrade(core) as Weak<Core>);
-        handle = Some(JoinHandle::new(cell.clone()));
-        task_body(future, cell, name, spawned_at)
+    core.insert_task(name, spawned_at, |header| {
+        let (task, joins) = task_cell(future, header, Rc::downgrade(core) as Weak<Core>);
+        handle = Some(joins);
+        task
     });
     handle.expect("insert_task calls `make` once")
 }
