@@ -28,9 +28,9 @@
 //! Only JoinHandles make edges between tasks: a task that waits on a channel only another
 //! task could send on is waiting on *somebody*, but a channel does not know its senders,
 //! so such a cycle is not named (the stall report still fires; it says nothing can move).
-//! Where a channel, a semaphore or an event was *created* is not recorded, only where it is
-//! awaited: that would cost every primitive a location field. A timer says where its sleep
-//! was created, a JoinHandle where its task was spawned.
+//! A channel, a semaphore or an event says where it was *created* (one location field in
+//! each primitive, wait_site.rs), a timer where its sleep was created, a JoinHandle where
+//! its task was spawned; a socket says only its token and direction.
 //!
 //! asyncio: `asyncio pstree PID` (3.14) and `asyncio.print_call_graph()`; tokio: none
 //! built in (tokio-console lists a task's resources, not a tree).
@@ -46,7 +46,7 @@ use super::Observer;
 use crate::hooks::{Direction, LoopView, TaskRow};
 use crate::task_id::TaskId;
 use crate::timer::wheel::TimerKey;
-use crate::wait_site::WaitOn;
+use crate::wait_site::{End, Signal, WaitOn};
 
 /// How many waits a task keeps (a task that sets a new timeout at every poll would grow).
 const WAITS_KEPT: usize = 8;
@@ -130,10 +130,28 @@ impl Observer {
                 };
                 format!("socket {token} to become {half}")
             }
-            Wait::On(WaitOn::Channel) => "a channel (a message, room to send, or a join)".into(),
-            Wait::On(WaitOn::Semaphore) => "a semaphore's permits".into(),
-            Wait::On(WaitOn::Mutex) => "a mutex's lock".into(),
-            Wait::On(WaitOn::Event) => "an event (Event, Notify, Condition or Barrier)".into(),
+            Wait::On(WaitOn::Channel(at, end)) => {
+                let (what, how) = match end {
+                    End::MpscRecv => ("an mpsc channel", "recv"),
+                    End::MpscSend => ("an mpsc channel", "send: it is full"),
+                    End::OneshotRecv => ("a oneshot channel", "recv"),
+                    End::QueueGet => ("a queue", "get: it is empty"),
+                    End::QueuePut => ("a queue", "put: it is full"),
+                    End::QueueJoin => ("a queue", "join: items not yet marked done"),
+                };
+                format!("{what} created at {at} ({how})")
+            }
+            Wait::On(WaitOn::Semaphore(at)) => format!("a semaphore created at {at} (its permits)"),
+            Wait::On(WaitOn::Mutex(at)) => format!("a mutex created at {at} (its lock)"),
+            Wait::On(WaitOn::Signal(at, signal)) => {
+                let what = match signal {
+                    Signal::Event => "an event",
+                    Signal::Notify => "a Notify",
+                    Signal::Condition => "a condition",
+                    Signal::Barrier => "a barrier",
+                };
+                format!("{what} created at {at}")
+            }
             Wait::On(WaitOn::Outside) => {
                 "work outside the loop (a blocking job, or a task on another loop)".into()
             }

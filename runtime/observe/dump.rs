@@ -76,6 +76,18 @@ pub(crate) fn stall_report(core: &Core) -> String {
     if core.tasks.is_empty() {
         report.push_str(" none besides the main future");
     }
+    // With debug mode on, each line also says what the task waits on and where that thing
+    // was created: the first place to look ("which channel has no sender?").
+    let rows = observer.map(|_| core.tasks()).unwrap_or_default();
+    let waits_of = |id: TaskId| match observer {
+        Some(obs) => obs
+            .live_waits(core, &rows, id)
+            .into_iter()
+            .map(|wait| obs.describe_wait(wait, &rows))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        None => String::new(),
+    };
     core.tasks.for_each(|task| {
         report.push_str(&format!(
             "\n  task {} spawned at {}, polled {} time(s)",
@@ -83,7 +95,15 @@ pub(crate) fn stall_report(core: &Core) -> String {
             task.spawned_at,
             task.polls
         ));
+        let waits = waits_of(task.id);
+        if !waits.is_empty() {
+            report.push_str(&format!(", waits on {waits}"));
+        }
     });
+    let main_waits = waits_of(TaskId::MAIN);
+    if !main_waits.is_empty() {
+        report.push_str(&format!("\n  (and the main future waits on {main_waits})"));
+    }
     report.push('\n');
     report.push_str(&render(core));
     report
