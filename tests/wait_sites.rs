@@ -258,12 +258,12 @@ fn the_stall_report_says_what_each_pending_task_and_the_main_future_wait_on() {
         .expect("the report is a String");
     println!("{report}");
     let list = format!(
-        "Tasks still pending:\n  task 'consumer' #1 spawned at {}, polled 1 time(s), waits on \
-         an mpsc channel created at {} (recv)\n  (and the main future waits on a oneshot \
-         channel created at {} (recv))\nglassloop task dump at 0.000 s:",
+        "Tasks still pending:\n  main future #0 waits on a oneshot channel created at {} \
+         (recv)\n  task 'consumer' #1 spawned at {}, polled 1 time(s), waits on an mpsc channel \
+         created at {} (recv)\nglassloop task dump at 0.000 s:",
+        site(made, "oneshot::channel"),
         site(made, "spawn("),
         site(made, "mpsc::channel"),
-        site(made, "oneshot::channel"),
     );
     assert!(report.contains(&list), "missing {list:?} in:\n{report}");
 }

@@ -42,6 +42,8 @@ pub(crate) fn render(core: &Core) -> String {
 
 /// The message `block_on` panics with when the loop is stalled: why nothing can wake the
 /// main future, what is pending, and the dump. The builder hands this function to the loop.
+/// In debug mode the list of what is pending also says what each waits on, and where that
+/// was created ("main future #0 waits on a oneshot channel created at src/main.rs:49:47").
 pub(crate) fn stall_report(core: &Core) -> String {
     let mut report = if core.is_stalled() {
         String::from(
@@ -88,6 +90,11 @@ pub(crate) fn stall_report(core: &Core) -> String {
             .join(" and "),
         None => String::new(),
     };
+    // The main future first: it is what `block_on` waits for.
+    let main_waits = waits_of(TaskId::MAIN);
+    if !main_waits.is_empty() {
+        report.push_str(&format!("\n  main future #0 waits on {main_waits}"));
+    }
     core.tasks.for_each(|task| {
         report.push_str(&format!(
             "\n  task {} spawned at {}, polled {} time(s)",
@@ -100,10 +107,6 @@ pub(crate) fn stall_report(core: &Core) -> String {
             report.push_str(&format!(", waits on {waits}"));
         }
     });
-    let main_waits = waits_of(TaskId::MAIN);
-    if !main_waits.is_empty() {
-        report.push_str(&format!("\n  (and the main future waits on {main_waits})"));
-    }
     report.push('\n');
     report.push_str(&render(core));
     report
