@@ -66,6 +66,9 @@ pub(crate) enum WaitOn {
     JoinHandle(TaskId),
     /// Work outside the loop: a blocking job, a coroutine on another loop's handle.
     Outside,
+    /// Where the socket about to be waited on was made; picked up by the observer's
+    /// `io_wait` hook with [`take_socket`], to go with the token and direction it is given.
+    Socket(MadeAt),
 }
 
 /// Which channel, and which of its operations, a task waits in.
@@ -121,6 +124,17 @@ pub(crate) fn take() -> Option<WaitOn> {
             note
         }
         None => None,
+    })
+}
+
+/// The socket note left just now, if the note is one (the observer, in its `io_wait` hook).
+pub(crate) fn take_socket() -> Option<MadeAt> {
+    SITE.with(|cell| match cell.get() {
+        Some(Some(WaitOn::Socket(at))) => {
+            cell.set(Some(None));
+            Some(at)
+        }
+        _ => None,
     })
 }
 

@@ -267,3 +267,56 @@ fn the_stall_report_says_what_each_pending_task_and_the_main_future_wait_on() {
     );
     assert!(report.contains(&list), "missing {list:?} in:\n{report}");
 }
+
+/// A socket says where it was made: the line of `TcpListener::bind`, of the `accept` that
+/// returned it, or of `TcpStream::connect`.
+#[test]
+fn a_waiting_socket_says_where_it_was_bound_accepted_or_connected() {
+    use glassloop::net::{TcpListener, TcpStream};
+    let rt = debug_runtime();
+    let made = line!();
+    let dump = rt.block_on(async {
+        let any_port = "127.0.0.1:0".parse().unwrap();
+        let idle = TcpListener::bind(any_port).unwrap(); // the first `bind` below `made`
+        let listener = TcpListener::bind(any_port).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (accepted_tx, accepted) = oneshot::channel();
+        let _server = task::Builder::new().name("server").spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            accepted_tx.send(()).unwrap();
+            let _ = stream.read(&mut [0; 8]).await;
+        });
+        let _idle = task::Builder::new()
+            .name("idle")
+            .spawn(async move { idle.accept().await });
+        let client = TcpStream::connect(addr).await.unwrap();
+        let _client = task::Builder::new().name("client").spawn(async move {
+            let _ = client.read(&mut [0; 8]).await;
+        });
+        accepted.await.unwrap();
+        task::yield_now().await; // the client's task runs and waits
+        glassloop::dump()
+    });
+    println!("{dump}");
+    for (name, made_at) in [
+        ("server", site(made, "accept().await.unwrap()")),
+        ("idle", site(made, "TcpListener::bind")),
+        ("client", site(made, "TcpStream::connect")),
+    ] {
+        let task = dump
+            .split("\n  task ")
+            .find(|row| row.starts_with(&format!("'{name}' #")))
+            .unwrap_or_else(|| panic!("no task {name:?} in:\n{dump}"));
+        let waits: Vec<&str> = task.lines().filter(|l| l.contains("waits on")).collect();
+        assert_eq!(waits.len(), 1, "task {name:?} in:\n{dump}");
+        let (start, end) = (
+            "      waits on   socket ",
+            format!(" (made at {made_at}) to become readable"),
+        );
+        assert!(
+            waits[0].starts_with(start) && waits[0].ends_with(&end),
+            "{name}: {}",
+            waits[0]
+        );
+    }
+}
