@@ -320,3 +320,25 @@ fn a_waiting_socket_says_where_it_was_bound_accepted_or_connected() {
         );
     }
 }
+
+/// `Default::default()` is `#[track_caller]` too: an event made that way names the line that
+/// called it, not a line inside glassloop.
+#[test]
+fn a_primitive_made_by_default_names_the_line_that_called_default() {
+    let rt = debug_runtime();
+    let made = line!();
+    let dump = rt.block_on(async {
+        let event: Rc<Event> = Rc::new(Default::default());
+        let e = event.clone();
+        let _waiter = task::Builder::new()
+            .name("waiter")
+            .spawn(async move { e.wait().await });
+        task::yield_now().await;
+        glassloop::dump()
+    });
+    let expected = format!(
+        "waits on   an event created at {}",
+        site(made, "Default::default()")
+    );
+    assert!(dump.contains(&expected), "missing {expected:?} in:\n{dump}");
+}
