@@ -56,7 +56,7 @@
 //! | 12 | L4-L5 | `outside.rs`, `blocking.rs`, `blocking/pool.rs`, `fs.rs`, `handle.rs` | `OutsideWork`: how work off the loop holds the virtual clock; `spawn_blocking`; `block_on`; files on the pool; `Handle`: other threads post work to the loop | |
 //! | 13 | L4 | `combinators/` | gather, try_gather, select, race, wait, as_completed, TaskGroup | 8 |
 //! | 14 | L4 | `sync/` | Semaphore, Mutex, Event, Notify, Condition, Barrier, queues and channels | |
-//! | 14b | L4 | `wake_site.rs`, `wait_site.rs` | a wake names its cause (a channel, a JoinHandle), and a parked task what it waits on, at one branch when off | 6 |
+//! | 14b | L4 | `wake_site.rs`, `wait_site.rs` | a wake names its cause (a channel, a JoinHandle), and a parked task what it waits on and where that was created, at one branch when off | 6 |
 //! | 15 | L6 | `observe/` | debug mode (slow polls, watchdog), dump, stalls, lost wakers, trace and timeline | 4, 5, 6 |
 //! | 16 | L7 | `builder.rs` | the composition root: every option, and the parts put together | |
 //!

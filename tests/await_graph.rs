@@ -69,7 +69,7 @@ fn a_cycle_of_join_handles_is_named_as_a_deadlock_in_the_stall_report_and_the_tr
         "{report}"
     );
     assert!(
-        report.contains("waits on   a channel (a message, room to send, or a join)"),
+        report.contains("waits on   a oneshot channel created at tests/await_graph.rs:"),
         "{report}"
     );
     assert!(
@@ -122,9 +122,9 @@ fn each_waiting_task_says_what_it_waits_on() {
         sleeper,
         parked.as_str(),
         timer.as_str(),
-        "waits on   a semaphore's permits",
-        "waits on   a mutex's lock",
-        "waits on   an event (Event, Notify, Condition or Barrier)",
+        "waits on   a semaphore created at tests/await_graph.rs:",
+        "waits on   a mutex created at tests/await_graph.rs:",
+        "waits on   an event created at tests/await_graph.rs:",
         "waits on   the JoinHandle of task 'sleeper' #1 (spawned at ",
         "  await tree (who awaits whose JoinHandle):\n    task 'joiner' #5\n       └─ awaits \
          task 'sleeper' #1",

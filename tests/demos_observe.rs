@@ -124,6 +124,7 @@ fn demo_stall_stops_with_an_error_and_the_task_dump_instead_of_hanging() {
          block_on stopped with an error instead of hanging:\n\
          glassloop: the loop is stalled (virtual clock). The main future is waiting, but no task is ready, no timer is set, no socket is registered and no work runs outside the loop, so no time can pass and nothing in the loop can happen. Wakers are still held, by something inside the loop (a channel whose sender nobody will use) or by a thread that did not announce its work. If a thread of yours will wake a task, announce it so the clock waits for it: create `let work = glassloop::OutsideWork::new();` on the loop's thread, move `work` into the thread, and drop it after the thread's last `wake` (`spawn_blocking` does this for you).\n\
          Tasks still pending:\n\
+         \x20 main future #0 waits on the JoinHandle of task 'consumer' #1 (spawned at demos/stall.rs:63:64)\n\
          \x20 task 'consumer' #1 spawned at demos/stall.rs:63:64, polled 1 time(s)\n\
          glassloop task dump at 0.000 s: 1 task(s) besides the main future; 0 timer(s) set, no socket waiter(s), 0 job(s) running outside the loop.\n\
          \x20 main future #0: waiting, 1 waker(s) held\n\
@@ -149,13 +150,14 @@ fn demo_deadlock_names_the_cycle_in_the_stall_report_and_draws_the_await_tree() 
          glassloop: the loop is stalled (virtual clock). The main future is waiting, but no task is ready, no timer is set, no socket is registered and no work runs outside the loop, so no time can pass and nothing in the loop can happen. Wakers are still held, by something inside the loop (a channel whose sender nobody will use) or by a thread that did not announce its work. If a thread of yours will wake a task, announce it so the clock waits for it: create `let work = glassloop::OutsideWork::new();` on the loop's thread, move `work` into the thread, and drop it after the thread's last `wake` (`spawn_blocking` does this for you).\n\
          deadlock: task 'a' #1 awaits task 'b' #2, which awaits task 'a' #1\n\
          Tasks still pending:\n\
-         \x20 task 'a' #1 spawned at demos/deadlock.rs:37:50, polled 1 time(s)\n\
-         \x20 task 'b' #2 spawned at demos/deadlock.rs:38:54, polled 1 time(s)\n\
+         \x20 main future #0 waits on a oneshot channel created at demos/deadlock.rs:49:47 (recv)\n\
+         \x20 task 'a' #1 spawned at demos/deadlock.rs:37:50, polled 1 time(s), waits on the JoinHandle of task 'b' #2 (spawned at demos/deadlock.rs:38:54)\n\
+         \x20 task 'b' #2 spawned at demos/deadlock.rs:38:54, polled 1 time(s), waits on the JoinHandle of task 'a' #1 (spawned at demos/deadlock.rs:37:50)\n\
          glassloop task dump at 0.000 s: 2 task(s) besides the main future; 0 timer(s) set, no socket waiter(s), 0 job(s) running outside the loop.\n\
          \x20 main future #0: waiting, 1 waker(s) held\n\
          \x20     spawned at demos/deadlock.rs:34:17\n\
          \x20     parked at  demos/deadlock.rs:50:29\n\
-         \x20     waits on   a channel (a message, room to send, or a join)\n\
+         \x20     waits on   a oneshot channel created at demos/deadlock.rs:49:47 (recv)\n\
          \x20 task 'a' #1: waiting, polled 1 time(s), 1 waker(s) held\n\
          \x20     spawned at demos/deadlock.rs:37:50 by main future #0\n\
          \x20     parked at  demos/deadlock.rs:45:19\n\

@@ -91,7 +91,8 @@ pub(crate) struct Evented<S: Source> {
 
 impl<S: Source> Evented<S> {
     /// Register `source` for `interest` with the current runtime. `what` is the public call
-    /// that made the socket, so that a misuse panic names the line the learner wrote.
+    /// that made the socket, so that a misuse panic names the line the learner wrote;
+    /// `made_at` is where it was called (bound, connected or accepted), for the task dump.
     ///
     /// # Panics
     /// Outside a running glassloop runtime.
@@ -99,8 +100,9 @@ impl<S: Source> Evented<S> {
         mut source: S,
         interest: Interest,
         what: &'static str,
+        made_at: &'static Location<'static>,
     ) -> io::Result<Evented<S>> {
-        let registration = Registration::new(&mut source, interest, what)?;
+        let registration = Registration::new(&mut source, interest, what, made_at)?;
         Ok(Evented { source, registration, used_up: Default::default() })
     }
 

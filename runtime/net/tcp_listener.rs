@@ -74,6 +74,7 @@ impl TcpListener {
     ///
     /// # Panics
     /// Outside a running glassloop runtime.
+    #[track_caller]
     pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
         Self::listen(addr, DEFAULT_BACKLOG, "glassloop::net::TcpListener::bind")
     }
@@ -95,12 +96,15 @@ impl TcpListener {
     ///
     /// # Panics
     /// Outside a running glassloop runtime.
+    #[track_caller]
     pub fn bind_with_backlog(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
         Self::listen(addr, backlog, "glassloop::net::TcpListener::bind_with_backlog")
     }
 
     /// The steps `mio::net::TcpListener::bind` takes, with our backlog: socket, reuse the
-    /// address, bind, listen. `what` names the public call for the misuse message.
+    /// address, bind, listen. `what` names the public call for the misuse message; the
+    /// dump names our caller's caller (`#[track_caller]` twice), the line of `bind`.
+    #[track_caller]
     fn listen(addr: SocketAddr, backlog: u32, what: &'static str) -> io::Result<TcpListener> {
         use socket2::{Domain, Protocol, Socket, Type};
         let bind = || -> io::Result<mio::net::TcpListener> {
@@ -117,7 +121,7 @@ impl TcpListener {
         };
         let socket = bind().map_err(|e| with_addr(e, "binding to", addr))?;
         let addr = socket.local_addr()?;
-        let io = Evented::new(socket, Interest::READABLE, what)?;
+        let io = Evented::new(socket, Interest::READABLE, what, Location::caller())?;
         Ok(TcpListener { io, addr })
     }
 
@@ -139,7 +143,7 @@ impl TcpListener {
             .io(Direction::Read, at, |listener| listener.accept())
             .await
             .map_err(|e| with_addr(e, "accepting a connection on", self.addr))?;
-        Ok((TcpStream::from_accepted(socket, peer)?, peer))
+        Ok((TcpStream::from_accepted(socket, peer, at)?, peer))
     }
 
     /// Wait until a connection is waiting to be accepted (or an error is pending). Use with
@@ -153,9 +157,10 @@ impl TcpListener {
     }
 
     /// Accept without waiting. `WouldBlock` means the accept queue is empty.
+    #[track_caller]
     pub fn try_accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let (socket, peer) = self.io.try_io(Direction::Read, |listener| listener.accept())?;
-        Ok((TcpStream::from_accepted(socket, peer)?, peer))
+        Ok((TcpStream::from_accepted(socket, peer, Location::caller())?, peer))
     }
 
     /// The address this listener is bound to, with the real port if you asked for port 0.

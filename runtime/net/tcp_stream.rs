@@ -91,6 +91,7 @@ impl TcpStream {
                 socket,
                 Interest::READABLE | Interest::WRITABLE,
                 "glassloop::net::TcpStream::connect",
+                at,
             )?;
             std::future::poll_fn(|cx| poll_connected(&io, cx, at))
                 .await
@@ -99,12 +100,17 @@ impl TcpStream {
         }
     }
 
-    /// Wrap a stream that `TcpListener::accept` got from the kernel.
-    pub(crate) fn from_accepted(socket: mio::net::TcpStream, peer: SocketAddr) -> io::Result<Self> {
+    /// Wrap a stream that `TcpListener::accept`, called at `made_at`, got from the kernel.
+    pub(crate) fn from_accepted(
+        socket: mio::net::TcpStream,
+        peer: SocketAddr,
+        made_at: &'static Location<'static>,
+    ) -> io::Result<Self> {
         let io = Evented::new(
             socket,
             Interest::READABLE | Interest::WRITABLE,
             "glassloop::net::TcpListener::accept",
+            made_at,
         )?;
         Ok(TcpStream { io, peer })
     }

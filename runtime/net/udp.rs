@@ -51,6 +51,7 @@ impl UdpSocket {
     ///
     /// # Panics
     /// Outside a running glassloop runtime.
+    #[track_caller]
     pub fn bind(addr: SocketAddr) -> io::Result<UdpSocket> {
         let socket =
             mio::net::UdpSocket::bind(addr).map_err(|e| with_addr(e, "binding to", addr))?;
@@ -59,6 +60,7 @@ impl UdpSocket {
             socket,
             Interest::READABLE | Interest::WRITABLE,
             "glassloop::net::UdpSocket::bind",
+            Location::caller(),
         )?;
         Ok(UdpSocket { io, addr })
     }

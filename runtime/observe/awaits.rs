@@ -15,9 +15,10 @@
 //!
 //! During a poll, the leaf futures that return `Pending` say what they wait on: a timer
 //! through the `timer_set` hook (its deadline, where the sleep was created), a socket
-//! through `io_wait` (its token and direction), everything else through a note left in
-//! wait_site.rs (a channel, a semaphore, a mutex, an event, the JoinHandle of task N, work
-//! outside the loop). The observer gathers a poll's notes; when the poll ends `Pending` they
+//! through `io_wait` (its token and direction; where it was made comes in a note just
+//! before), everything else through a note left in wait_site.rs (a channel, a semaphore, a
+//! mutex, an event, the JoinHandle of task N, work outside the loop, each with where it was
+//! created). The observer gathers a poll's notes; when the poll ends `Pending` they
 //! become the task's waits. A leaf that was not polled this time (a sleeping child of a
 //! gather whose sibling was woken) said nothing, so the timers, sockets and JoinHandles of
 //! earlier polls are kept as long as the loop's view shows them still alive; a channel or
@@ -28,9 +29,11 @@
 //! Only JoinHandles make edges between tasks: a task that waits on a channel only another
 //! task could send on is waiting on *somebody*, but a channel does not know its senders,
 //! so such a cycle is not named (the stall report still fires; it says nothing can move).
-//! Where a channel, a semaphore or an event was *created* is not recorded, only where it is
-//! awaited: that would cost every primitive a location field. A timer says where its sleep
-//! was created, a JoinHandle where its task was spawned.
+//! A channel, a semaphore or an event says where it was *created* (one location field in
+//! each primitive, wait_site.rs), a timer where its sleep was created, a JoinHandle where
+//! its task was spawned, a socket where it was bound, accepted or connected. A primitive
+//! made inside a helper function names the helper's line, unless the helper is itself
+//! `#[track_caller]`.
 //!
 //! asyncio: `asyncio pstree PID` (3.14) and `asyncio.print_call_graph()`; tokio: none
 //! built in (tokio-console lists a task's resources, not a tree).
@@ -46,7 +49,7 @@ use super::Observer;
 use crate::hooks::{Direction, LoopView, TaskRow};
 use crate::task_id::TaskId;
 use crate::timer::wheel::TimerKey;
-use crate::wait_site::WaitOn;
+use crate::wait_site::{End, Signal, WaitOn};
 
 /// How many waits a task keeps (a task that sets a new timeout at every poll would grow).
 const WAITS_KEPT: usize = 8;
@@ -56,8 +59,8 @@ const WAITS_KEPT: usize = 8;
 pub(crate) enum Wait {
     /// A timer in the wheel, due at `deadline_ms`, its sleep created at `set_at`.
     Timer { key: TimerKey, deadline_ms: u64, set_at: &'static Location<'static> },
-    /// One half of a socket.
-    Socket { token: usize, direction: Direction },
+    /// One half of a socket, made (bound, connected, accepted) at `made_at`.
+    Socket { token: usize, direction: Direction, made_at: Option<&'static Location<'static>> },
     /// A note from wait_site.rs.
     On(WaitOn),
 }
@@ -107,7 +110,7 @@ impl Observer {
                 Wait::Timer { key, deadline_ms, .. } => timers
                     .iter()
                     .any(|(row, note)| row.key == key && note.deadline_ms == deadline_ms),
-                Wait::Socket { token, direction } => {
+                Wait::Socket { token, direction, .. } => {
                     sockets.iter().any(|w| w.token == token && w.direction == direction)
                 }
                 Wait::On(WaitOn::JoinHandle(task)) => rows.iter().any(|row| row.id == task),
@@ -123,17 +126,41 @@ impl Observer {
                 "a timer due at {} (its sleep created at {set_at})",
                 secs(std::time::Duration::from_millis(deadline_ms))
             ),
-            Wait::Socket { token, direction } => {
+            Wait::Socket { token, direction, made_at } => {
                 let half = match direction {
                     Direction::Read => "readable",
                     Direction::Write => "writable",
                 };
-                format!("socket {token} to become {half}")
+                match made_at {
+                    Some(at) => format!("socket {token} (made at {at}) to become {half}"),
+                    None => format!("socket {token} to become {half}"),
+                }
             }
-            Wait::On(WaitOn::Channel) => "a channel (a message, room to send, or a join)".into(),
-            Wait::On(WaitOn::Semaphore) => "a semaphore's permits".into(),
-            Wait::On(WaitOn::Mutex) => "a mutex's lock".into(),
-            Wait::On(WaitOn::Event) => "an event (Event, Notify, Condition or Barrier)".into(),
+            Wait::On(WaitOn::Channel(at, end)) => {
+                let (what, how) = match end {
+                    End::MpscRecv => ("an mpsc channel", "recv"),
+                    End::MpscSend => ("an mpsc channel", "send: it is full"),
+                    End::OneshotRecv => ("a oneshot channel", "recv"),
+                    End::QueueGet => ("a queue", "get: it is empty"),
+                    End::QueuePut => ("a queue", "put: it is full"),
+                    End::QueueJoin => ("a queue", "join: items not yet marked done"),
+                };
+                format!("{what} created at {at} ({how})")
+            }
+            Wait::On(WaitOn::Semaphore(at)) => format!("a semaphore created at {at} (its permits)"),
+            Wait::On(WaitOn::Mutex(at)) => format!("a mutex created at {at} (its lock)"),
+            Wait::On(WaitOn::Signal(at, signal)) => {
+                let what = match signal {
+                    Signal::Event => "an event",
+                    Signal::Notify => "a Notify",
+                    Signal::Condition => "a condition",
+                    Signal::Barrier => "a barrier",
+                };
+                format!("{what} created at {at}")
+            }
+            // Taken by the `io_wait` hook into a `Wait::Socket`; kept here only if a socket
+            // noted without waiting.
+            Wait::On(WaitOn::Socket(at)) => format!("a socket made at {at}"),
             Wait::On(WaitOn::Outside) => {
                 "work outside the loop (a blocking job, or a task on another loop)".into()
             }

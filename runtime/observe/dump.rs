@@ -42,6 +42,8 @@ pub(crate) fn render(core: &Core) -> String {
 
 /// The message `block_on` panics with when the loop is stalled: why nothing can wake the
 /// main future, what is pending, and the dump. The builder hands this function to the loop.
+/// In debug mode the list of what is pending also says what each waits on, and where that
+/// was created ("main future #0 waits on a oneshot channel created at src/main.rs:49:47").
 pub(crate) fn stall_report(core: &Core) -> String {
     let mut report = if core.is_stalled() {
         String::from(
@@ -76,6 +78,23 @@ pub(crate) fn stall_report(core: &Core) -> String {
     if core.tasks.is_empty() {
         report.push_str(" none besides the main future");
     }
+    // With debug mode on, each line also says what the task waits on and where that thing
+    // was created: the first place to look ("which channel has no sender?").
+    let rows = observer.map(|_| core.tasks()).unwrap_or_default();
+    let waits_of = |id: TaskId| match observer {
+        Some(obs) => obs
+            .live_waits(core, &rows, id)
+            .into_iter()
+            .map(|wait| obs.describe_wait(wait, &rows))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        None => String::new(),
+    };
+    // The main future first: it is what `block_on` waits for.
+    let main_waits = waits_of(TaskId::MAIN);
+    if !main_waits.is_empty() {
+        report.push_str(&format!("\n  main future #0 waits on {main_waits}"));
+    }
     core.tasks.for_each(|slot| {
         report.push_str(&format!(
             "\n  task {} spawned at {}, polled {} time(s)",
@@ -83,6 +102,10 @@ pub(crate) fn stall_report(core: &Core) -> String {
             slot.header().spawned_at,
             slot.polls
         ));
+        let waits = waits_of(slot.header().id());
+        if !waits.is_empty() {
+            report.push_str(&format!(", waits on {waits}"));
+        }
     });
     report.push('\n');
     report.push_str(&render(core));

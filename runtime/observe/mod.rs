@@ -507,8 +507,9 @@ impl Instrument for Observer {
     ) {
         let task = view.current_task();
         self.io.borrow_mut().insert((token, direction), WaiterNote { task, at });
+        let made_at = crate::wait_site::take_socket(); // net/registration.rs left it
         if task.is_some() {
-            self.note_wait(awaits::Wait::Socket { token, direction });
+            self.note_wait(awaits::Wait::Socket { token, direction, made_at });
         }
     }
 }

@@ -41,6 +41,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::waiters::{wake_each, InLine, WaiterList};
+use crate::wait_site::{MadeAt, Signal, WaitOn};
 
 #[derive(Debug)]
 struct State {
@@ -86,6 +87,8 @@ struct State {
 /// ```
 pub struct Barrier {
     state: RefCell<State>,
+    /// Where `Barrier::new` was called, for the task dump (wait_site.rs). Never changes.
+    made_at: MadeAt,
 }
 
 impl Barrier {
@@ -96,13 +99,15 @@ impl Barrier {
     /// # Panics
     /// If `parties` is 0: a barrier nobody can trip would hold every waiter forever
     /// (asyncio raises `ValueError`; tokio treats 0 as 1).
+    #[track_caller]
     pub fn new(parties: usize) -> Barrier {
         assert!(
             parties > 0,
             "Barrier::new(0): a barrier needs at least one party; use the number of tasks that \
              must meet"
         );
-        Barrier { state: RefCell::new(State { parties, arrived: 0, waiters: WaiterList::new() }) }
+        let state = RefCell::new(State { parties, arrived: 0, waiters: WaiterList::new() });
+        Barrier { state, made_at: Location::caller() }
     }
 
     /// Arrive, and wait until `parties` tasks have. The last arrival returns at once, as the
@@ -111,10 +116,8 @@ impl Barrier {
     /// asyncio: `await barrier.wait()`; tokio: `Barrier::wait`.
     #[track_caller]
     pub fn wait(&self) -> BarrierWait<'_> {
-        BarrierWait {
-            barrier: self,
-            line: InLine::new(Location::caller(), crate::wait_site::WaitOn::Event),
-        }
+        let on = WaitOn::Signal(self.made_at, Signal::Barrier);
+        BarrierWait { barrier: self, line: InLine::new(Location::caller(), on) }
     }
 
     /// How many arrivals trip the barrier.

@@ -53,6 +53,7 @@ use std::task::{Context, Poll};
 
 use super::mutex::{Mutex, MutexGuard};
 use super::waiters::{wake_each, InLine, WaiterList};
+use crate::wait_site::{MadeAt, Signal, WaitOn};
 
 /// A waiter's node: was it chosen by `notify_one` (true) or woken by `notify_all`?
 type ByNotifyOne = bool;
@@ -85,14 +86,17 @@ type ByNotifyOne = bool;
 /// ```
 pub struct Condition {
     waiters: RefCell<WaiterList<ByNotifyOne>>,
+    /// Where `Condition::new` was called, for the task dump (wait_site.rs). Never changes.
+    made_at: MadeAt,
 }
 
 impl Condition {
     /// A condition nobody waits on.
     ///
     /// asyncio: `asyncio.Condition(lock)`; std: `Condvar::new`.
+    #[track_caller]
     pub fn new() -> Condition {
-        Condition { waiters: RefCell::new(WaiterList::new()) }
+        Condition { waiters: RefCell::new(WaiterList::new()), made_at: Location::caller() }
     }
 
     /// Release the lock `guard` holds, wait for a notify, take the lock again and give the
@@ -117,7 +121,7 @@ impl Condition {
         let mutex: &'a Mutex<T> = MutexGuard::mutex(&guard);
         let notified = Notified {
             condition: self,
-            line: InLine::new(at, crate::wait_site::WaitOn::Event),
+            line: InLine::new(at, WaitOn::Signal(self.made_at, Signal::Condition)),
             guard: Some(guard),
         };
         async move {
@@ -180,6 +184,7 @@ impl Condition {
 }
 
 impl Default for Condition {
+    #[track_caller]
     fn default() -> Self {
         Condition::new()
     }

@@ -34,6 +34,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::waiters::{wake_each, InLine, WaiterList};
+use crate::wait_site::{MadeAt, Signal, WaitOn};
 
 #[derive(Debug)]
 struct State {
@@ -69,14 +70,20 @@ struct State {
 /// ```
 pub struct Event {
     state: RefCell<State>,
+    /// Where `Event::new` was called, for the task dump (wait_site.rs). Never changes.
+    made_at: MadeAt,
 }
 
 impl Event {
     /// A new event, not set.
     ///
     /// asyncio: `asyncio.Event()`.
+    #[track_caller]
     pub fn new() -> Event {
-        Event { state: RefCell::new(State { is_set: false, waiters: WaiterList::new() }) }
+        Event {
+            state: RefCell::new(State { is_set: false, waiters: WaiterList::new() }),
+            made_at: Location::caller(),
+        }
     }
 
     /// Set the flag and wake every task waiting in [`wait`](Event::wait), each exactly once.
@@ -110,11 +117,13 @@ impl Event {
     /// asyncio: `await event.wait()`.
     #[track_caller]
     pub fn wait(&self) -> Wait<'_> {
-        Wait { event: self, line: InLine::new(Location::caller(), crate::wait_site::WaitOn::Event) }
+        let on = WaitOn::Signal(self.made_at, Signal::Event);
+        Wait { event: self, line: InLine::new(Location::caller(), on) }
     }
 }
 
 impl Default for Event {
+    #[track_caller]
     fn default() -> Self {
         Event::new()
     }

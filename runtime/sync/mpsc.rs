@@ -63,6 +63,7 @@ use std::task::{Context, Poll, Waker};
 use super::error::{SendError, TryAcquireError, TryRecvError, TrySendError};
 use super::semaphore::Semaphore;
 use crate::executor::context::note_await_current;
+use crate::wait_site::{waiting_on, End, MadeAt, WaitOn};
 
 struct State<T> {
     /// Values sent and not yet received, oldest first.
@@ -79,6 +80,9 @@ struct Chan<T> {
     state: RefCell<State<T>>,
     /// Bounded: one permit per free slot. `None`: unbounded.
     slots: Option<Semaphore>,
+    /// Where `channel()` or `unbounded_channel()` was called, for the task dump; one pointer
+    /// for both ends. Never changes.
+    made_at: MadeAt,
 }
 
 impl<T> Chan<T> {
@@ -148,7 +152,7 @@ impl<T> Drop for SenderRef<T> {
     }
 }
 
-fn new_chan<T>(slots: Option<Semaphore>) -> (Rc<Chan<T>>, Receiver<T>) {
+fn new_chan<T>(slots: Option<Semaphore>, made_at: MadeAt) -> (Rc<Chan<T>>, Receiver<T>) {
     let chan = Rc::new(Chan {
         state: RefCell::new(State {
             queue: VecDeque::new(),
@@ -157,6 +161,7 @@ fn new_chan<T>(slots: Option<Semaphore>) -> (Rc<Chan<T>>, Receiver<T>) {
             closed: false,
         }),
         slots,
+        made_at,
     });
     (chan.clone(), Receiver { chan })
 }
@@ -186,13 +191,15 @@ fn new_chan<T>(slots: Option<Semaphore>) -> (Rc<Chan<T>>, Receiver<T>) {
 ///
 /// # Panics
 /// If `capacity` is zero (a rendezvous channel is not supported; use a capacity of 1).
+#[track_caller]
 pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     assert!(
         capacity > 0,
         "mpsc::channel needs a capacity of at least 1; for a channel with no bound use \
          mpsc::unbounded_channel()"
     );
-    let (chan, receiver) = new_chan(Some(Semaphore::new(capacity)));
+    let made_at = Location::caller();
+    let (chan, receiver) = new_chan(Some(Semaphore::made_at(capacity, made_at)), made_at);
     let sender = Sender { tx: SenderRef::new(chan) };
     (sender, receiver)
 }
@@ -200,8 +207,9 @@ pub fn channel<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
 /// A channel with no bound: `send` never waits (and memory is the only limit).
 ///
 /// asyncio: `asyncio.Queue()`; tokio: `tokio::sync::mpsc::unbounded_channel`.
+#[track_caller]
 pub fn unbounded_channel<T>() -> (UnboundedSender<T>, Receiver<T>) {
-    let (chan, receiver) = new_chan(None);
+    let (chan, receiver) = new_chan(None, Location::caller());
     let sender = UnboundedSender { tx: SenderRef::new(chan) };
     (sender, receiver)
 }
@@ -242,7 +250,8 @@ impl<T> Sender<T> {
             if self.tx.chan.is_closed() {
                 return Err(SendError(value));
             }
-            match self.slots().acquire_at(1, at, crate::wait_site::WaitOn::Channel).await {
+            let on = WaitOn::Channel(self.tx.chan.made_at, End::MpscSend);
+            match self.slots().acquire_at(1, at, on).await {
                 Ok(permit) => {
                     // The permit becomes the value's slot; `recv` gives it back.
                     permit.forget();
@@ -452,7 +461,7 @@ impl<T> Future for Recv<'_, T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let polled = self.receiver.poll_recv(cx);
         if polled.is_pending() {
-            crate::wait_site::waiting_on(crate::wait_site::WaitOn::Channel);
+            waiting_on(WaitOn::Channel(self.receiver.chan.made_at, End::MpscRecv));
             note_await_current(self.at);
         }
         polled

@@ -38,6 +38,7 @@ use std::panic::Location;
 
 use super::error::TryLockError;
 use super::semaphore::{Permit, Semaphore};
+use crate::wait_site::WaitOn;
 
 /// An async lock around a value, fair (FIFO) and single-threaded.
 ///
@@ -73,7 +74,9 @@ impl<T> Mutex<T> {
     /// A mutex holding `value`, unlocked.
     ///
     /// asyncio: `asyncio.Lock()`; tokio: `Mutex::new`.
+    #[track_caller]
     pub fn new(value: T) -> Mutex<T> {
+        // Its semaphore records our caller: the dump names the line of `Mutex::new`.
         Mutex { semaphore: Semaphore::new(1), value: RefCell::new(value) }
     }
 
@@ -91,7 +94,7 @@ impl<T> Mutex<T> {
         &self,
         at: &'static Location<'static>,
     ) -> impl Future<Output = MutexGuard<'_, T>> {
-        let acquire = self.semaphore.acquire_at(1, at, crate::wait_site::WaitOn::Mutex);
+        let acquire = self.semaphore.acquire_at(1, at, WaitOn::Mutex(self.semaphore.created_at()));
         async move {
             let permit = match acquire.await {
                 Ok(permit) => permit,
@@ -141,6 +144,7 @@ impl<T> Mutex<T> {
 }
 
 impl<T: Default> Default for Mutex<T> {
+    #[track_caller]
     fn default() -> Self {
         Mutex::new(T::default())
     }

@@ -34,6 +34,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::waiters::{wake_each, InLine, WaiterList};
+use crate::wait_site::{MadeAt, Signal, WaitOn};
 
 /// A waiter's node: was it chosen by `notify_one` (true) or woken by `notify_waiters`?
 type ByNotifyOne = bool;
@@ -61,12 +62,18 @@ struct State {
 /// ```
 pub struct Notify {
     state: RefCell<State>,
+    /// Where `Notify::new` was called, for the task dump (wait_site.rs). Never changes.
+    made_at: MadeAt,
 }
 
 impl Notify {
     /// A `Notify` with no stored permit.
+    #[track_caller]
     pub fn new() -> Notify {
-        Notify { state: RefCell::new(State { permit: false, waiters: WaiterList::new() }) }
+        Notify {
+            state: RefCell::new(State { permit: false, waiters: WaiterList::new() }),
+            made_at: Location::caller(),
+        }
     }
 
     /// Wake the oldest waiter, or store one permit for the next `notified()` if none waits.
@@ -99,14 +106,13 @@ impl Notify {
     /// tokio: `Notify::notified`.
     #[track_caller]
     pub fn notified(&self) -> Notified<'_> {
-        Notified {
-            notify: self,
-            line: InLine::new(Location::caller(), crate::wait_site::WaitOn::Event),
-        }
+        let on = WaitOn::Signal(self.made_at, Signal::Notify);
+        Notified { notify: self, line: InLine::new(Location::caller(), on) }
     }
 }
 
 impl Default for Notify {
+    #[track_caller]
     fn default() -> Self {
         Notify::new()
     }

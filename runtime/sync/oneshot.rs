@@ -39,6 +39,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::error::{RecvError, SendError, TryRecvError};
 use crate::executor::context::note_await_current;
+use crate::wait_site::{waiting_on, End, MadeAt, WaitOn};
 
 struct Shared<T> {
     /// The value, between `send` and the receiver taking it.
@@ -49,6 +50,8 @@ struct Shared<T> {
     sender_alive: bool,
     /// Cleared when the receiver is dropped.
     receiver_alive: bool,
+    /// Where `channel()` was called, for the task dump. Never changes.
+    made_at: MadeAt,
 }
 
 /// Make a oneshot channel: a sender for one value and a receiver to await it.
@@ -66,12 +69,14 @@ struct Shared<T> {
 /// });
 /// assert_eq!(answer, 42);
 /// ```
+#[track_caller]
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     let shared = Rc::new(RefCell::new(Shared {
         value: None,
         receiver_waker: None,
         sender_alive: true,
         receiver_alive: true,
+        made_at: Location::caller(),
     }));
     (Sender { shared: shared.clone() }, Receiver { shared })
 }
@@ -165,14 +170,15 @@ impl<T> Future for Receiver<T> {
             Err(TryRecvError::Closed) => return Poll::Ready(Err(RecvError)),
             Err(TryRecvError::Empty) => {}
         }
-        {
+        let made_at = {
             let mut shared = this.shared.borrow_mut();
             match &shared.receiver_waker {
                 Some(stored) if stored.will_wake(cx.waker()) => {}
                 _ => shared.receiver_waker = Some(cx.waker().clone()),
             }
-        }
-        crate::wait_site::waiting_on(crate::wait_site::WaitOn::Channel);
+            shared.made_at
+        };
+        waiting_on(WaitOn::Channel(made_at, End::OneshotRecv));
         note_await_current(Location::caller());
         Poll::Pending
     }

@@ -65,6 +65,7 @@ use std::task::{Context, Poll};
 use super::error::{QueueEmpty, QueueFull};
 use super::semaphore::Semaphore;
 use super::waiters::{wake_each, InLine, WaiterList};
+use crate::wait_site::{End, MadeAt, WaitOn};
 
 /// The order in which a [`Queue`] hands out its items: [`Fifo`], [`Lifo`] or [`Priority`].
 ///
@@ -184,6 +185,8 @@ struct Shared<T, O> {
     /// One permit per free slot; `None` when unbounded (`maxsize` 0).
     slots: Option<Semaphore>,
     maxsize: usize,
+    /// Where `new` was called, for the task dump (wait_site.rs). Never changes.
+    made_at: MadeAt,
 }
 
 impl<T, O: QueueOrder<T>> Shared<T, O> {
@@ -304,8 +307,9 @@ impl<T> Queue<T> {
     /// A first-in, first-out queue holding at most `maxsize` items; `0` means unbounded.
     ///
     /// asyncio: `asyncio.Queue(maxsize=0)`.
+    #[track_caller]
     pub fn new(maxsize: usize) -> Queue<T> {
-        OrderedQueue::with_order(maxsize)
+        OrderedQueue::with_order(maxsize, Location::caller())
     }
 }
 
@@ -313,8 +317,9 @@ impl<T> LifoQueue<T> {
     /// A last-in, first-out queue holding at most `maxsize` items; `0` means unbounded.
     ///
     /// asyncio: `asyncio.LifoQueue(maxsize=0)`.
+    #[track_caller]
     pub fn new(maxsize: usize) -> LifoQueue<T> {
-        OrderedQueue::with_order(maxsize)
+        OrderedQueue::with_order(maxsize, Location::caller())
     }
 }
 
@@ -322,15 +327,16 @@ impl<T: Ord> PriorityQueue<T> {
     /// A smallest-first queue holding at most `maxsize` items; `0` means unbounded.
     ///
     /// asyncio: `asyncio.PriorityQueue(maxsize=0)`.
+    #[track_caller]
     pub fn new(maxsize: usize) -> PriorityQueue<T> {
-        OrderedQueue::with_order(maxsize)
+        OrderedQueue::with_order(maxsize, Location::caller())
     }
 }
 
 impl<T, O: QueueOrder<T>> OrderedQueue<T, O> {
     /// A queue in order `O` holding at most `maxsize` items (`0`: unbounded): the `new` of
-    /// each of the three names.
-    fn with_order(maxsize: usize) -> OrderedQueue<T, O> {
+    /// each of the three names, called at `made_at`.
+    fn with_order(maxsize: usize, made_at: MadeAt) -> OrderedQueue<T, O> {
         OrderedQueue {
             shared: Rc::new(Shared {
                 state: RefCell::new(State {
@@ -339,8 +345,9 @@ impl<T, O: QueueOrder<T>> OrderedQueue<T, O> {
                     joiners: WaiterList::new(),
                 }),
                 unfinished: Cell::new(0),
-                slots: (maxsize > 0).then(|| Semaphore::new(maxsize)),
+                slots: (maxsize > 0).then(|| Semaphore::made_at(maxsize, made_at)),
                 maxsize,
+                made_at,
             }),
         }
     }
@@ -352,9 +359,10 @@ impl<T, O: QueueOrder<T>> OrderedQueue<T, O> {
     /// asyncio: `await queue.put(item)`; tokio: `mpsc::Sender::send`.
     #[track_caller]
     pub fn put(&self, item: T) -> impl Future<Output = ()> + '_ {
-        let wait_for_slot = self.shared.slots.as_ref().map(|slots| {
-            slots.acquire_at(1, Location::caller(), crate::wait_site::WaitOn::Channel)
-        });
+        // Read here, not in the closure: a closure does not pass `#[track_caller]` on.
+        let at = Location::caller();
+        let on = WaitOn::Channel(self.shared.made_at, End::QueuePut);
+        let wait_for_slot = self.shared.slots.as_ref().map(|slots| slots.acquire_at(1, at, on));
         async move {
             if let Some(acquire) = wait_for_slot {
                 match acquire.await {
@@ -395,10 +403,8 @@ impl<T, O: QueueOrder<T>> OrderedQueue<T, O> {
     /// asyncio: `await queue.get()`; tokio: `mpsc::Receiver::recv`.
     #[track_caller]
     pub fn get(&self) -> Get<'_, T, O> {
-        Get {
-            queue: self,
-            line: InLine::new(Location::caller(), crate::wait_site::WaitOn::Channel),
-        }
+        let on = WaitOn::Channel(self.shared.made_at, End::QueueGet);
+        Get { queue: self, line: InLine::new(Location::caller(), on) }
     }
 
     /// Take the next item if one is there and no getter is waiting; never waits.
@@ -444,10 +450,8 @@ impl<T, O: QueueOrder<T>> OrderedQueue<T, O> {
     /// asyncio: `await queue.join()`; tokio: none.
     #[track_caller]
     pub fn join(&self) -> Join<'_, T, O> {
-        Join {
-            queue: self,
-            line: InLine::new(Location::caller(), crate::wait_site::WaitOn::Channel),
-        }
+        let on = WaitOn::Channel(self.shared.made_at, End::QueueJoin);
+        Join { queue: self, line: InLine::new(Location::caller(), on) }
     }
 
     /// How many items are in the queue now. Items already handed to a waiting getter are not

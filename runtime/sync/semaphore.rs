@@ -52,7 +52,7 @@ use std::task::{Context, Poll};
 
 use super::error::{AcquireError, TryAcquireError};
 use super::waiters::{InLine, WaiterList};
-use crate::wait_site::WaitOn;
+use crate::wait_site::{MadeAt, WaitOn};
 
 /// A queued acquire: how many permits it wants, and whether they have been handed to it.
 #[derive(Debug)]
@@ -118,16 +118,31 @@ impl State {
 /// ```
 pub struct Semaphore {
     state: RefCell<State>,
+    /// Where `Semaphore::new` was called, for the task dump (wait_site.rs). Never changes.
+    made_at: MadeAt,
 }
 
 impl Semaphore {
     /// A semaphore with `permits` permits.
     ///
     /// asyncio: `asyncio.Semaphore(value)`; tokio: `Semaphore::new`.
+    #[track_caller]
     pub fn new(permits: usize) -> Semaphore {
+        Semaphore::made_at(permits, Location::caller())
+    }
+
+    /// A semaphore made on behalf of the primitive created at `made_at` (a Mutex, a
+    /// channel's or a queue's slots).
+    pub(crate) fn made_at(permits: usize, made_at: MadeAt) -> Semaphore {
         Semaphore {
             state: RefCell::new(State { permits, waiters: WaiterList::new(), closed: false }),
+            made_at,
         }
+    }
+
+    /// Where it was created (the dump's "a semaphore created at ...").
+    pub(crate) fn created_at(&self) -> MadeAt {
+        self.made_at
     }
 
     /// How many permits are free right now.
@@ -149,7 +164,7 @@ impl Semaphore {
     /// asyncio: `await sem.acquire()`; tokio: `Semaphore::acquire`.
     #[track_caller]
     pub fn acquire(&self) -> Acquire<'_> {
-        self.acquire_at(1, Location::caller(), WaitOn::Semaphore)
+        self.acquire_at(1, Location::caller(), WaitOn::Semaphore(self.made_at))
     }
 
     /// Wait for `n` permits at once. They are given all together, in the caller's turn.
@@ -159,7 +174,7 @@ impl Semaphore {
     /// asyncio: none (call `acquire` n times); tokio: `Semaphore::acquire_many`.
     #[track_caller]
     pub fn acquire_many(&self, n: usize) -> Acquire<'_> {
-        self.acquire_at(n, Location::caller(), WaitOn::Semaphore)
+        self.acquire_at(n, Location::caller(), WaitOn::Semaphore(self.made_at))
     }
 
     /// [`acquire_many`](Semaphore::acquire_many) awaited at `at` (for `Mutex::lock`,
@@ -202,7 +217,7 @@ impl Semaphore {
     ) -> impl Future<Output = Result<OwnedPermit, AcquireError>> {
         let at = Location::caller(); // the await point, for debug reports
         async move {
-            let permits = self.acquire_at(1, at, WaitOn::Semaphore).await?.keep();
+            let permits = self.acquire_at(1, at, WaitOn::Semaphore(self.made_at)).await?.keep();
             Ok(OwnedPermit { semaphore: self, permits })
         }
     }
