@@ -12,6 +12,9 @@
 //! - the environment: `GLASSLOOP_DEBUG=1` (or `GLASSLOOP_DEBUG=strict`), read when the runtime
 //!   is built, the way `PYTHONASYNCIODEBUG=1` switches on asyncio's debug mode.
 //!
+//! A random schedule switches it on too (with nothing else): a failure under it must end with
+//! its seed (rerun.rs), and the observer is where the report is written.
+//!
 //! Read next: `detector.rs`.
 
 use std::time::Duration;
@@ -48,6 +51,9 @@ pub(crate) struct Options {
     pub(crate) step: bool,
     /// Where reports go.
     pub(crate) sink: Sink,
+    /// The random schedule's seed, if the runtime has one: a failure's report ends with it
+    /// and the command that reruns the program (rerun.rs). Switches the observer on.
+    pub(crate) seeded: Option<super::rerun::Seeded>,
 }
 
 impl Default for Options {
@@ -63,6 +69,7 @@ impl Default for Options {
             narrate: false,
             step: false,
             sink: Sink::Stderr,
+            seeded: None,
         }
     }
 }
@@ -83,6 +90,6 @@ impl Options {
 
     /// Is any part of the observer wanted?
     pub(crate) fn any(&self) -> bool {
-        self.debug || self.trace || self.narrate || self.step
+        self.debug || self.trace || self.narrate || self.step || self.seeded.is_some()
     }
 }
