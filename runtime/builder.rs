@@ -9,7 +9,8 @@
 //!   Builder::build
 //!     ├─ observe::Observer::from_options  the instruments, or None when everything is off
 //!     ├─ blocking::Pool::new               the threads for spawn_blocking (started on demand)
-//!     ├─ schedule::Reorder::new            FIFO (None), LIFO or seeded
+//!     ├─ schedule::Reorder::new            FIFO (None), LIFO or seeded (then observe/rerun.rs
+//!     │                                      ends a failure's report with the seed)
 //!     └─ Core (executor/state.rs)          reactor, ready queue, time driver, task table
 //! ```
 //!

@@ -3,8 +3,9 @@
 //! when outside work holds the virtual clock, the step view and the "clock held" report say
 //! what holds it, by kind and count, one line each. Exact, under the virtual clock.
 //!
-//! These tests expect no `GLASSLOOP_` variable in the environment (the suite's usual state):
-//! `GLASSLOOP_SCHEDULE` would replace the seeds they set.
+//! These tests expect neither `GLASSLOOP_SCHEDULE` nor `GLASSLOOP_DEBUG` in the environment
+//! (the suite's usual state): the first would replace the seeds they set, the second would add
+//! itself to the commands and reports they check.
 
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe, Location};
@@ -24,7 +25,7 @@ const SEED: u64 = 77;
 /// The lines a failure's report ends with, for this test (`test` is its name), as a reader
 /// would write them down from what the process is: its executable, and cargo if cargo ran it.
 fn expected_lines(what: &str, seed: u64, origin: &str, test: &str) -> String {
-    let exe = std::env::current_exe().unwrap().display().to_string();
+    let exe = shown(&std::env::current_exe().unwrap());
     let mut lines = format!(
         "glassloop: {what} under the random schedule with seed {seed} ({origin}). To run \
          exactly this program again with this seed:\n  GLASSLOOP_SCHEDULE=random:{seed} {exe} \
@@ -37,6 +38,12 @@ fn expected_lines(what: &str, seed: u64, origin: &str, test: &str) -> String {
         ));
     }
     lines
+}
+
+/// An executable's path as the report shows it: from the working directory if inside it.
+fn shown(exe: &std::path::Path) -> String {
+    let cwd = std::env::current_dir().unwrap();
+    exe.strip_prefix(&cwd).unwrap_or(exe).display().to_string()
 }
 
 /// The seed a report's lines name: the number after the last `random:`.
@@ -209,7 +216,7 @@ fn a_seed_drawn_from_the_clock_ends_the_stall_report_and_its_command_replays_the
         .and_then(|seed| seed.parse().ok())
         .unwrap_or_else(|| panic!("no seed at the start of stderr:\n{stderr}"));
     // ... and at the end of the stall report, with the command.
-    let exe = std::fs::canonicalize(demos).unwrap().display().to_string();
+    let exe = shown(&std::fs::canonicalize(demos).unwrap());
     let rerun = format!("GLASSLOOP_SCHEDULE=random:{seed} {exe} --virtual-clock --timeline stall");
     let mut lines = format!(
         "glassloop: the loop stalled under the random schedule with seed {seed} (drawn from \
@@ -335,7 +342,7 @@ fn wait_for_report(reports: &Reports, text: &str) {
             std::time::Instant::now() < give_up,
             "no report with {text:?} in a minute"
         );
-        std::thread::yield_now();
+        std::thread::sleep(Duration::from_millis(1)); // how often to look, not a guess of when
     }
 }
 

@@ -5,8 +5,9 @@
 //! hooks.rs, which `Observer` implements, and reads the loop through the read-only
 //! `LoopView` the executor offers; it never touches the loop's fields. Watching never changes
 //! what the loop decides, with two exceptions: step mode (step.rs) stops before every tick,
-//! and in debug mode a park until woken that only hidden wakers could end is cut to one
-//! threshold, so a possible stall can be reported (ticks.rs).
+//! and in debug mode a park until woken that only hidden wakers could end (or, under the
+//! virtual clock, that outside work holds) is cut to one threshold, so a possible stall (or a
+//! held clock) can be reported (ticks.rs).
 //!
 //! ```text
 //!   executor/ tick ──hooks.rs──► Observer ──► detector.rs  slow polls, busy passes, lost wakers

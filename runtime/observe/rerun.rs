@@ -9,7 +9,7 @@
 //! ```text
 //!   glassloop: the loop stalled under the random schedule with seed 77 (drawn from the clock:
 //!   GLASSLOOP_SCHEDULE=random). To run exactly this program again with this seed:
-//!     GLASSLOOP_SCHEDULE=random:77 /home/me/app/target/debug/glassloop-demos --virtual-clock stall
+//!     GLASSLOOP_SCHEDULE=random:77 target/debug/glassloop-demos --virtual-clock stall
 //!     through cargo (it rebuilds first; add the --features you built with):
 //!     GLASSLOOP_SCHEDULE=random:77 cargo run --bin glassloop-demos -- --virtual-clock stall
 //! ```
@@ -22,10 +22,11 @@
 //!
 //! ## What the command is built from, and what it does not claim
 //!
-//! Only what the process can see: the path of its executable (`std::env::current_exe`), its
-//! arguments, the `GLASSLOOP_` variables it was started with, and the name of the thread,
-//! which the test harness sets to the test's name. The first command reruns that very
-//! executable, so it is exact. The cargo command is added only when the process was started
+//! Only what the process can see: the path of its executable (`std::env::current_exe`,
+//! shown relative to the working directory when it lies inside it), its arguments,
+//! `GLASSLOOP_DEBUG` if it was started with it, and the name of the thread, which the test
+//! harness sets to the test's name. The first command reruns that very executable, so it is
+//! exact (from the same directory). The cargo command is added only when the process was started
 //! by cargo (cargo sets `CARGO` for what it runs) and the executable sits where cargo puts a
 //! binary, an example or a test that exists in the package; it cannot know the features the
 //! build used, and says so. A seed drawn from the clock is drawn once per process, so every
@@ -43,7 +44,8 @@ use std::sync::Once;
 use super::Observer;
 use crate::executor::context::{in_runtime, with_current};
 use crate::executor::Core;
-use crate::observe::SCHEDULE_ENV;
+use crate::hooks::LoopView;
+use crate::observe::{DEBUG_ENV, SCHEDULE_ENV};
 use crate::task_id::TaskId;
 
 /// A runtime's random schedule, as the observer keeps it for the report.
@@ -102,16 +104,13 @@ pub(crate) fn lines(what: &str, seeded: Seeded) -> String {
     out
 }
 
-/// `GLASSLOOP_SCHEDULE=random:SEED`, after the other `GLASSLOOP_` variables this process
-/// was started with (debug mode changes how a loop parks, so it is part of the program).
+/// `GLASSLOOP_SCHEDULE=random:SEED`, after `GLASSLOOP_DEBUG` if this process was started
+/// with it: the other variable the runtime reads (debug mode changes how a loop parks, so it
+/// is part of the program).
 fn env_prefix(seed: u64) -> String {
-    let mut vars: Vec<String> = std::env::vars()
-        .filter(|(name, _)| name.starts_with("GLASSLOOP_") && name != SCHEDULE_ENV)
-        .map(|(name, value)| format!("{name}={}", quote(&value)))
-        .collect();
-    vars.sort();
-    vars.push(format!("{SCHEDULE_ENV}=random:{seed}"));
-    vars.join(" ")
+    let debug = std::env::var(DEBUG_ENV).ok();
+    let debug = debug.map(|value| format!("{DEBUG_ENV}={} ", quote(&value))).unwrap_or_default();
+    format!("{debug}{SCHEDULE_ENV}=random:{seed}")
 }
 
 /// How this process can be started again.
@@ -140,7 +139,11 @@ impl Command {
             None => args.clone(),
         };
         let cargo = cargo_command(&exe, test, &args);
-        Command { exe: Some(exe.display().to_string()), exe_args, cargo }
+        // Relative to the working directory when it is inside it, as cargo prints it
+        // ("target/debug/app"): the same file, from where the report is read.
+        let cwd = std::env::current_dir().ok();
+        let shown = cwd.as_deref().and_then(|cwd| exe.strip_prefix(cwd).ok()).unwrap_or(&exe);
+        Command { exe: Some(shown.display().to_string()), exe_args, cargo }
     }
 }
 
@@ -299,7 +302,7 @@ fn after_panic(payload: &(dyn Any + Send)) {
         let Some(seeded) = obs.options.seeded else {
             return;
         };
-        let what = match core.current.get() {
+        let what = match LoopView::current_task(&**core) {
             Some(TaskId::MAIN) => "the main future panicked",
             None => "the loop panicked",
             Some(_) => return, // a spawned task: the loop catches it (`task_ended` reports)
