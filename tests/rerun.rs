@@ -123,7 +123,15 @@ fn a_stall_under_a_random_schedule_ends_with_its_seed_and_the_command_and_the_se
     assert_eq!(again, report);
     assert_eq!(again_order, order);
     assert_eq!(again_events, events);
-    assert_eq!(order.len(), 9);
+    // And the seed mattered: the workers did not take their turns in FIFO order.
+    let fifo: Vec<String> = (0..3)
+        .flat_map(|r| ["a", "b", "c"].map(|n| format!("{n}{r}")))
+        .collect();
+    assert_eq!(order.len(), fifo.len());
+    assert_ne!(
+        order, fifo,
+        "seed {SEED} happened to give the FIFO order; pick another"
+    );
 }
 
 /// Run a program whose main future panics with the order its workers ran in.

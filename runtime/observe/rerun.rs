@@ -27,9 +27,10 @@
 //! `GLASSLOOP_DEBUG` if it was started with it, and the name of the thread, which the test
 //! harness sets to the test's name. The first command reruns that very executable, so it is
 //! exact (from the same directory). The cargo command is added only when the process was started
-//! by cargo (cargo sets `CARGO` for what it runs) and the executable sits where cargo puts a
-//! binary, an example or a test that exists in the package; it cannot know the features the
-//! build used, and says so. A seed drawn from the clock is drawn once per process, so every
+//! by cargo (cargo sets `CARGO`, `CARGO_MANIFEST_DIR` and `CARGO_PKG_NAME` for what it runs)
+//! and the executable sits where cargo puts a binary, an example or a test that exists in
+//! that package; it cannot know the features the build used, and says so. One guess remains:
+//! in a test binary, a thread you named yourself would be taken for a test's thread. A seed drawn from the clock is drawn once per process, so every
 //! runtime the process builds gets it, and `random:SEED` replays them all.
 //!
 //! asyncio: none; tokio: none (shuttle and proptest print the seed or the case that fails in
@@ -68,7 +69,7 @@ pub(crate) enum SeedFrom {
     Clock,
 }
 
-/// The first words of the lines, by which the panic hook knows a message already has them.
+/// Words the lines always contain, by which the panic hook knows a message already has them.
 const MARK: &str = "under the random schedule with seed";
 
 /// The lines that end a failure's report: `what` failed ("the loop stalled"), under which
@@ -125,7 +126,10 @@ struct Command {
 
 impl Command {
     fn of_this_process() -> Command {
-        let args: Vec<String> = std::env::args().skip(1).collect();
+        // `args_os`: `args` panics on an argument that is not UTF-8, and this may run in a
+        // panic hook, where a second panic aborts.
+        let args: Vec<String> =
+            std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
         let Ok(exe) = std::env::current_exe() else {
             return Command { exe: None, exe_args: args, cargo: None };
         };
@@ -164,11 +168,13 @@ fn cargo_command(exe: &Path, test: Option<&str>, args: &[String]) -> Option<Stri
             if hash.len() != 16 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
                 return None;
             }
+            // The package of the program, as cargo told it (not glassloop's own).
+            let lib = std::env::var("CARGO_PKG_NAME").ok()?.replace('-', "_");
             let target = if manifest.join("tests").join(format!("{name}.rs")).is_file()
                 || manifest.join("tests").join(name).join("main.rs").is_file()
             {
                 format!("test --test {name}")
-            } else if name == env!("CARGO_CRATE_NAME") {
+            } else if name == lib {
                 "test --lib".to_string()
             } else {
                 return None;
@@ -182,9 +188,7 @@ fn cargo_command(exe: &Path, test: Option<&str>, args: &[String]) -> Option<Stri
             (dir.parent()?, format!("run --example {file}"))
         }
         // A binary sits in the profile's folder itself.
-        _ if std::env::var("CARGO_PKG_NAME").is_ok() && is_package_bin(manifest, file) => {
-            (dir, format!("run --bin {file}"))
-        }
+        _ if is_package_bin(manifest, file) => (dir, format!("run --bin {file}")),
         _ => return None,
     };
     let profile = match profile_dir.file_name()?.to_str()? {
@@ -216,7 +220,8 @@ fn is_package_bin(manifest: &Path, name: &str) -> bool {
             return true;
         }
     }
-    name == env!("CARGO_PKG_NAME") && manifest.join("src").join("main.rs").is_file()
+    let package = std::env::var("CARGO_PKG_NAME").unwrap_or_default();
+    name == package && manifest.join("src").join("main.rs").is_file()
 }
 
 /// A program and its arguments as one shell line.
