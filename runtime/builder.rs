@@ -38,7 +38,7 @@ use crate::executor::schedule::{Reorder, Schedule, SCHEDULE_ENV};
 use crate::executor::{Core, Runtime, DEFAULT_BATCH};
 use crate::hooks::{Instrument, WakeListener};
 use crate::observe::options::Options as ObserveOptions;
-use crate::observe::rerun::{self, SeedFrom, Seeded};
+use crate::observe::rerun::{self, SeedFrom, SeedKeeper, Seeded};
 use crate::observe::sink::{Reports, Sink};
 use crate::observe::Observer;
 use crate::reactor::Reactor;
@@ -107,6 +107,8 @@ impl Builder {
             options.seeded = Some(Seeded { seed, from });
             rerun::install_panic_hook();
         }
+        let seeded = options.seeded;
+        let sink = options.sink.clone();
         let observer = Observer::from_options(options);
         let wake_listener = observer
             .as_ref()
@@ -133,7 +135,12 @@ impl Builder {
             polls_since_io: Cell::new(0),
             batch: self.batch,
             ticks: Cell::new(0),
-            hooks: observer.map(|obs| obs as Box<dyn Instrument>),
+            hooks: match (observer, seeded) {
+                (Some(observer), _) => Some(observer as Box<dyn Instrument>),
+                // A random schedule alone: only its seed is kept, for a failure's report.
+                (None, Some(seeded)) => Some(Box::new(SeedKeeper::new(seeded, sink))),
+                (None, None) => None,
+            },
             reorder: Reorder::new(schedule),
             stall_report: rerun::stall_report,
             pool: Box::new(Pool::new(self.blocking)),

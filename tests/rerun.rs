@@ -186,7 +186,13 @@ fn a_detached_task_panic_under_a_random_schedule_is_followed_by_its_seed_and_the
     let test =
         "a_detached_task_panic_under_a_random_schedule_is_followed_by_its_seed_and_the_command";
     let reports = Reports::new();
-    let rt = seeded_runtime(SEED, &reports);
+    // Nothing else on: the seed keeper (rerun.rs), not the observer, reports.
+    let rt = Runtime::builder()
+        .virtual_clock()
+        .schedule(Schedule::Random { seed: SEED })
+        .debug_reports_to(reports.clone())
+        .build()
+        .unwrap();
     rt.block_on(async {
         drop(
             TaskBuilder::new()
@@ -202,6 +208,44 @@ fn a_detached_task_panic_under_a_random_schedule_is_followed_by_its_seed_and_the
         test,
     );
     assert_eq!(reports.contents(), format!("{expected}\n"));
+}
+
+#[test]
+fn with_nothing_else_on_a_random_schedule_still_ends_a_stall_and_a_main_panic_with_the_seed() {
+    let test =
+        "with_nothing_else_on_a_random_schedule_still_ends_a_stall_and_a_main_panic_with_the_seed";
+    let reports = Reports::new();
+    let rt = Runtime::builder()
+        .virtual_clock()
+        .schedule(Schedule::Random { seed: 5 })
+        .debug_reports_to(reports.clone())
+        .build()
+        .unwrap();
+    let order = Rc::new(RefCell::new(Vec::new()));
+    let stalled = catch_unwind(AssertUnwindSafe(|| {
+        rt.block_on(workers_then_a_stall(order))
+    }));
+    let report = *stalled
+        .expect_err("the program stalls")
+        .downcast::<String>()
+        .unwrap();
+    let expected = expected_lines("the loop stalled", 5, "set by the program", test);
+    assert!(
+        report.ends_with(&format!("\n{expected}")),
+        "the report ends:\n{report}"
+    );
+    assert_eq!(
+        reports.take(),
+        "",
+        "the stall's lines are in its message, not printed again"
+    );
+
+    let panicked = catch_unwind(AssertUnwindSafe(|| {
+        rt.block_on(async { panic!("on purpose") })
+    }));
+    assert!(panicked.is_err());
+    let expected = expected_lines("the main future panicked", 5, "set by the program", test);
+    assert_eq!(reports.take(), format!("{expected}\n"));
 }
 
 #[test]

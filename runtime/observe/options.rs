@@ -12,8 +12,8 @@
 //! - the environment: `GLASSLOOP_DEBUG=1` (or `GLASSLOOP_DEBUG=strict`), read when the runtime
 //!   is built, the way `PYTHONASYNCIODEBUG=1` switches on asyncio's debug mode.
 //!
-//! A random schedule switches it on too (with nothing else): a failure under it must end with
-//! its seed (rerun.rs), and the observer is where the report is written.
+//! A random schedule alone does not switch it on (it would double the cost of a poll); a
+//! small instrument of rerun.rs keeps the seed instead, for the report of a failure.
 //!
 //! Read next: `detector.rs`.
 
@@ -52,7 +52,8 @@ pub(crate) struct Options {
     /// Where reports go.
     pub(crate) sink: Sink,
     /// The random schedule's seed, if the runtime has one: a failure's report ends with it
-    /// and the command that reruns the program (rerun.rs). Switches the observer on.
+    /// and the command that reruns the program (rerun.rs). Alone, it does not switch the
+    /// observer on: rerun.rs's lighter instrument keeps it then.
     pub(crate) seeded: Option<super::rerun::Seeded>,
 }
 
@@ -90,6 +91,6 @@ impl Options {
 
     /// Is any part of the observer wanted?
     pub(crate) fn any(&self) -> bool {
-        self.debug || self.trace || self.narrate || self.step || self.seeded.is_some()
+        self.debug || self.trace || self.narrate || self.step
     }
 }
