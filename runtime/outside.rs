@@ -37,6 +37,9 @@
 //! the loop's thread, where every guard is created; each entry holds a `Weak` to its guard's
 //! token and to its runtime's counter, so an entry whose guard ended (on any thread) or whose
 //! runtime is gone is simply skipped and pruned: no lock, and nothing to forget to remove.
+//! A shortcut, said plainly: the ledger belongs to one runtime and would sit in its `Core`,
+//! but the core stays within its 1,500 lines and knows nothing of kinds, so the ledger is
+//! kept beside it, found by the runtime's counter.
 //!
 //! asyncio: `loop.run_in_executor` counts its own jobs the same way; tokio: its blocking pool
 //! keeps the runtime alive while `spawn_blocking` jobs run. Neither says which job holds it.
