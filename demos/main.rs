@@ -31,6 +31,7 @@ mod fetch;
 mod files;
 mod forget_await;
 mod gather;
+mod held_clock;
 mod hello;
 mod lost_waker;
 mod queue;
@@ -164,6 +165,11 @@ const DEMOS: &[Demo] = &[
         name: "lost_waker",
         about: "a future returns Pending without keeping its waker: reported at once",
         main: lost_waker::main,
+    },
+    Demo {
+        name: "held_clock",
+        about: "two blocking jobs and an OutsideWork hold the virtual clock: who holds it, and where",
+        main: held_clock::main,
     },
     Demo {
         name: "echo",

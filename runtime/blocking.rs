@@ -78,7 +78,7 @@ pub(crate) use pool::{Pool, PoolConfig};
 
 use crate::executor::context::with_current;
 use crate::executor::{Core, Runtime};
-use crate::outside::HoldGuard;
+use crate::outside::{HoldGuard, HoldKind};
 use crate::spawn::{spawn_on, JoinHandle};
 
 // ───────────────────────────── spawn_blocking ─────────────────────────────
@@ -118,7 +118,7 @@ where
 /// [`spawn_blocking`] with the caller's name for the "outside a runtime" message (so
 /// `glassloop::fs::read` can say it was `fs::read`).
 pub(crate) fn spawn_blocking_as<F, T>(
-    what: &str,
+    what: &'static str,
     spawned_at: &'static Location<'static>,
     f: F,
 ) -> JoinHandle<T>
@@ -126,19 +126,25 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    with_current(what, |core| submit_job(core, spawned_at, f))
+    with_current(what, |core| submit_job(core, what, spawned_at, f))
 }
 
 /// Hand `f` to the pool and spawn the task that awaits its cell.
 /// A good breakpoint: `break glassloop::blocking::submit_job`.
-fn submit_job<F, T>(core: &Rc<Core>, spawned_at: &'static Location<'static>, f: F) -> JoinHandle<T>
+fn submit_job<F, T>(
+    core: &Rc<Core>,
+    via: &'static str,
+    spawned_at: &'static Location<'static>,
+    f: F,
+) -> JoinHandle<T>
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
     let cell = Arc::new(Mutex::new(JobCell { result: None, awaiter: None, abandoned: false }));
     // Taken before the job exists, so the clock cannot jump between "submitted" and "running".
-    let hold = HoldGuard::take(core);
+    // The ledger (outside.rs) names the job by the call that submitted it, and where.
+    let hold = HoldGuard::take(core, HoldKind::BlockingJob { via }, spawned_at);
     let job_cell = cell.clone();
     pool_of(core).submit(Box::new(move || run_job(f, job_cell, hold)));
     spawn_on(core, Some(Rc::from("spawn_blocking")), spawned_at, AwaitJob { cell })

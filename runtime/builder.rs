@@ -9,7 +9,8 @@
 //!   Builder::build
 //!     ├─ observe::Observer::from_options  the instruments, or None when everything is off
 //!     ├─ blocking::Pool::new               the threads for spawn_blocking (started on demand)
-//!     ├─ schedule::Reorder::new            FIFO (None), LIFO or seeded
+//!     ├─ schedule::Reorder::new            FIFO (None), LIFO or seeded (then observe/rerun.rs
+//!     │                                      ends a failure's report with the seed)
 //!     └─ Core (executor/state.rs)          reactor, ready queue, time driver, task table
 //! ```
 //!
@@ -29,7 +30,7 @@ use std::future::Future;
 use std::io;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::blocking::{Pool, PoolConfig};
@@ -37,6 +38,7 @@ use crate::executor::schedule::{Reorder, Schedule, SCHEDULE_ENV};
 use crate::executor::{Core, Runtime, DEFAULT_BATCH};
 use crate::hooks::{Instrument, WakeListener};
 use crate::observe::options::Options as ObserveOptions;
+use crate::observe::rerun::{self, SeedFrom, SeedKeeper, Seeded};
 use crate::observe::sink::{Reports, Sink};
 use crate::observe::Observer;
 use crate::reactor::Reactor;
@@ -94,9 +96,19 @@ impl Builder {
 
     /// Build the runtime. Fails only if the OS refuses an epoll instance or an eventfd.
     pub fn build(self) -> io::Result<Runtime> {
-        let schedule = Schedule::from_env().unwrap_or(self.schedule);
+        let (schedule, from) = match Schedule::from_env() {
+            Some((schedule, from)) => (schedule, from),
+            None => (self.schedule, SeedFrom::Program),
+        };
         let mut options = self.observe.with_env();
         options.virtual_clock = self.virtual_clock;
+        if let Schedule::Random { seed } = schedule {
+            // A failure under it ends with the seed and the command (observe/rerun.rs).
+            options.seeded = Some(Seeded { seed, from });
+            rerun::install_panic_hook();
+        }
+        let seeded = options.seeded;
+        let sink = options.sink.clone();
         let observer = Observer::from_options(options);
         let wake_listener = observer
             .as_ref()
@@ -123,9 +135,14 @@ impl Builder {
             polls_since_io: Cell::new(0),
             batch: self.batch,
             ticks: Cell::new(0),
-            hooks: observer.map(|obs| obs as Box<dyn Instrument>),
+            hooks: match (observer, seeded) {
+                (Some(observer), _) => Some(observer as Box<dyn Instrument>),
+                // A random schedule alone: only its seed is kept, for a failure's report.
+                (None, Some(seeded)) => Some(Box::new(SeedKeeper::new(seeded, sink))),
+                (None, None) => None,
+            },
             reorder: Reorder::new(schedule),
-            stall_report: crate::observe::dump::stall_report,
+            stall_report: rerun::stall_report,
             pool: Box::new(Pool::new(self.blocking)),
         };
         Ok(Runtime { core: Rc::new(core) })
@@ -292,23 +309,31 @@ impl Builder {
 
 /// Reading `GLASSLOOP_SCHEDULE` is configuration, so it happens here, not in the loop.
 impl Schedule {
-    /// The schedule `GLASSLOOP_SCHEDULE` asks for, if any.
-    pub(crate) fn from_env() -> Option<Schedule> {
+    /// The schedule `GLASSLOOP_SCHEDULE` asks for, if any, and where its seed came from.
+    /// `random` draws its seed from the clock once per process, so every runtime the process
+    /// builds shares it and `random:SEED` replays them all.
+    pub(crate) fn from_env() -> Option<(Schedule, SeedFrom)> {
+        static DRAWN: OnceLock<u64> = OnceLock::new();
         let value = std::env::var(SCHEDULE_ENV).ok()?;
+        let from_env = |schedule| Some((schedule, SeedFrom::Environment));
         match value.as_str() {
-            "fifo" => Some(Schedule::Fifo),
-            "lifo" => Some(Schedule::Lifo),
+            "fifo" => from_env(Schedule::Fifo),
+            "lifo" => from_env(Schedule::Lifo),
             "random" => {
-                let seed =
-                    SystemTime::now().duration_since(UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64);
-                eprintln!(
-                    "glassloop: random scheduling with seed {seed}; replay it with \
-                     {SCHEDULE_ENV}=random:{seed}"
-                );
-                Some(Schedule::Random { seed })
+                let seed = *DRAWN.get_or_init(|| {
+                    let seed = SystemTime::now()
+                        .duration_since(UNIX_EPOCH)
+                        .map_or(1, |d| d.as_nanos() as u64);
+                    eprintln!(
+                        "glassloop: random scheduling with seed {seed}; replay it with \
+                         {SCHEDULE_ENV}=random:{seed}"
+                    );
+                    seed
+                });
+                Some((Schedule::Random { seed }, SeedFrom::Clock))
             }
             other => match other.strip_prefix("random:").map(str::parse::<u64>) {
-                Some(Ok(seed)) => Some(Schedule::Random { seed }),
+                Some(Ok(seed)) => from_env(Schedule::Random { seed }),
                 _ => panic!(
                     "{SCHEDULE_ENV}={other:?} is not a schedule: use fifo, lifo, random or \
                      random:SEED (a number)"

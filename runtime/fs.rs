@@ -54,7 +54,12 @@ pub const LINES_PER_TRIP: usize = 256;
 /// Run `op` on `path` on the blocking pool, and name the path in its error.
 /// `what` is the verb for the message ("read", "write"); `caller` names the function for the
 /// "outside a runtime" panic.
-async fn on_pool<T, F>(caller: &str, what: &'static str, path: PathBuf, op: F) -> io::Result<T>
+async fn on_pool<T, F>(
+    caller: &'static str,
+    what: &'static str,
+    path: PathBuf,
+    op: F,
+) -> io::Result<T>
 where
     F: FnOnce(&Path) -> io::Result<T> + Send + 'static,
     T: Send + 'static,

@@ -53,7 +53,7 @@
 //! | 9 | L4 | `home.rs`, `spawn/` | a resource belongs to the runtime that made it; `spawn`, `JoinHandle`, `JoinError`, `yield_now`, built on the loop | 1 |
 //! | 10 | L4 | `time/` | `sleep`, `timeout`, `interval`, `Instant::now` | 2 |
 //! | 11 | L4 | `net/` | `TcpListener`, `TcpStream`, `UdpSocket` over the reactor | 3 |
-//! | 12 | L4-L5 | `outside.rs`, `blocking.rs`, `blocking/pool.rs`, `fs.rs`, `handle.rs` | `OutsideWork`: how work off the loop holds the virtual clock; `spawn_blocking`; `block_on`; files on the pool; `Handle`: other threads post work to the loop | |
+//! | 12 | L4-L5 | `outside.rs`, `blocking.rs`, `blocking/pool.rs`, `fs.rs`, `handle.rs` | `OutsideWork`: how work off the loop holds the virtual clock, and the ledger that says what holds it; `spawn_blocking`; `block_on`; files on the pool; `Handle`: other threads post work to the loop | |
 //! | 13 | L4 | `combinators/` | gather, try_gather, select, race, wait, as_completed, TaskGroup | 8 |
 //! | 14 | L4 | `sync/` | Semaphore, Mutex, Event, Notify, Condition, Barrier, queues and channels | |
 //! | 14b | L4 | `wake_site.rs`, `wait_site.rs` | a wake names its cause (a channel, a JoinHandle), and a parked task what it waits on and where that was created, at one branch when off | 6 |

@@ -9,6 +9,9 @@
 //!     ```
 //! ```
 //!
+//! Leading `GLASSLOOP_NAME=VALUE` words are set in the demo's environment instead
+//! (`<!-- output: GLASSLOOP_SCHEDULE=random:77 stall -->`).
+//!
 //! This test runs the demos binary with those arguments and checks each quoted line against
 //! what it printed (stdout, then stderr):
 //!
@@ -155,9 +158,16 @@ fn every_demo_output_quoted_in_the_course_is_what_the_demo_prints() {
         // Back to front, so that a rewrite does not move the blocks still to come.
         for quote in found.iter().rev() {
             checked += 1;
-            let args: Vec<&str> = quote.args.iter().map(String::as_str).collect();
+            let words: Vec<&str> = quote.args.iter().map(String::as_str).collect();
+            let is_env = |word: &&&str| word.starts_with("GLASSLOOP_") && word.contains('=');
+            let env: Vec<(&str, &str)> = words
+                .iter()
+                .take_while(is_env)
+                .filter_map(|w| w.split_once('='))
+                .collect();
+            let args = &words[env.len()..];
             let (stdout, stderr) = runs.entry(quote.args.clone()).or_insert_with(|| {
-                let output = common::run_demo_output(&args);
+                let output = common::run_demo_output_with_env(&env, args);
                 (
                     String::from_utf8_lossy(&output.stdout).to_string(),
                     String::from_utf8_lossy(&output.stderr).to_string(),
@@ -175,7 +185,7 @@ fn every_demo_output_quoted_in_the_course_is_what_the_demo_prints() {
                 "{} line {}: `glassloop-demos {}`: {why}",
                 path.display(),
                 quote.at,
-                args.join(" ")
+                words.join(" ")
             ));
         }
         if rewritten {

@@ -205,6 +205,32 @@ fn text_blocks(chapter: &str) -> Vec<String> {
 }
 
 #[test]
+fn demo_held_clock_says_what_holds_the_virtual_clock_by_kind_count_and_place() {
+    assert_eq!(
+        run_demo_virtual("held_clock"),
+        "main: two blocking jobs and an OutsideWork are in flight; the loop:\n\
+         ── tick 4 at 0.000 s ──\n\
+         ready queue (0): empty\n\
+         timers (1):\n\
+         \x20 task 'alarm' #1 due at 5.000 s, wheel level 2 slot 1 (set at demos/held_clock.rs:50:13)\n\
+         I/O waiters: none\n\
+         outside work (3): 2 blocking jobs in flight, 1 OutsideWork; the virtual clock waits for them\n\
+         \x20 blocking job (glassloop::spawn_blocking) at demos/held_clock.rs:57:21, in flight since 0.000 s\n\
+         \x20 blocking job (glassloop::spawn_blocking) at demos/held_clock.rs:62:21, in flight since 0.000 s\n\
+         \x20 OutsideWork at demos/held_clock.rs:67:20, in flight since 0.000 s\n\
+         [0.000 s] main: fetched and parsed\n\
+         [5.000 s] alarm: 5 s have passed\n\
+         what debug mode reported while the clock was held:\n\
+         glassloop: the virtual clock is held at 0.000 s: for 0.100 s no task was ready, and time may not jump to the next timer (due at 5.000 s) while outside work is in flight: 2 blocking jobs in flight, 1 OutsideWork.\n\
+         \x20 blocking job (glassloop::spawn_blocking) at demos/held_clock.rs:57:21, in flight since 0.000 s\n\
+         \x20 blocking job (glassloop::spawn_blocking) at demos/held_clock.rs:62:21, in flight since 0.000 s\n\
+         \x20 OutsideWork at demos/held_clock.rs:67:20, in flight since 0.000 s\n\
+         \x20 Time moves on once each has ended: a blocking job when its function returns, an OutsideWork when it is dropped. One that never ends holds the clock for good. The loop keeps waiting.\n\
+         "
+    );
+}
+
+#[test]
 fn the_chapters_quote_what_the_virtual_clock_demos_really_print() {
     let stall = run_demo_virtual("stall");
     let lost = run_demo_virtual("lost_waker");

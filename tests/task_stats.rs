@@ -222,11 +222,12 @@ fn the_step_view_says_that_outside_work_holds_the_virtual_clock() {
         let _work = glassloop::OutsideWork::new();
         rt.describe_loop()
     });
+    let created_at = format!("{}:{}:21", file!(), line!() - 3); // the `OutsideWork::new()`
     assert!(
-        view.ends_with(
-            "\noutside work: 1 in flight (blocking jobs and OutsideWork guards): the virtual \
-             clock waits for them instead of jumping"
-        ),
+        view.ends_with(&format!(
+            "\noutside work (1): 1 OutsideWork; the virtual clock waits for them\n  \
+             OutsideWork at {created_at}, in flight since 0.000 s"
+        )),
         "{view}"
     );
     assert!(

@@ -48,7 +48,8 @@ impl Runtime {
     }
 
     /// What the next tick will work with: the ready queue, the timers with their wheel level
-    /// and slot, and the I/O waiters; what step mode prints before each tick.
+    /// and slot, the I/O waiters and the outside work in flight; what step mode prints
+    /// before each tick.
     ///
     /// # Panics
     /// If the runtime was built with everything in `observe/` off: timers are named from the
@@ -60,7 +61,7 @@ impl Runtime {
                  `Runtime::builder().debug()` (or `.step_mode()`, or `.trace()`)"
             );
         };
-        obs.describe_loop(&*self.core)
+        obs.describe_loop(&*self.core, &crate::outside::in_flight(&self.core))
     }
 
     /// The recorded event log (empty unless built with [`Builder::trace`](crate::Builder::trace)).

@@ -5,8 +5,9 @@
 //! hooks.rs, which `Observer` implements, and reads the loop through the read-only
 //! `LoopView` the executor offers; it never touches the loop's fields. Watching never changes
 //! what the loop decides, with two exceptions: step mode (step.rs) stops before every tick,
-//! and in debug mode a park until woken that only hidden wakers could end is cut to one
-//! threshold, so a possible stall can be reported (ticks.rs).
+//! and in debug mode a park until woken that only hidden wakers could end (or, under the
+//! virtual clock, that outside work holds) is cut to one threshold, so a possible stall (or a
+//! held clock) can be reported (ticks.rs).
 //!
 //! ```text
 //!   executor/ tick ──hooks.rs──► Observer ──► detector.rs  slow polls, busy passes, lost wakers
@@ -16,7 +17,8 @@
 //!   (timers, JoinHandle, sockets,   │                       stats.rs (busy, scheduled, idle),
 //!    channels, locks)               │                       child_polls.rs (which gather child)
 //!                                   │      ──► trace.rs     the event log; timeline.rs, chrome.rs,
-//!                                   │                       svg.rs draw it, replay.rs compares two
+//!                                   │                       svg.rs draw it, replay.rs compares two;
+//!                                   │                       rerun.rs: a failure's seed and command
 //!                                   │      ──► ticks.rs     the phases of a tick, narrated
 //!                                   │      ──► step.rs      pause before a tick
 //!                                   └──────► sink.rs       stderr or a Reports buffer
@@ -58,6 +60,7 @@ pub(crate) mod detector;
 pub(crate) mod dump;
 pub(crate) mod options;
 pub(crate) mod replay;
+pub(crate) mod rerun;
 pub(crate) mod sink;
 pub(crate) mod stats;
 pub(crate) mod step;
@@ -191,6 +194,8 @@ pub(crate) struct Observer {
     pub(crate) stall_reported: Cell<bool>,
     /// True while the park in progress is one `before_park` cut short to probe for a stall.
     pub(crate) probing_stall: Cell<bool>,
+    /// True if that probe is of a virtual clock held by outside work (ticks.rs).
+    pub(crate) probing_held: Cell<bool>,
     /// The state shared with the watchdog thread.
     pub(crate) shared: Arc<watchdog::Shared>,
     /// The watchdog thread, stopped and joined when the observer is dropped.
@@ -280,6 +285,7 @@ impl Observer {
             ended: RefCell::new(Vec::new()),
             stall_reported: Cell::new(false),
             probing_stall: Cell::new(false),
+            probing_held: Cell::new(false),
             shared,
             watchdog,
             log,
@@ -450,6 +456,9 @@ impl Instrument for Observer {
         drop(tasks);
         self.deadlines.borrow_mut().remove(&id);
         self.record(view, id, kind);
+        if how == TaskEnd::Panicked && id != TaskId::MAIN {
+            self.rerun_after_task_panic(id); // rerun.rs: the seed, under a random schedule
+        }
     }
 
     fn pass_ended(&self, view: &dyn LoopView, polled: usize) {

@@ -12,6 +12,9 @@
 //! - the environment: `GLASSLOOP_DEBUG=1` (or `GLASSLOOP_DEBUG=strict`), read when the runtime
 //!   is built, the way `PYTHONASYNCIODEBUG=1` switches on asyncio's debug mode.
 //!
+//! A random schedule alone does not switch it on (it would double the cost of a poll); a
+//! small instrument of rerun.rs keeps the seed instead, for the report of a failure.
+//!
 //! Read next: `detector.rs`.
 
 use std::time::Duration;
@@ -48,6 +51,10 @@ pub(crate) struct Options {
     pub(crate) step: bool,
     /// Where reports go.
     pub(crate) sink: Sink,
+    /// The random schedule's seed, if the runtime has one: a failure's report ends with it
+    /// and the command that reruns the program (rerun.rs). Alone, it does not switch the
+    /// observer on: rerun.rs's lighter instrument keeps it then.
+    pub(crate) seeded: Option<super::rerun::Seeded>,
 }
 
 impl Default for Options {
@@ -63,6 +70,7 @@ impl Default for Options {
             narrate: false,
             step: false,
             sink: Sink::Stderr,
+            seeded: None,
         }
     }
 }

@@ -17,7 +17,7 @@
 //! (`tokio::test(start_paused = true)` gives the virtual clock; loom and shuttle explore
 //! schedules of threaded code, and shuttle replays a failing one from its seed).
 //!
-//! Read next: `ticks.rs`.
+//! Read next: `rerun.rs`, what a failure under a random schedule ends with.
 
 use std::fmt;
 use std::future::Future;

@@ -10,12 +10,17 @@
 //!     task 'B' #2 due at 3.000 s, wheel level 1 slot 46 (set at demos/trace.rs:31:9)
 //!   I/O waiters (1):
 //!     token 2 read: task 'C' #3 (awaiting at src/server.rs:40:31)
+//!   outside work (2): 1 blocking job in flight, 1 OutsideWork; the virtual clock waits for them
+//!     blocking job (glassloop::spawn_blocking) at src/main.rs:9:5, in flight since 0.000 s
+//!     OutsideWork at src/main.rs:12:16, in flight since 0.000 s
 //!   [Enter: run this tick, c + Enter: run to the end]
 //! ```
 //!
 //! The wheel position comes from `Wheel::position`: level 0 holds the next 64 ms one slot per
 //! millisecond, level 1 the next 64 × 64 ms, and so on (see timer/wheel.rs). Timers are named
-//! from the observer's notes, so step mode switches the observer on.
+//! from the observer's notes, so step mode switches the observer on. The outside work comes
+//! from the ledger of outside.rs, by kind and with where each piece was started; the count in
+//! the heading is the core's own, the one the rule of the virtual clock reads.
 //!
 //! Shortcuts: the ready queue is a channel, which cannot be peeked, so the loop drains it and
 //! pushes the ids back in the same order (a wake from another thread at that instant may land
@@ -33,6 +38,7 @@ use std::io::BufRead;
 use super::detector::secs;
 use super::Observer;
 use crate::hooks::{Direction, LoopView};
+use crate::outside::{summary, Held};
 use crate::timer::wheel::LEVELS;
 
 /// Step mode's state: whether the learner asked to run to the end.
@@ -43,8 +49,9 @@ pub(crate) struct Stepper {
 
 impl Observer {
     /// What the next tick will work with: the ready queue, the timers (with their wheel
-    /// level and slot) and the I/O waiters, all read from the loop's view.
-    pub(crate) fn describe_loop(&self, view: &dyn LoopView) -> String {
+    /// level and slot) and the I/O waiters, all read from the loop's view, and `held`, the
+    /// outside work in flight (outside.rs's ledger).
+    pub(crate) fn describe_loop(&self, view: &dyn LoopView, held: &[Held]) -> String {
         let ready = view.ready_ids();
         let mut out = format!(
             "── tick {} at {} ──\nready queue ({}):",
@@ -84,12 +91,12 @@ impl Observer {
         // What holds the virtual clock still, when something does (timer/driver.rs's rule).
         let outside = view.outside_work();
         if outside > 0 {
-            let _ = write!(
-                out,
-                "\noutside work: {outside} in flight (blocking jobs and OutsideWork guards)"
-            );
+            let _ = write!(out, "\noutside work ({outside}): {}", summary(outside, held));
             if self.options.virtual_clock {
-                out.push_str(": the virtual clock waits for them instead of jumping");
+                out.push_str("; the virtual clock waits for them");
+            }
+            for piece in held {
+                let _ = write!(out, "\n  {}", piece.describe());
             }
         }
         out
@@ -126,7 +133,7 @@ impl Observer {
         if self.stepper.run_to_end.get() {
             return;
         }
-        let mut text = self.describe_loop(view);
+        let mut text = self.describe_loop(view, &crate::outside::in_flight_here());
         text.push_str("\n[Enter: run this tick, c + Enter: run to the end]");
         self.sink().write(&text);
         let mut line = String::new();

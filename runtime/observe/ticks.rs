@@ -16,6 +16,22 @@
 //! for one threshold instead and, if nothing happened, prints the dump as a "possible stall"
 //! before the loop goes on waiting. This is the one hook that changes what the loop does.
 //!
+//! ## A held clock
+//!
+//! Under the virtual clock there is a second long wait that is no stall: no task is ready,
+//! and time may not move because announced outside work is in flight (the rule of
+//! timer/driver.rs), so the loop parks until that work rings. If the work never ends, the
+//! program freezes with a timer still set, and nothing says why. So in debug mode that
+//! park, too, is cut to one threshold, and if nothing happened the loop says what holds the
+//! clock, by kind and count and one line each, from outside.rs's ledger:
+//!
+//! ```text
+//!   glassloop: the virtual clock is held at 0.000 s: for 0.100 s no task was ready, and time
+//!   may not jump to the next timer (due at 5.000 s) while outside work is in flight: 2
+//!   blocking jobs in flight, 1 OutsideWork.
+//!     blocking job (glassloop::spawn_blocking) at src/main.rs:9:5, in flight since 0.000 s
+//! ```
+//!
 //! Read next: `timeline.rs`.
 
 use std::time::Duration;
@@ -24,6 +40,7 @@ use super::detector::secs;
 use super::trace::describe_cause;
 use super::{EventKind, Observer, WakeCause};
 use crate::hooks::{Direction, LoopView, Park};
+use crate::outside::{summary, Held};
 use crate::task_id::TaskId;
 
 /// Where the loop is when it collects wakes: what the cause of a wake without a thread is.
@@ -128,10 +145,15 @@ impl Observer {
             };
             self.sink().write(&format!("[{}]   decide: {how}", secs(view.now())));
         }
+        // A park until woken held by outside work, under the virtual clock: a held clock.
+        let held = self.options.virtual_clock
+            && park == (Park::UntilWoken { hidden_wakers_only: false })
+            && view.outside_work() > 0;
         let probe = self.options.debug
-            && park == (Park::UntilWoken { hidden_wakers_only: true })
+            && (park == (Park::UntilWoken { hidden_wakers_only: true }) || held)
             && !self.stall_reported.get();
         self.probing_stall.set(probe);
+        self.probing_held.set(probe && held);
         if probe {
             Park::AtMost(self.options.threshold)
         } else {
@@ -160,7 +182,16 @@ impl Observer {
                 secs(slept)
             ));
         }
-        if self.probing_stall.take() && view.ready_len() == 0 && events == 0 {
+        let held = self.probing_held.take();
+        let quiet = self.probing_stall.take() && view.ready_len() == 0 && events == 0;
+        if quiet && held {
+            self.stall_reported.set(true);
+            // Ended meanwhile (its release rang the doorbell): then nothing holds the clock.
+            if view.outside_work() > 0 {
+                let report = self.held_clock_report(view, &crate::outside::in_flight_here());
+                self.sink().write(&report);
+            }
+        } else if quiet {
             self.stall_reported.set(true);
             // A cycle of JoinHandles is no "possible" stall: say it first (awaits.rs).
             let deadlocks: String =
@@ -174,6 +205,38 @@ impl Observer {
                 super::dump::render_view(view, Some(self))
             ));
         }
+    }
+
+    /// What holds the virtual clock still, for the report of a held clock (file header).
+    fn held_clock_report(&self, view: &dyn LoopView, held: &[Held]) -> String {
+        let outside = summary(view.outside_work(), held);
+        let next = self.live_timers(view).iter().map(|(_, note)| note.deadline_ms).min();
+        let why = match next {
+            Some(ms) => format!(
+                "time may not jump to the next timer (due at {}) while outside work is in \
+                 flight: {outside}.",
+                secs(Duration::from_millis(ms))
+            ),
+            None => format!(
+                "no timer is set, and only the outside work in flight can wake a task: \
+                 {outside}."
+            ),
+        };
+        let mut report = format!(
+            "glassloop: the virtual clock is held at {}: for {} no task was ready, and {why}",
+            secs(view.now()),
+            secs(self.options.threshold)
+        );
+        for piece in held {
+            report.push_str("\n  ");
+            report.push_str(&piece.describe());
+        }
+        report.push_str(
+            "\n  Time moves on once each has ended: a blocking job when its function returns, \
+             an OutsideWork when it is dropped. One that never ends holds the clock for good. \
+             The loop keeps waiting.",
+        );
+        report
     }
 
     /// Hook, step 4: `fired` timers fired.

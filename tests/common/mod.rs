@@ -24,8 +24,14 @@ pub const DEMO_TIME_LIMIT: Duration = Duration::from_secs(60);
 /// Run the demos binary with `args` and return its exit status, stdout and stderr. Kills it
 /// and panics if it runs past [`DEMO_TIME_LIMIT`].
 pub fn run_demo_output(args: &[&str]) -> Output {
+    run_demo_output_with_env(&[], args)
+}
+
+/// [`run_demo_output`] with these environment variables set (`GLASSLOOP_SCHEDULE`, say).
+pub fn run_demo_output_with_env(env: &[(&str, &str)], args: &[&str]) -> Output {
     let child = Command::new(env!("CARGO_BIN_EXE_glassloop-demos"))
         .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
