@@ -112,6 +112,27 @@ fn a_timeout_gives_up_at_exactly_its_deadline() {
 }
 
 #[test]
+fn a_timeout_counts_its_duration_from_the_first_poll_that_finds_its_future_waiting() {
+    let rt = virtual_runtime();
+    rt.block_on(async {
+        let start = Instant::now();
+        // Made now, awaited 3 s later: as asyncio's `wait_for`, its clock starts at the await.
+        let later = timeout(secs(5), sleep(secs(10)));
+        sleep(secs(3)).await;
+        let err = later.await.unwrap_err();
+        assert_eq!(start.elapsed(), secs(8));
+        assert_eq!(err.deadline(), start + secs(8));
+
+        // `timeout_at` is absolute: the wait is the same whenever it is first polled.
+        let start = Instant::now();
+        let at = glassloop::time::timeout_at(start + secs(5), sleep(secs(10)));
+        sleep(secs(3)).await;
+        assert_eq!(at.await.unwrap_err().deadline(), start + secs(5));
+        assert_eq!(start.elapsed(), secs(5));
+    });
+}
+
+#[test]
 fn an_interval_ticks_at_exact_instants() {
     let rt = virtual_runtime();
     let ticks = rt.block_on(async {

@@ -149,7 +149,10 @@ impl Sleep {
     }
 
     fn cancel(&mut self) {
-        if let (Some(key), Some(core)) = (self.key.take(), self.core.upgrade()) {
+        // The key first: a sleep that never waited (most of them) has nothing to cancel, and
+        // need not reach its runtime to know it.
+        let Some(key) = self.key.take() else { return };
+        if let Some(core) = self.core.upgrade() {
             core.time.cancel(key);
         }
     }

@@ -21,6 +21,15 @@
 //! alternative, boxing your future, costs an allocation per timeout, paid even by the
 //! timeouts that never fire (most of them).
 //!
+//! ## The clock starts when you await it
+//!
+//! The sleep is made at the first poll that finds your future not ready, not when `timeout`
+//! is called: the deadline is the duration counted from then. For `timeout(d, fut).await`
+//! the two are the same moment; a timeout around work that is already done never reads the
+//! clock at all, which is most of what a timeout costs (tests/allocations.rs checks that it
+//! does not allocate either). asyncio's `wait_for` counts from when it is awaited too (it
+//! is a coroutine: nothing runs before); tokio's `timeout` counts from the call.
+//!
 //! asyncio: `asyncio.wait_for(coro, timeout)` / `asyncio.timeout()`, which raise
 //! `TimeoutError`; tokio: `tokio::time::timeout`.
 //!
@@ -28,6 +37,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -51,22 +61,36 @@ use pin_project_lite::pin_project;
 /// });
 /// ```
 ///
-/// asyncio: `asyncio.wait_for`; tokio: `tokio::time::timeout`.
+/// The `duration` is counted from the first poll that finds `future` not ready: for
+/// `timeout(d, fut).await`, from the `.await` (see the file's header).
+///
+/// asyncio: `asyncio.wait_for`; tokio: `tokio::time::timeout` (which counts from the call).
 ///
 /// # Panics
-/// Outside a running glassloop runtime.
+/// When polled outside a running glassloop runtime while `future` is not ready.
 #[track_caller]
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
-    Timeout { future: Some(future), sleep: sleep(duration) }
+    let at = Location::caller();
+    Timeout { future: Some(future), limit: Limit::After(duration), sleep: None, at }
 }
 
 /// Like [`timeout`], with an absolute deadline.
 ///
 /// # Panics
-/// Outside a running glassloop runtime.
+/// When polled outside a running glassloop runtime while `future` is not ready.
 #[track_caller]
 pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
-    Timeout { future: Some(future), sleep: sleep_until(deadline) }
+    let at = Location::caller();
+    Timeout { future: Some(future), limit: Limit::At(deadline), sleep: None, at }
+}
+
+/// What the caller asked for, kept until the sleep is made.
+#[derive(Debug, Clone, Copy)]
+enum Limit {
+    /// `timeout`: this long after the first poll that finds the future not ready.
+    After(Duration),
+    /// `timeout_at`: this instant.
+    At(Instant),
 }
 
 pin_project! {
@@ -81,7 +105,11 @@ pin_project! {
         // Pinned in place with the `Timeout` (see the file header on why this needs a macro).
         #[pin]
         future: Option<F>,
-        sleep: Sleep,
+        limit: Limit,
+        // Made by the first poll that finds `future` not ready.
+        sleep: Option<Sleep>,
+        // Where `timeout` was called: the sleep's await point in debug reports.
+        at: &'static Location<'static>,
     }
 }
 
@@ -96,8 +124,16 @@ impl<F: Future> Future for Timeout<F> {
         if let Poll::Ready(output) = future.poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        let after = this.sleep.deadline();
-        match Pin::new(&mut *this.sleep).poll(cx) {
+        let sleep = this.sleep.get_or_insert_with(|| {
+            let mut sleep = match *this.limit {
+                Limit::After(duration) => sleep(duration),
+                Limit::At(deadline) => sleep_until(deadline),
+            };
+            sleep.set_await_point(*this.at);
+            sleep
+        });
+        let after = sleep.deadline();
+        match Pin::new(sleep).poll(cx) {
             Poll::Ready(()) => {
                 // The cancellation: your future's destructors run now, not whenever the
                 // `Timeout` itself is dropped.
@@ -111,7 +147,8 @@ impl<F: Future> Future for Timeout<F> {
 
 impl<F: Future> fmt::Debug for Timeout<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Timeout").field("deadline", &self.sleep.deadline()).finish()
+        let deadline = self.sleep.as_ref().map(Sleep::deadline);
+        f.debug_struct("Timeout").field("limit", &self.limit).field("deadline", &deadline).finish()
     }
 }
 
