@@ -129,7 +129,7 @@ impl<F: Future> Future for Timeout<F> {
                 Limit::After(duration) => sleep(duration),
                 Limit::At(deadline) => sleep_until(deadline),
             };
-            sleep.set_await_point(*this.at);
+            sleep.set_await_point(this.at);
             sleep
         });
         let after = sleep.deadline();
