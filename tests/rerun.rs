@@ -328,7 +328,7 @@ fn held_guard(release: mpsc::Receiver<()>) -> &'static Location<'static> {
 }
 
 #[test]
-fn the_step_view_names_what_holds_the_virtual_clock_by_kind_count_and_place() {
+fn the_step_view_and_the_dump_name_what_holds_the_virtual_clock_by_kind_count_and_place() {
     let rt = Runtime::builder().virtual_clock().trace().build().unwrap();
     let (releases, places) = (
         Rc::new(RefCell::new(Vec::new())),
@@ -375,6 +375,27 @@ fn the_step_view_names_what_holds_the_virtual_clock_by_kind_count_and_place() {
     assert!(
         view.starts_with("── tick 3 at 0.000 s ──\nready queue (0): empty\ntimers (1):\n"),
         "{view}"
+    );
+    // The dump says the same, under its summary line.
+    let dump = rt.dump();
+    let first_lines: Vec<&str> = dump.lines().take(5).collect();
+    assert_eq!(
+        first_lines[1..],
+        [
+            "  outside work: 2 blocking jobs in flight, 1 OutsideWork".to_string(),
+            format!(
+                "    blocking job (glassloop::spawn_blocking) at {job1}, in flight since 0.000 s"
+            ),
+            format!(
+                "    blocking job (glassloop::spawn_blocking) at {job2}, in flight since 0.000 s"
+            ),
+            format!("    OutsideWork at {guard}, in flight since 0.000 s"),
+        ],
+        "{dump}"
+    );
+    assert!(
+        first_lines[0].ends_with("3 job(s) running outside the loop."),
+        "{dump}"
     );
     // A step looks and returns: time stands still while the work is in flight.
     assert_eq!(rt.step().now.since_origin(), Duration::ZERO);

@@ -31,13 +31,14 @@ use super::detector::secs;
 use super::Observer;
 use crate::executor::Core;
 use crate::hooks::{LoopView, TaskEnd, TaskRow, TaskState};
+use crate::outside::{summary, Held};
 use crate::task_id::{label, TaskId};
 
 /// The dump of `core`, with the observer's notes if it has one: what `Runtime::dump`
 /// returns and a stall report ends with.
 pub(crate) fn render(core: &Core) -> String {
     let observer = core.hooks().and_then(|hooks| hooks.as_any().downcast_ref::<Observer>());
-    render_view(core, observer)
+    render_view(core, observer, &crate::outside::in_flight(core))
 }
 
 /// The message `block_on` panics with when the loop is stalled: why nothing can wake the
@@ -113,7 +114,12 @@ pub(crate) fn stall_report(core: &Core) -> String {
 }
 
 /// The dump, from the loop's read-only view and, if one is on, the observer's notes.
-pub(crate) fn render_view(view: &dyn LoopView, observer: Option<&Observer>) -> String {
+/// `held` is the outside work in flight, from outside.rs's ledger.
+pub(crate) fn render_view(
+    view: &dyn LoopView,
+    observer: Option<&Observer>,
+    held: &[Held],
+) -> String {
     let rows = view.tasks();
     let spawned = rows.iter().filter(|row| row.id != TaskId::MAIN).count();
     let io = if view.io_waiters().is_empty() { "no" } else { "some" };
@@ -124,6 +130,13 @@ pub(crate) fn render_view(view: &dyn LoopView, observer: Option<&Observer>) -> S
         view.timers().len(),
         view.outside_work(),
     );
+    // What that outside work is, by kind and where it started.
+    if view.outside_work() > 0 {
+        let _ = write!(out, "\n  outside work: {}", summary(view.outside_work(), held));
+        for piece in held {
+            let _ = write!(out, "\n    {}", piece.describe());
+        }
+    }
     for row in &rows {
         describe(&mut out, view, &rows, row, observer);
     }

@@ -202,7 +202,7 @@ impl Observer {
                  held somewhere can still wake a task: another thread may, or a channel whose \
                  sender nobody will use. The loop keeps waiting.\n{}",
                 secs(self.options.threshold),
-                super::dump::render_view(view, Some(self))
+                super::dump::render_view(view, Some(self), &crate::outside::in_flight_here())
             ));
         }
     }
