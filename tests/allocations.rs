@@ -15,16 +15,22 @@ struct Counting;
 thread_local! {
     /// Allocations made on this thread while counting was on (`None`: not counting).
     static COUNT: Cell<Option<usize>> = const { Cell::new(None) };
+    /// Bytes allocated minus bytes freed on this thread while counting was on.
+    static LIVE: Cell<Option<isize>> = const { Cell::new(None) };
 }
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // `try_with`: a thread being torn down has no thread-locals left to count in.
         let _ = COUNT.try_with(|count| count.set(count.get().map(|n| n + 1)));
+        let size = layout.size() as isize;
+        let _ = LIVE.try_with(|live| live.set(live.get().map(|n| n + size)));
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        let size = layout.size() as isize;
+        let _ = LIVE.try_with(|live| live.set(live.get().map(|n| n - size)));
         unsafe { System.dealloc(ptr, layout) }
     }
 }
@@ -92,6 +98,48 @@ fn a_spawned_task_costs_two_allocations_and_its_handle_is_two_words() {
     );
     // A pointer to the allocation and its vtable, whatever the task's future.
     assert_eq!(std::mem::size_of::<glassloop::JoinHandle<u64>>(), 16);
+}
+
+#[test]
+fn a_task_leaves_nothing_allocated_once_it_and_its_handle_are_gone() {
+    // A task's allocation is shared by the slab and the handle: whichever lets go last frees
+    // it, however the task ended. Joined, detached, aborted: nothing may stay behind.
+    let rt = Runtime::new().unwrap();
+    let left = rt.block_on(async {
+        every_way_to_end(TASKS_ENDING).await; // warm up: the slab and the ready queue grow once
+        LIVE.with(|live| live.set(Some(0)));
+        every_way_to_end(TASKS_ENDING).await;
+        LIVE.with(|live| live.take()).unwrap()
+    });
+    assert_eq!(
+        left, 0,
+        "{left} bytes stayed allocated after every task and handle was gone"
+    );
+}
+
+const TASKS_ENDING: usize = 1000;
+
+/// `n` tasks joined, `n` detached before they finish, and `n` aborted while they wait.
+async fn every_way_to_end(n: usize) {
+    assert_eq!(spawn_and_join(n).await, (0..n as u64).sum::<u64>());
+    for i in 0..n {
+        drop(glassloop::spawn(async move {
+            glassloop::task::yield_now().await;
+            i
+        }));
+    }
+    let waiting: Vec<_> = (0..n)
+        .map(|_| glassloop::spawn(std::future::pending::<()>()))
+        .collect();
+    glassloop::task::yield_now().await; // each waiting task is polled once
+    for handle in &waiting {
+        handle.abort();
+    }
+    for handle in waiting {
+        assert!(handle.await.unwrap_err().is_cancelled());
+    }
+    // The detached tasks have finished by now: they needed two polls, the loop gave three.
+    glassloop::task::yield_now().await;
 }
 
 /// Spawn `n` tasks that each return their number, await them all, and add up the results.
