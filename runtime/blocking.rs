@@ -147,7 +147,7 @@ where
     let hold = HoldGuard::take(core, HoldKind::BlockingJob { via }, spawned_at);
     let job_cell = cell.clone();
     pool_of(core).submit(Box::new(move || run_job(f, job_cell, hold)));
-    spawn_on(core, Some(Rc::from("spawn_blocking")), spawned_at, AwaitJob { cell })
+    spawn_on(core, Some(Rc::from("spawn_blocking")), spawned_at, AwaitJob { cell, at: spawned_at })
 }
 
 // ───────────────────────────── the job's cell ─────────────────────────────
@@ -198,6 +198,9 @@ where
 /// The task that awaits a job's cell on the loop.
 struct AwaitJob<T> {
     cell: Arc<Mutex<JobCell<T>>>,
+    /// Where `spawn_blocking` was called: the task's await point in the dump. The task is
+    /// nothing but this wait, so its await point is the call that asked for the job.
+    at: &'static Location<'static>,
 }
 
 impl<T> Future for AwaitJob<T> {
@@ -220,7 +223,7 @@ impl<T> Future for AwaitJob<T> {
                 }
                 // The task dump: this task waits on work outside the loop.
                 crate::wait_site::waiting_on(crate::wait_site::WaitOn::Outside);
-                crate::executor::context::note_await_current(Location::caller());
+                crate::executor::context::note_await_current(self.at);
                 Poll::Pending
             }
         }

@@ -342,3 +342,40 @@ fn a_primitive_made_by_default_names_the_line_that_called_default() {
     );
     assert!(dump.contains(&expected), "missing {expected:?} in:\n{dump}");
 }
+
+#[test]
+fn a_task_awaiting_a_blocking_job_is_parked_at_its_own_await_and_waits_on_outside_work() {
+    let rt = debug_runtime();
+    let (release, held) = std::sync::mpsc::channel::<()>();
+    let from = line!();
+    let dump = rt.block_on(async move {
+        let waiter = task::Builder::new()
+            .name("waiter")
+            .spawn(async move { glassloop::spawn_blocking(move || held.recv()).await });
+        // The waiter starts the job; the job's task (spawn_blocking's own) parks on it.
+        task::yield_now().await;
+        task::yield_now().await;
+        let dump = glassloop::observe::dump();
+        release.send(()).unwrap();
+        assert_eq!(
+            waiter.await.unwrap().unwrap(),
+            Ok(()),
+            "the job received the release"
+        );
+        dump
+    });
+    let waiter = dump
+        .split("task 'waiter' #1:")
+        .nth(1)
+        .expect("the waiter's entry");
+    let parked = format!("parked at  {}", site(from, "await"));
+    assert!(waiter.contains(&parked), "missing {parked:?} in:\n{dump}");
+    let job = dump
+        .split("task 'spawn_blocking' #2:")
+        .nth(1)
+        .expect("the job's task");
+    assert!(job.contains("waits on   work outside the loop"), "{dump}");
+    // The job's task is nothing but the wait: its await point is the call that asked for it.
+    let asked = format!("parked at  {}", site(from, "glassloop::spawn_blocking"));
+    assert!(job.contains(&asked), "missing {asked:?} in:\n{dump}");
+}

@@ -377,6 +377,7 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
     /// then). [`join_all_grouped`](TaskGroup::join_all_grouped) gives every failure.
     ///
     /// asyncio: the end of the `async with TaskGroup()` block; tokio: `JoinSet::join_all`.
+    #[track_caller]
     pub fn join_all(self) -> JoinAll<T, E> {
         JoinAll { grouped: self.join_all_grouped() }
     }
