@@ -80,6 +80,7 @@ use crate::executor::context::with_current;
 use crate::executor::{Core, Runtime};
 use crate::outside::{HoldGuard, HoldKind};
 use crate::spawn::{spawn_on, JoinHandle};
+use crate::sync::waiters::keep_waker;
 
 // ───────────────────────────── spawn_blocking ─────────────────────────────
 
@@ -217,10 +218,7 @@ impl<T> Future for AwaitJob<T> {
                 std::panic::resume_unwind(payload)
             }
             None => {
-                match &cell.awaiter {
-                    Some(waker) if waker.will_wake(cx.waker()) => {}
-                    _ => cell.awaiter = Some(cx.waker().clone()),
-                }
+                keep_waker(&mut cell.awaiter, cx.waker());
                 // The task dump: this task waits on work outside the loop.
                 crate::wait_site::waiting_on(crate::wait_site::WaitOn::Outside);
                 crate::executor::context::note_await_current(self.at);

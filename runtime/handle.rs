@@ -93,6 +93,7 @@ use std::thread::ThreadId;
 
 use crate::executor::Runtime;
 use crate::spawn::{spawn_on, Builder, JoinError};
+use crate::sync::waiters::keep_waker;
 use crate::task_id::label;
 use remote::Completer;
 pub use remote::RemoteHandle;
@@ -330,8 +331,8 @@ impl Future for Service {
         let (jobs, finished) = {
             let mut state = self.inbox.lock();
             let finished = state.handles_gone; // then no job can arrive after these
-            if !finished && !state.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                state.waker = Some(cx.waker().clone());
+            if !finished {
+                keep_waker(&mut state.waker, cx.waker());
             }
             (std::mem::take(&mut state.jobs), finished)
         };

@@ -63,6 +63,7 @@ use std::task::{Context, Poll, Waker};
 use futures_task::{waker_ref, ArcWake};
 
 use crate::observe::child_poll;
+use crate::sync::waiters::keep_waker;
 
 /// The list of children woken since the parent last looked, shared by every child waker.
 #[derive(Debug)]
@@ -172,10 +173,7 @@ impl<F: Future> Children<F> {
         let mut woken = {
             let mut inner = self.list.lock();
             // Remember the parent first: a child woken while we poll must find it.
-            match &inner.parent {
-                Some(parent) if parent.will_wake(cx.waker()) => {}
-                _ => inner.parent = Some(cx.waker().clone()),
-            }
+            keep_waker(&mut inner.parent, cx.waker());
             mem::take(&mut inner.woken)
         };
         woken.sort_unstable();

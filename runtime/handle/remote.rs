@@ -34,6 +34,7 @@ use std::thread::ThreadId;
 
 use crate::executor::context::note_await_current;
 use crate::spawn::JoinError;
+use crate::sync::waiters::keep_waker;
 
 /// The result of [`Handle::run_coroutine_threadsafe`](crate::Handle::run_coroutine_threadsafe):
 /// a `Send` future of `Result<T, JoinError>` that can also be waited on by a plain thread.
@@ -146,9 +147,7 @@ impl<T> Future for RemoteHandle<T> {
              RemoteHandle yields its result once",
             state.task
         );
-        if !state.waiter.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-            state.waiter = Some(cx.waker().clone());
-        }
+        keep_waker(&mut state.waiter, cx.waker());
         drop(state);
         // If this reader is a glassloop task, debug reports show where it waits.
         crate::wait_site::waiting_on(crate::wait_site::WaitOn::Outside);

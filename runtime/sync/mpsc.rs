@@ -62,6 +62,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::error::{SendError, TryAcquireError, TryRecvError, TrySendError};
 use super::semaphore::Semaphore;
+use super::waiters::keep_waker;
 use crate::executor::context::note_await_current;
 use crate::wait_site::{waiting_on, End, MadeAt, WaitOn};
 
@@ -383,10 +384,7 @@ impl<T> Receiver<T> {
             Err(TryRecvError::Empty) => {
                 // Nothing runs between the look and this line: no send can slip in between.
                 let mut state = self.chan.state.borrow_mut();
-                match &state.receiver_waker {
-                    Some(stored) if stored.will_wake(cx.waker()) => {}
-                    _ => state.receiver_waker = Some(cx.waker().clone()),
-                }
+                keep_waker(&mut state.receiver_waker, cx.waker());
                 Poll::Pending
             }
         }

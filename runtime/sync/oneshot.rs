@@ -38,6 +38,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use super::error::{RecvError, SendError, TryRecvError};
+use super::waiters::keep_waker;
 use crate::executor::context::note_await_current;
 use crate::wait_site::{waiting_on, End, MadeAt, WaitOn};
 
@@ -172,10 +173,7 @@ impl<T> Future for Receiver<T> {
         }
         let made_at = {
             let mut shared = this.shared.borrow_mut();
-            match &shared.receiver_waker {
-                Some(stored) if stored.will_wake(cx.waker()) => {}
-                _ => shared.receiver_waker = Some(cx.waker().clone()),
-            }
+            keep_waker(&mut shared.receiver_waker, cx.waker());
             shared.made_at
         };
         waiting_on(WaitOn::Channel(made_at, End::OneshotRecv));

@@ -71,6 +71,21 @@ use crate::wake_site::{waking, Via};
 
 use slab::Slab;
 
+/// Keep `waker` in `slot` for a later wake: the waker of the poll that is about to return
+/// `Pending`. A future is usually polled again by the same task, whose waker is the same:
+/// `will_wake` sees that and skips the clone (an atomic increment of the task's `Arc`, and
+/// the decrement of the one it replaces). A future that moved to another task gets the new
+/// waker, so the wake always reaches whoever polled last. The waiting futures of sync/,
+/// handle.rs, blocking.rs and combinators/ keep their wakers through here.
+///
+/// asyncio: a future's `add_done_callback`, once per await; tokio: `AtomicWaker::register`.
+pub(crate) fn keep_waker(slot: &mut Option<Waker>, waker: &Waker) {
+    match slot {
+        Some(stored) if stored.will_wake(waker) => {}
+        _ => *slot = Some(waker.clone()),
+    }
+}
+
 /// Where a waiter's node lives in its [`WaiterList`]; held by the waiting future.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct WaiterKey(usize);
@@ -143,11 +158,7 @@ impl<T> WaiterList<T> {
 
     /// Remember the waker of the waiter's latest poll (a future may move between tasks).
     pub(crate) fn set_waker(&mut self, key: WaiterKey, waker: &Waker) {
-        let node = self.node_mut(key);
-        match &node.waker {
-            Some(stored) if stored.will_wake(waker) => {}
-            _ => node.waker = Some(waker.clone()),
-        }
+        keep_waker(&mut self.node_mut(key).waker, waker);
     }
 
     /// Take the oldest waiter out of the queue, let `choose` update its value (for example
