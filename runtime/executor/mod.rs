@@ -479,6 +479,6 @@ impl Drop for ShutdownGuard<'_> {
     fn drop(&mut self) {
         self.0.drop_all_tasks();
         self.0.main.borrow_mut().take();
-        debug_assert!(self.0.tasks.is_empty(), "a task outlived its loop (invariant 11)");
+        debug_assert!(self.0.tasks.len() == 0, "a task outlived its loop (invariant 11)");
     }
 }
