@@ -115,12 +115,13 @@ impl Builder {
             .and_then(|obs| obs.wake_log.clone())
             .map(|log| log as Arc<dyn WakeListener>);
         let (reactor, doorbell) = Reactor::new()?;
+        let doorbell = Arc::new(doorbell);
         let (ready_tx, ready_rx) = crossbeam_channel::unbounded();
         let unparker = Arc::new(Unparker {
             wake_listener,
             ready_tx,
             parked: AtomicBool::new(false),
-            doorbell,
+            doorbell: Arc::downgrade(&doorbell),
             doorbell_rings: AtomicUsize::new(0),
         });
         let core = Core {
@@ -128,6 +129,7 @@ impl Builder {
             ready: LocalQueue::new(&unparker),
             ready_rx,
             unparker,
+            _doorbell: doorbell,
             time: TimeDriver::new(self.virtual_clock),
             reactor,
             main: RefCell::new(None),

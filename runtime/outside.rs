@@ -169,7 +169,7 @@ impl Drop for HoldGuard {
         // woken" because this hold was still up; now that it is gone, the loop must decide
         // again (the virtual clock may jump, or a stall be reported). The error case is a
         // runtime already gone, with no loop left to wake.
-        let _ = self.unparker.doorbell.wake();
+        let _ = self.unparker.doorbell.upgrade().map(|doorbell| doorbell.wake());
     }
 }
 

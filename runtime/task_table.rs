@@ -228,11 +228,6 @@ impl TaskTable {
         self.slab.borrow().len()
     }
 
-    /// True if no task is alive.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.slab.borrow().is_empty()
-    }
-
     /// Call `f` on every live task, in slot order, with the slab borrowed read-only.
     pub(crate) fn for_each(&self, mut f: impl FnMut(&Slot)) {
         for (_, slot) in self.slab.borrow().iter() {

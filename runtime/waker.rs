@@ -56,7 +56,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use crossbeam_channel::Sender;
 use futures_task::ArcWake;
@@ -95,8 +95,10 @@ pub(crate) struct Unparker {
     /// True while the loop is inside (or about to enter) `mio::Poll::poll`. Set and cleared
     /// only by the loop's thread; read by wakers on any thread. See `Runtime::park`.
     pub(crate) parked: AtomicBool,
-    /// The reactor's doorbell: writing to it makes a blocked `mio::Poll::poll` return.
-    pub(crate) doorbell: mio::Waker,
+    /// The reactor's doorbell: writing to it makes a blocked `mio::Poll::poll` return. Held
+    /// weakly: the loop owns it (`Core::_doorbell`), so a waker, or a JoinHandle (whose task
+    /// header holds a waker), that outlives its runtime does not keep the eventfd open.
+    pub(crate) doorbell: Weak<mio::Waker>,
     /// How many times a waker rang the doorbell. Tests read it to prove a cross-thread wake
     /// really went through the doorbell (invariant 10).
     pub(crate) doorbell_rings: AtomicUsize,
@@ -113,9 +115,9 @@ impl Unparker {
         // here and ring. Both cannot miss each other.
         if self.parked.load(Ordering::SeqCst) {
             self.doorbell_rings.fetch_add(1, Ordering::Relaxed);
-            // The doorbell can only fail if the eventfd is gone, i.e. the runtime was dropped;
-            // then there is no loop left to wake, so ignoring the error is correct.
-            let _ = self.doorbell.wake();
+            // The doorbell is gone only if the runtime was dropped (and it fails only then):
+            // there is no loop left to wake, so doing nothing is correct.
+            let _ = self.doorbell.upgrade().map(|doorbell| doorbell.wake());
         }
     }
 }

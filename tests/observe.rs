@@ -346,6 +346,40 @@ fn the_dump_lists_every_task_with_its_state_polls_and_await_point() {
 }
 
 #[test]
+fn a_dump_taken_during_a_poll_counts_only_the_wakers_others_hold() {
+    // A poll borrows the task's waker (the header's one strong count); it never clones it,
+    // so the dump, the stall check and the lost-waker report need no correction while polling.
+    let rt = Runtime::builder().virtual_clock().build().unwrap();
+    let row = |dump: &str, who: &str| {
+        let row = dump.lines().find(|line| line.trim_start().starts_with(who));
+        row.unwrap_or_else(|| panic!("no row for {who} in:\n{dump}"))
+            .trim()
+            .to_string()
+    };
+    let rows = rt.block_on(async move {
+        let kept: Rc<RefCell<Vec<Waker>>> = Rc::default();
+        let keep = kept.clone();
+        let task = glassloop::spawn(poll_fn(move |cx| {
+            let before = row(&glassloop::dump(), "task #1");
+            keep.borrow_mut().push(cx.waker().clone());
+            Poll::Ready((before, row(&glassloop::dump(), "task #1")))
+        }));
+        let main_before = row(&glassloop::dump(), "main future");
+        let (task_before, task_after) = task.await.unwrap();
+        (main_before, task_before, task_after)
+    });
+    assert_eq!(rows.0, "main future #0: polling, 0 waker(s) held");
+    assert_eq!(
+        rows.1,
+        "task #1: polling, polled 1 time(s), 0 waker(s) held"
+    );
+    assert_eq!(
+        rows.2,
+        "task #1: polling, polled 1 time(s), 1 waker(s) held"
+    );
+}
+
+#[test]
 fn the_dump_names_the_channel_recv_and_the_socket_read_a_task_waits_at() {
     let reports = Reports::new();
     let rt = debug_runtime(&reports, ms(500));

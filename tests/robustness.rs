@@ -296,3 +296,61 @@ fn every_path_that_sets_a_deadline_caps_it_at_thirty_years_so_later_sleeps_still
         bent.join("\n  ")
     );
 }
+
+/// A waker whose `wake` panics: someone else's code, which a task's ending calls.
+struct PanickingWaker;
+
+impl std::task::Wake for PanickingWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        panic!("this waker panics");
+    }
+}
+
+#[test]
+fn a_waker_that_panics_when_the_task_it_awaits_ends_does_not_unwind_through_the_loop() {
+    // A task's end wakes whoever awaits its handle: however it ends, a panic in that waker
+    // must not reach the loop (nor `abort`'s caller), and the task's result must stand.
+    let ways = ["finish", "panic", "abort", "abort itself", "shutdown"];
+    for way in ways {
+        let rt = virtual_runtime();
+        let me: Rc<RefCell<Option<glassloop::JoinHandle<u32>>>> = Rc::default();
+        let (me_inside, go) = (me.clone(), Rc::new(Cell::new(false)));
+        let go_inside = go.clone();
+        let handle = rt.spawn(async move {
+            while !go_inside.get() {
+                glassloop::task::yield_now().await;
+            }
+            match way {
+                "finish" => 5,
+                "panic" => panic!("the task panics"),
+                "abort itself" => {
+                    me_inside.borrow().as_ref().unwrap().abort();
+                    pending().await
+                }
+                _ => pending().await,
+            }
+        });
+        *me.borrow_mut() = Some(handle);
+        let main = catch_unwind(AssertUnwindSafe(|| {
+            rt.block_on(async {
+                let waker = Waker::from(std::sync::Arc::new(PanickingWaker));
+                let mut cx = std::task::Context::from_waker(&waker);
+                let first = Pin::new(me.borrow_mut().as_mut().unwrap()).poll(&mut cx);
+                assert!(first.is_pending(), "{way}: the task has not ended yet");
+                go.set(true);
+                if way == "abort" {
+                    me.borrow().as_ref().unwrap().abort();
+                }
+                glassloop::task::yield_now().await;
+                glassloop::task::yield_now().await;
+            })
+        }));
+        assert!(main.is_ok(), "{way}: the waker's panic reached the loop");
+        let result = virtual_runtime().block_on(me.borrow_mut().take().unwrap());
+        match way {
+            "finish" => assert_eq!(result.unwrap(), 5),
+            "panic" => assert_eq!(result.unwrap_err().panic_message(), Some("the task panics")),
+            _ => assert!(result.unwrap_err().is_cancelled(), "{way}: cancelled"),
+        }
+    }
+}

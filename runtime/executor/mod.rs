@@ -367,8 +367,8 @@ impl Runtime {
         }
     }
 
-    /// Bookkeeping after a poll. `waker` is the executor's own clone (one strong count), and
-    /// the record keeps one more while the task lives.
+    /// Bookkeeping after a poll. `waker` is the task's own, borrowed from its header (or the
+    /// main record): that is one strong count, and every other is a `Waker` someone holds.
     fn poll_ended(&self, id: TaskId, outcome: PollOutcome, waker: &std::sync::Arc<TaskWaker>) {
         let core = &*self.core;
         core.current.set(None);
@@ -479,6 +479,6 @@ impl Drop for ShutdownGuard<'_> {
     fn drop(&mut self) {
         self.0.drop_all_tasks();
         self.0.main.borrow_mut().take();
-        debug_assert!(self.0.tasks.is_empty(), "a task outlived its loop (invariant 11)");
+        debug_assert!(self.0.tasks.len() == 0, "a task outlived its loop (invariant 11)");
     }
 }

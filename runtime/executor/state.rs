@@ -55,6 +55,9 @@ pub(crate) struct Core {
     pub(crate) ready_rx: Receiver<TaskId>,
     /// The sending end, the `parked` flag and the doorbell, shared with every waker.
     pub(crate) unparker: Arc<Unparker>,
+    /// The doorbell itself (an eventfd), which the unparker holds weakly. Never read: it is
+    /// here to close with the loop, however long wakers and JoinHandles live on.
+    pub(crate) _doorbell: Arc<mio::Waker>,
     /// The clock, the timer wheel and the outside-work count.
     pub(crate) time: TimeDriver,
     /// mio's Poll and the I/O registrations.

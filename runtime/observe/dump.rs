@@ -76,7 +76,7 @@ pub(crate) fn stall_report(core: &Core) -> String {
             report = report.replace("\nTasks still pending:", &named);
         }
     }
-    if core.tasks.is_empty() {
+    if core.tasks.len() == 0 {
         report.push_str(" none besides the main future");
     }
     // With debug mode on, each line also says what the task waits on and where that thing

@@ -33,7 +33,7 @@ use std::task::{Context, Poll, Waker};
 use pin_cell::{PinCell, PinMut};
 use pin_project_lite::pin_project;
 
-use super::join_error::JoinError;
+use super::join_error::{payload_message, JoinError};
 use crate::executor::context::is_current;
 use crate::executor::Core;
 use crate::home::away_from_home;
@@ -265,7 +265,7 @@ impl<F: Future> TaskCell<F> {
         PinMut::as_mut(&mut this.stage.borrow_mut()).set(Stage::Done { output: result });
         if let Some(waker) = join.awaiter.take() {
             let via = crate::wake_site::Via::JoinHandle;
-            crate::wake_site::waking(via, || waker.wake()); // names the cause
+            crate::wake_site::waking(via, || wake_awaiter(waker, this.header)); // names the cause
         }
     }
 }
@@ -361,6 +361,21 @@ impl<F: Future> JoinSide<F::Output> for TaskCell<F> {
             Stage::Done { output: Err(err) } if err.is_panic() => Some(err.to_string()),
             _ => None,
         }
+    }
+}
+
+/// Wake whoever awaits the handle of the task `header` heads, which has just ended. The waker
+/// is the awaiter's code, not the task's: if it panics, the task's result stands, and the
+/// panic goes no further, whichever way the task ended (its poll, `abort`, the loop's end).
+/// tokio's harness catches a panic in the join waker the same way.
+fn wake_awaiter(waker: Waker, header: &TaskHeader) {
+    if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(|| waker.wake())) {
+        eprintln!(
+            "glassloop: the waker of whoever awaits task {} panicked when the task ended ({}); \
+             the task's result is kept and the loop goes on, but a `wake` must not panic",
+            header.label(),
+            payload_message(&*payload).unwrap_or("no message")
+        );
     }
 }
 
