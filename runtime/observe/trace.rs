@@ -36,6 +36,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::panic::Location;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -188,26 +189,93 @@ impl Log {
 type RawWake = (TaskId, Option<Option<Via>>);
 
 /// Wakes written by wakers (any thread) and read by the loop at the end of each phase.
+///
+/// Nearly every wake happens on the loop's own thread (a yield, a channel send, a task
+/// finishing), and a lock, even one nobody else wants, costs two atomic read-modify-writes:
+/// taken per wake and per drain it was the largest part of recording causes. So wakes on the
+/// loop's thread go to a thread-local list with no lock, and only wakes from other threads
+/// take the mutex and raise `remote`, which the drain checks before it locks. The same pair
+/// as the ready queues of waker.rs: a local list, and a shared one for other threads.
 #[derive(Debug, Default)]
 pub(crate) struct WakeLog {
     wakes: Mutex<Vec<RawWake>>,
+    /// True once a wake went to `wakes` since the last drain (a plain store, read first).
+    remote: AtomicBool,
+}
+
+thread_local! {
+    /// The wakes made on this thread for the one `WakeLog` that owns it (by address; 0: none),
+    /// the log of the loop that runs here.
+    static LOCAL: RefCell<(usize, Vec<RawWake>)> = const { RefCell::new((0, Vec::new())) };
 }
 
 impl WakeLog {
+    fn address(&self) -> usize {
+        std::ptr::from_ref(self) as usize
+    }
+
+    /// The loop runs on this thread (called before each tick): its wakes here need no lock.
+    pub(crate) fn own_this_thread(&self) {
+        LOCAL.with(|local| {
+            let mut local = local.borrow_mut();
+            if local.0 != self.address() {
+                *local = (self.address(), Vec::new());
+            }
+        });
+    }
+
+    /// The loop is gone: this thread's list belongs to nobody (an address may be reused).
+    pub(crate) fn release_this_thread(&self) {
+        LOCAL.with(|local| {
+            let mut local = local.borrow_mut();
+            if local.0 == self.address() {
+                *local = (0, Vec::new());
+            }
+        });
+    }
+
     /// Called by `TaskWaker::schedule` after it queued `id`.
     fn record_wake(&self, id: TaskId) {
         // The loop's thread records sites (wake_site.rs); any other thread reads `None`.
         let site = crate::wake_site::current();
+        if site.is_some() {
+            let kept = LOCAL.with(|local| match local.try_borrow_mut() {
+                Ok(mut local) if local.0 == self.address() => {
+                    local.1.push((id, site));
+                    true
+                }
+                _ => false, // another loop's thread, or inside `drain`
+            });
+            if kept {
+                return;
+            }
+        }
         self.wakes.lock().unwrap_or_else(PoisonError::into_inner).push((id, site));
+        self.remote.store(true, Ordering::Release);
     }
 
-    /// Hand each wake recorded since the last call to `each`, oldest first, without
-    /// allocating. `each` gets the task, `None` for another thread, else the named site.
+    /// Hand each wake recorded since the last call to `each`, the loop thread's first, each
+    /// list oldest first, without allocating. `each` gets the task, `None` for another
+    /// thread, else the named site.
     pub(crate) fn drain(&self, mut each: impl FnMut(TaskId, Option<Option<Via>>)) {
-        // `each` only writes the event log; a wake from another thread waits that long.
-        let mut wakes = self.wakes.lock().unwrap_or_else(PoisonError::into_inner);
-        for (id, site) in wakes.drain(..) {
-            each(id, site);
+        LOCAL.with(|local| {
+            let mut local = local.borrow_mut();
+            if local.0 == self.address() {
+                // A wake made inside `each` finds the list borrowed and takes the mutex.
+                for (id, site) in local.1.drain(..) {
+                    each(id, site);
+                }
+            }
+        });
+        // A wake raises the flag after its push: a drain that misses a flag finds the wake
+        // next time, and a flag without a wake costs one lock.
+        if self.remote.load(Ordering::Acquire) {
+            self.remote.store(false, Ordering::Relaxed);
+            // `each` only writes the event log; a wake from another thread waits that long.
+            let mut wakes = self.wakes.lock().unwrap_or_else(PoisonError::into_inner);
+            for (id, site) in wakes.drain(..) {
+                each(id, site);
+            }
         }
     }
 }
