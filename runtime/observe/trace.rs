@@ -34,7 +34,6 @@
 //! Read next: `ticks.rs`, the hooks between the steps of a tick.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::panic::Location;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -135,10 +134,18 @@ pub struct Event {
 }
 
 /// The log: the last `capacity` events in the order they happened.
+///
+/// A ring: until it is full, events are appended; after, each new event overwrites the
+/// oldest, at `next`, so a push moves one event and never shifts or frees anything.
 #[derive(Debug)]
 pub(crate) struct Log {
-    pub(crate) events: RefCell<VecDeque<Event>>,
+    /// The events; once `capacity` of them are kept, `ring[next]` is the oldest.
+    ring: RefCell<Vec<Event>>,
+    /// Where the next event goes once the ring is full.
+    next: Cell<usize>,
     capacity: usize,
+    /// The stamp of the newest event (the log never runs backwards).
+    last_at: Cell<Duration>,
     /// Events dropped from the front to keep the bound.
     pub(crate) dropped: Cell<u64>,
     /// Every task's name, kept after the task ends so the pictures can name its row.
@@ -149,23 +156,36 @@ impl Log {
     /// A log that keeps the last `capacity` events (at least one).
     pub(crate) fn new(capacity: usize) -> Log {
         Log {
-            events: RefCell::new(VecDeque::new()),
+            ring: RefCell::new(Vec::new()),
+            next: Cell::new(0),
             capacity: capacity.max(1),
+            last_at: Cell::new(Duration::ZERO),
             dropped: Cell::new(0),
             names: RefCell::new(IdMap::default()),
         }
     }
 
     pub(crate) fn push(&self, at: Duration, task: TaskId, kind: EventKind) {
-        let mut events = self.events.borrow_mut();
         // Stamps come from two reads of time (an instant converted, the view's clock) that
         // may disagree by nanoseconds; the log never runs backwards.
-        let at = events.back().map_or(at, |last| at.max(last.at));
-        if events.len() == self.capacity {
-            events.pop_front();
-            self.dropped.set(self.dropped.get() + 1);
+        let at = at.max(self.last_at.get());
+        self.last_at.set(at);
+        let event = Event { at, task, kind };
+        let mut ring = self.ring.borrow_mut();
+        if ring.len() < self.capacity {
+            return ring.push(event);
         }
-        events.push_back(Event { at, task, kind });
+        let oldest = self.next.get();
+        ring[oldest] = event;
+        self.next.set(if oldest + 1 == self.capacity { 0 } else { oldest + 1 });
+        self.dropped.set(self.dropped.get() + 1);
+    }
+
+    /// The events kept, oldest first.
+    pub(crate) fn events(&self) -> Vec<Event> {
+        let ring = self.ring.borrow();
+        let (newer, older) = ring.split_at(self.next.get());
+        older.iter().chain(newer).copied().collect()
     }
 
     /// Remember the name of a task, for the pictures' rows.

@@ -74,8 +74,8 @@ pub(crate) struct Shared {
 #[derive(Default)]
 pub(crate) struct Publisher {
     known: RefCell<IdMap<usize, u64>>,
-    /// The last two places looked up, (address, index): a spawn place and a resume place.
-    recent: Cell<[(usize, u64); 2]>,
+    /// The last two pairs of places published, by address, each with its packed `at`.
+    recent: Cell<[((usize, usize), u64); 2]>,
     named: Cell<bool>,
 }
 
@@ -110,10 +110,21 @@ impl Shared {
             me.named.set(info.name.is_some());
             *lock(&self.name) = info.name;
         }
-        let spawned = self.index_of(me, info.spawned_at);
-        let resumed = self.index_of(me, info.resumed_from);
+        // Most polls are of a task spawned and resumed where one of the last two polls' tasks
+        // were (the tasks of one loop, taking turns): those need no look-up.
+        let places = (address(info.spawned_at), address(info.resumed_from));
+        let recent = me.recent.get();
+        let at = match recent.iter().find(|(known, _)| *known == places) {
+            Some(&(_, at)) => at,
+            None => {
+                let at =
+                    self.index_of(me, info.spawned_at) << 32 | self.index_of(me, info.resumed_from);
+                me.recent.set([recent[1], (places, at)]);
+                at
+            }
+        };
         self.task.store(task, Ordering::Relaxed);
-        self.at.store(spawned << 32 | resumed, Ordering::Relaxed);
+        self.at.store(at, Ordering::Relaxed);
         self.poll_seq.store(self.poll_seq.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
         self.poll_started.store(since + 1, Ordering::Release); // publishes the stores above
     }
@@ -127,20 +138,11 @@ impl Shared {
         let Some(place) = place else {
             return 0;
         };
-        let key = std::ptr::from_ref(place) as usize;
-        // Most polls resume where the last one of the same place did (a loop's one await):
-        // remember the last few places without a look-up.
-        let recent = me.recent.get();
-        if let Some(&(_, index)) = recent.iter().find(|(known, _)| *known == key) {
-            return index;
-        }
-        let index = *me.known.borrow_mut().entry(key).or_insert_with(|| {
+        *me.known.borrow_mut().entry(address(Some(place))).or_insert_with(|| {
             let mut places = lock(&self.places);
             places.push(place);
             places.len() as u64
-        });
-        me.recent.set([recent[1], (key, index)]);
-        index
+        })
     }
 
     /// The place published as `index`.
@@ -159,6 +161,11 @@ pub(crate) struct PollInfo {
     pub(crate) spawned_at: Option<&'static Location<'static>>,
     /// The await point it resumed from.
     pub(crate) resumed_from: Option<&'static Location<'static>>,
+}
+
+/// A place's address (0: none), to recognise it without comparing file names.
+fn address(place: Option<&'static Location<'static>>) -> usize {
+    place.map_or(0, |place| std::ptr::from_ref(place) as usize)
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
