@@ -194,6 +194,9 @@ impl Observer {
     /// Write the slow-poll report held back for the task that just finished; `panicked` is
     /// `Some(id)` if task `id` ended in a panic (then the report says what the time went on).
     pub(crate) fn flush_slow_report(&self, panicked: Option<TaskId>) {
+        if self.finished_slow.borrow().is_none() {
+            return; // every poll asks: the answer is nearly always this
+        }
         let Some((id, mut report)) = self.finished_slow.borrow_mut().take() else {
             return;
         };
