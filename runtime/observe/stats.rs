@@ -256,6 +256,9 @@ impl Tally {
     }
 }
 
+/// A task whose notes are gone: its id, its name and its last tally.
+type Ended = (TaskId, Option<Arc<str>>, Tally);
+
 /// How many ended tasks' tallies one chunk of [`Stats`] holds (about 70 kB).
 const CHUNK: usize = 512;
 
@@ -265,7 +268,7 @@ pub(crate) struct Stats {
     /// In chunks of [`CHUNK`]: a program that spawns a million tasks grows this a chunk at a
     /// time, and never copies what it already keeps (one long vector copied it all at every
     /// doubling, a third of debug mode's cost per spawned task).
-    finished: Vec<Vec<(TaskId, Option<Arc<str>>, Tally)>>,
+    finished: Vec<Vec<Ended>>,
     histogram: PollHistogram,
 }
 
