@@ -151,8 +151,9 @@ pub(crate) struct Log {
     last_at: Cell<Duration>,
     /// Events dropped from the front to keep the bound.
     pub(crate) dropped: Cell<u64>,
-    /// Every task's name, kept after the task ends so the pictures can name its row.
-    pub(crate) names: RefCell<IdMap<TaskId, Option<Arc<str>>>>,
+    /// Every named task's name, kept after the task ends so the pictures can name its row.
+    /// Unnamed tasks are not written down: a spawn costs no map insert (ids are never reused).
+    pub(crate) names: RefCell<IdMap<TaskId, Arc<str>>>,
 }
 
 impl Log {
@@ -193,7 +194,9 @@ impl Log {
 
     /// Remember the name of a task, for the pictures' rows.
     pub(crate) fn name_task(&self, id: TaskId, name: Option<Arc<str>>) {
-        self.names.borrow_mut().insert(id, name);
+        if let Some(name) = name {
+            self.names.borrow_mut().insert(id, name);
+        }
     }
 
     /// The label of a task's row: "main future #0", "task 'fetch' #3", "task #4".
@@ -202,7 +205,7 @@ impl Log {
             return "main future #0".to_string();
         }
         let names = self.names.borrow();
-        let name = names.get(&id).and_then(|name| name.as_deref());
+        let name = names.get(&id).map(|name| &**name);
         format!("task {}", crate::task_id::label(name, id)) // the label the dump uses
     }
 }
