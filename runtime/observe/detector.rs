@@ -152,7 +152,7 @@ impl Observer {
             }
             None => None,
         };
-        self.collect_wakes_at(view, super::ticks::Phase::Poll(id), at);
+        self.collect_wakes_at(view, super::ticks::Phase::Poll(id), Some(at));
         self.record_at(at, id, EventKind::PollEnd { parked_at });
         let (Some(watch), Some(now)) = (self.watch.take(), ended_at) else {
             return; // tracing only, or no start seen
