@@ -39,6 +39,7 @@ pub(crate) struct TaskMap {
 
 impl TaskMap {
     /// The notes of task `id`, if it has any.
+    #[inline]
     pub(crate) fn get(&self, id: &TaskId) -> Option<&TaskNotes> {
         if *id == TaskId::MAIN {
             return self.main.as_ref();
@@ -50,6 +51,7 @@ impl TaskMap {
     }
 
     /// The notes of task `id`, to change them.
+    #[inline]
     pub(crate) fn get_mut(&mut self, id: &TaskId) -> Option<&mut TaskNotes> {
         if *id == TaskId::MAIN {
             return self.main.as_mut();

@@ -169,6 +169,7 @@ impl Log {
         }
     }
 
+    #[inline]
     pub(crate) fn push(&self, at: Duration, task: TaskId, kind: EventKind) {
         // Stamps come from two reads of time (an instant converted, the view's clock) that
         // may disagree by nanoseconds; the log never runs backwards.
