@@ -76,6 +76,12 @@ impl Drop for ForgetEnded<'_> {
                 stats.keep(*id, notes.name, notes.tally); // stats.rs: finished tasks too
             }
         }
+        // The list goes back, empty, so that the next pass does not allocate and grow it.
+        let mut ended = self.0.ended.borrow_mut();
+        if ended.is_empty() {
+            self.1.clear();
+            std::mem::swap(&mut *ended, &mut self.1);
+        }
     }
 }
 
