@@ -821,3 +821,32 @@ fn narration_says_how_long_the_loop_parked_and_what_woke_it() {
         "{text}"
     );
 }
+
+/// The wake events of a traced runtime that runs twice on this thread, woken in between
+/// from outside any run, with or without another traced runtime running meanwhile.
+fn wakes_of_two_runs(other_runtime_between: bool) -> Vec<(TaskId, EventKind)> {
+    let rt = Runtime::builder().virtual_clock().trace().build().unwrap();
+    let main_waker = rt.block_on(poll_fn(|cx| Poll::Ready(cx.waker().clone())));
+    main_waker.wake(); // on the loop's thread, between two runs: noted, not yet collected
+    if other_runtime_between {
+        let other = Runtime::builder().virtual_clock().trace().build().unwrap();
+        other.block_on(yield_now());
+    }
+    rt.block_on(yield_now());
+    let events = rt.trace_events();
+    events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Wake(_)))
+        .map(|e| (e.task, e.kind))
+        .collect()
+}
+
+#[test]
+fn another_traced_runtime_taking_a_turn_on_the_thread_loses_no_wake_of_the_first() {
+    let alone = wakes_of_two_runs(false);
+    assert!(
+        alone.len() >= 2,
+        "the outside wake and the yield's self-wake: {alone:?}"
+    );
+    assert_eq!(wakes_of_two_runs(true), alone);
+}

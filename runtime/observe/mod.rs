@@ -416,7 +416,7 @@ impl Instrument for Observer {
         if let Some(wake_log) = &self.wake_log {
             // The runtime may run on another thread than the one that built it.
             crate::wake_site::record_on_this_thread(true);
-            wake_log.own_this_thread();
+            trace::WakeLog::own_this_thread(wake_log);
         }
         crate::wait_site::record_on_this_thread(true);
         if self.options.step {

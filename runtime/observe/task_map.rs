@@ -68,7 +68,10 @@ impl TaskMap {
             self.main = Some(notes);
             return;
         }
-        if self.slots.len() <= id.slot {
+        if self.slots.len() == id.slot {
+            return self.slots.push(Some((id, notes))); // the slab grew by one: so do we
+        }
+        if self.slots.len() < id.slot {
             self.slots.resize_with(id.slot + 1, || None);
         }
         match &mut self.slots[id.slot] {

@@ -231,32 +231,42 @@ pub(crate) struct WakeLog {
 }
 
 thread_local! {
-    /// The wakes made on this thread for the one `WakeLog` that owns it (by address; 0: none),
-    /// the log of the loop that runs here.
-    static LOCAL: RefCell<(usize, Vec<RawWake>)> = const { RefCell::new((0, Vec::new())) };
+    /// The wakes made on this thread for the one `WakeLog` that owns it: the log of the loop
+    /// that runs here. Held by `Arc`, so no other log can take its address meanwhile.
+    static LOCAL: RefCell<(Option<Arc<WakeLog>>, Vec<RawWake>)> =
+        const { RefCell::new((None, Vec::new())) };
+}
+
+/// Is `owner` this log?
+fn owned_by(owner: &Option<Arc<WakeLog>>, log: &WakeLog) -> bool {
+    owner.as_ref().is_some_and(|owner| std::ptr::eq(Arc::as_ptr(owner), log))
 }
 
 impl WakeLog {
-    fn address(&self) -> usize {
-        std::ptr::from_ref(self) as usize
-    }
-
-    /// The loop runs on this thread (called before each tick): its wakes here need no lock.
-    pub(crate) fn own_this_thread(&self) {
+    /// The loop of `this` runs on this thread (called before each tick): its wakes here need
+    /// no lock. Wakes still listed for another loop that ran here go to that loop's shared
+    /// list, so that two runtimes taking turns on one thread lose none.
+    pub(crate) fn own_this_thread(this: &Arc<WakeLog>) {
         LOCAL.with(|local| {
             let mut local = local.borrow_mut();
-            if local.0 != self.address() {
-                *local = (self.address(), Vec::new());
+            if owned_by(&local.0, this) {
+                return;
             }
+            let (before, wakes) = std::mem::take(&mut *local);
+            if let Some(before) = before.filter(|_| !wakes.is_empty()) {
+                before.wakes.lock().unwrap_or_else(PoisonError::into_inner).extend(wakes);
+                before.remote.store(true, Ordering::Release);
+            }
+            local.0 = Some(Arc::clone(this));
         });
     }
 
-    /// The loop is gone: this thread's list belongs to nobody (an address may be reused).
+    /// The loop is gone: this thread's list belongs to nobody.
     pub(crate) fn release_this_thread(&self) {
-        LOCAL.with(|local| {
+        let _ = LOCAL.try_with(|local| {
             let mut local = local.borrow_mut();
-            if local.0 == self.address() {
-                *local = (0, Vec::new());
+            if owned_by(&local.0, self) {
+                *local = (None, Vec::new());
             }
         });
     }
@@ -266,14 +276,15 @@ impl WakeLog {
         // The loop's thread records sites (wake_site.rs); any other thread reads `None`.
         let site = crate::wake_site::current();
         if site.is_some() {
-            let kept = LOCAL.with(|local| match local.try_borrow_mut() {
-                Ok(mut local) if local.0 == self.address() => {
+            let kept = LOCAL.try_with(|local| match local.try_borrow_mut() {
+                Ok(mut local) if owned_by(&local.0, self) => {
                     local.1.push((id, site));
                     true
                 }
                 _ => false, // another loop's thread, or inside `drain`
             });
-            if kept {
+            // (`try_with` fails only while the thread exits and its locals are being dropped.)
+            if kept == Ok(true) {
                 return;
             }
         }
@@ -285,9 +296,9 @@ impl WakeLog {
     /// list oldest first, without allocating. `each` gets the task, `None` for another
     /// thread, else the named site.
     pub(crate) fn drain(&self, mut each: impl FnMut(TaskId, Option<Option<Via>>)) {
-        LOCAL.with(|local| {
+        let _ = LOCAL.try_with(|local| {
             let mut local = local.borrow_mut();
-            if local.0 == self.address() {
+            if owned_by(&local.0, self) {
                 // A wake made inside `each` finds the list borrowed and takes the mutex.
                 for (id, site) in local.1.drain(..) {
                     each(id, site);
