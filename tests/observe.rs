@@ -850,3 +850,38 @@ fn another_traced_runtime_taking_a_turn_on_the_thread_loses_no_wake_of_the_first
     );
     assert_eq!(wakes_of_two_runs(true), alone);
 }
+
+#[test]
+fn the_watchdog_names_where_a_blocked_task_resumed_from() {
+    let reports = Reports::new();
+    let rt = Runtime::builder()
+        .virtual_clock()
+        .slow_poll_threshold(ms(20))
+        .debug_reports_to(reports.clone())
+        .build()
+        .unwrap();
+    let resumed_line = line!() + 6; // the `yield_now().await` below
+    let seen_while_blocked = rt.block_on(async {
+        let inside = reports.clone();
+        TaskBuilder::new()
+            .name("frozen later")
+            .spawn(async move {
+                yield_now().await;
+                // The second poll blocks: the watchdog publishes where it resumed from.
+                let deadline = std::time::Instant::now() + Duration::from_secs(5);
+                while !inside.contents().contains("watchdog") {
+                    assert!(std::time::Instant::now() < deadline, "no watchdog report");
+                    std::thread::sleep(ms(5));
+                }
+                inside.contents()
+            })
+            .await
+            .unwrap()
+    });
+    assert!(seen_while_blocked.contains("task 'frozen later' #1 spawned at tests/observe.rs:"));
+    let resumed = format!("It resumed from tests/observe.rs:{resumed_line}:");
+    assert!(
+        seen_while_blocked.contains(&resumed),
+        "{resumed} in:\n{seen_while_blocked}"
+    );
+}
