@@ -158,7 +158,7 @@ impl Observer {
             }
             None => None,
         };
-        self.collect_wakes_at(view, super::ticks::Phase::Poll(id), Some(at), true);
+        self.collect_wakes_at(view, super::ticks::Phase::Poll(id), Some(at));
         self.record_at(at, id, EventKind::PollEnd { parked_at });
         let (Some(watch), Some(now)) = (self.watch.take(), ended_at) else {
             return; // tracing only, or no start seen

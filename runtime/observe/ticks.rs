@@ -41,16 +41,8 @@ impl Observer {
     /// Record the wakes that happened since the last call, each with its cause: `phase`
     /// says where the loop is (see `trace.rs`). Returns how many, and how many of those
     /// came from other threads.
-    /// `local`: whether a wake can have been made on the loop's thread since the last call
-    /// (step 3 wakes only for the I/O events it dispatched, step 4 only for the timers it
-    /// fired); if not, only other threads' wakes are looked at.
-    pub(crate) fn collect_wakes(
-        &self,
-        view: &dyn LoopView,
-        phase: Phase,
-        local: bool,
-    ) -> (usize, usize) {
-        self.collect_wakes_at(view, phase, None, local)
+    pub(crate) fn collect_wakes(&self, view: &dyn LoopView, phase: Phase) -> (usize, usize) {
+        self.collect_wakes_at(view, phase, None)
     }
 
     /// [`collect_wakes`](Self::collect_wakes), the wakes stamped `at` (the time the caller
@@ -61,14 +53,13 @@ impl Observer {
         view: &dyn LoopView,
         phase: Phase,
         at: Option<Duration>,
-        local: bool,
     ) -> (usize, usize) {
         let Some(wake_log) = &self.wake_log else {
             return (0, 0);
         };
         let (mut count, mut from_threads) = (0, 0);
         let mut stamp = at;
-        wake_log.drain(local, |id, site| {
+        wake_log.drain(|id, site| {
             count += 1;
             let at = *stamp.get_or_insert_with(|| view.now());
             let cause = match (site, phase) {
@@ -156,7 +147,7 @@ impl Observer {
         if self.parked.take() || events > 0 {
             self.record(view, TaskId::MAIN, EventKind::Unpark { events });
         }
-        let (woken, from_threads) = self.collect_wakes(view, Phase::Park, events > 0);
+        let (woken, from_threads) = self.collect_wakes(view, Phase::Park);
         let slept = self.park_started.take().map(|at| at.elapsed());
         if let Some(slept) = slept.filter(|slept| *slept >= Duration::from_millis(1)) {
             let why = if events > 0 {
@@ -190,7 +181,7 @@ impl Observer {
 
     /// Hook, step 4: `fired` timers fired.
     pub(crate) fn after_fire(&self, view: &dyn LoopView, fired: usize) {
-        let (woken, _) = self.collect_wakes(view, Phase::Fire, fired > 0);
+        let (woken, _) = self.collect_wakes(view, Phase::Fire);
         if self.options.narrate && fired > 0 {
             self.sink().write(&format!(
                 "[{}]   fire: {fired} timer(s) fired, {woken} task(s) woken",

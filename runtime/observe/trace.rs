@@ -295,20 +295,15 @@ impl WakeLog {
     /// Hand each wake recorded since the last call to `each`, the loop thread's first, each
     /// list oldest first, without allocating. `each` gets the task, `None` for another
     /// thread, else the named site.
-    ///
-    /// `local: false` skips the loop thread's list: the caller knows no wake can have been made
-    /// on it since the last drain (a park that dispatched no event, a fire of no timer).
-    pub(crate) fn drain(&self, local: bool, mut each: impl FnMut(TaskId, Option<Option<Via>>)) {
-        let _ = local.then(|| {
-            LOCAL.try_with(|local| {
-                let mut local = local.borrow_mut();
-                if owned_by(&local.0, self) {
-                    // A wake made inside `each` finds the list borrowed and takes the mutex.
-                    for (id, site) in local.1.drain(..) {
-                        each(id, site);
-                    }
+    pub(crate) fn drain(&self, mut each: impl FnMut(TaskId, Option<Option<Via>>)) {
+        let _ = LOCAL.try_with(|local| {
+            let mut local = local.borrow_mut();
+            if owned_by(&local.0, self) {
+                // A wake made inside `each` finds the list borrowed and takes the mutex.
+                for (id, site) in local.1.drain(..) {
+                    each(id, site);
                 }
-            })
+            }
         });
         // A wake raises the flag after its push: a drain that misses a flag finds the wake
         // next time, and a flag without a wake costs one lock.
