@@ -112,3 +112,52 @@ impl TaskMap {
         main.chain(slots).chain(self.spill.iter())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notes(name: &str) -> TaskNotes {
+        TaskNotes {
+            name: Some(name.into()),
+            spawned_at: std::panic::Location::caller(),
+            parked_at: None,
+            waits: Vec::new(),
+            spawned_by: None,
+            tally: Default::default(),
+        }
+    }
+
+    fn name_of(map: &TaskMap, id: TaskId) -> Option<String> {
+        map.get(&id).and_then(|notes| notes.name.as_deref().map(str::to_string))
+    }
+
+    #[test]
+    fn a_task_spawned_into_a_slot_whose_last_task_still_has_notes_keeps_both() {
+        let mut map = TaskMap::default();
+        let (old, new) = (TaskId { slot: 2, generation: 7 }, TaskId { slot: 2, generation: 9 });
+        map.insert(old, notes("old"));
+        map.insert(new, notes("new")); // #7 ended this pass; its notes wait for the pass end
+        assert_eq!(name_of(&map, old).as_deref(), Some("old"));
+        assert_eq!(name_of(&map, new).as_deref(), Some("new"));
+        assert_eq!(map.iter().count(), 2);
+        // The pass ends: #7's notes go, and #9 moves into the slot.
+        assert_eq!(map.remove(&old).and_then(|n| n.name).as_deref(), Some("old"));
+        assert!(map.spill.is_empty());
+        assert_eq!(name_of(&map, new).as_deref(), Some("new"));
+        assert!(map.get(&old).is_none(), "a stale id finds nothing (invariant 7's check)");
+        assert_eq!(map.remove(&new).and_then(|n| n.name).as_deref(), Some("new"));
+        assert_eq!(map.iter().count(), 0);
+    }
+
+    #[test]
+    fn the_main_future_has_a_place_of_its_own() {
+        let mut map = TaskMap::default();
+        map.insert(TaskId::MAIN, notes("main"));
+        map.insert(TaskId { slot: 0, generation: 1 }, notes("first"));
+        assert_eq!(name_of(&map, TaskId::MAIN).as_deref(), Some("main"));
+        assert_eq!(map.iter().count(), 2);
+        assert!(map.remove(&TaskId::MAIN).is_some());
+        assert!(map.get(&TaskId::MAIN).is_none());
+    }
+}
