@@ -855,3 +855,67 @@ fn narration_says_how_long_the_loop_parked_and_what_woke_it() {
         "{text}"
     );
 }
+
+/// The wake events of a traced runtime that runs twice on this thread, woken in between
+/// from outside any run, with or without another traced runtime running meanwhile.
+fn wakes_of_two_runs(other_runtime_between: bool) -> Vec<(TaskId, EventKind)> {
+    let rt = Runtime::builder().virtual_clock().trace().build().unwrap();
+    let main_waker = rt.block_on(poll_fn(|cx| Poll::Ready(cx.waker().clone())));
+    main_waker.wake(); // on the loop's thread, between two runs: noted, not yet collected
+    if other_runtime_between {
+        let other = Runtime::builder().virtual_clock().trace().build().unwrap();
+        other.block_on(yield_now());
+    }
+    rt.block_on(yield_now());
+    let events = rt.trace_events();
+    events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Wake(_)))
+        .map(|e| (e.task, e.kind))
+        .collect()
+}
+
+#[test]
+fn another_traced_runtime_taking_a_turn_on_the_thread_loses_no_wake_of_the_first() {
+    let alone = wakes_of_two_runs(false);
+    assert!(
+        alone.len() >= 2,
+        "the outside wake and the yield's self-wake: {alone:?}"
+    );
+    assert_eq!(wakes_of_two_runs(true), alone);
+}
+
+#[test]
+fn the_watchdog_names_where_a_blocked_task_resumed_from() {
+    let reports = Reports::new();
+    let rt = Runtime::builder()
+        .virtual_clock()
+        .slow_poll_threshold(ms(20))
+        .debug_reports_to(reports.clone())
+        .build()
+        .unwrap();
+    let resumed_line = line!() + 6; // the `yield_now().await` below
+    let seen_while_blocked = rt.block_on(async {
+        let inside = reports.clone();
+        TaskBuilder::new()
+            .name("frozen later")
+            .spawn(async move {
+                yield_now().await;
+                // The second poll blocks: the watchdog publishes where it resumed from.
+                let deadline = std::time::Instant::now() + Duration::from_secs(5);
+                while !inside.contents().contains("watchdog") {
+                    assert!(std::time::Instant::now() < deadline, "no watchdog report");
+                    std::thread::sleep(ms(5));
+                }
+                inside.contents()
+            })
+            .await
+            .unwrap()
+    });
+    assert!(seen_while_blocked.contains("task 'frozen later' #1 spawned at tests/observe.rs:"));
+    let resumed = format!("It resumed from tests/observe.rs:{resumed_line}:");
+    assert!(
+        seen_while_blocked.contains(&resumed),
+        "{resumed} in:\n{seen_while_blocked}"
+    );
+}

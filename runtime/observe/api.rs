@@ -67,7 +67,7 @@ impl Runtime {
     /// The recorded event log (empty unless built with [`Builder::trace`](crate::Builder::trace)).
     pub fn trace_events(&self) -> Vec<Event> {
         match observer(&self.core).and_then(|obs| obs.log.as_ref()) {
-            Some(log) => log.events.borrow().iter().copied().collect(),
+            Some(log) => log.events(),
             None => Vec::new(),
         }
     }

@@ -84,6 +84,12 @@ impl Observer {
     /// earlier timers, sockets and JoinHandles (checked against the view when printed).
     pub(crate) fn settle_waits(&self, old: &mut Vec<Wait>) {
         let mut fresh = self.poll_waits.borrow_mut();
+        // The common cases, once per poll: the same waits as last time (a channel in a loop),
+        // or nothing to merge. They give what the general case below would give.
+        if (old.is_empty() && fresh.is_empty()) || *old == *fresh {
+            fresh.clear();
+            return;
+        }
         let lasting =
             |wait: &Wait| !matches!(wait, Wait::On(on) if !matches!(on, WaitOn::JoinHandle(_)));
         old.retain(|wait| lasting(wait) && !fresh.contains(wait));

@@ -46,7 +46,8 @@ use crate::task_id::TaskId;
 /// What the detector notes when a poll starts; read back when it ends.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PollWatch {
-    started: std::time::Instant,
+    /// Real time since the observer's origin (`Observer::read_clock`).
+    started: Duration,
     /// Tasks already in the ready queue when the poll started: they wait until it ends.
     ready: usize,
     resumed_from: Option<&'static Location<'static>>,
@@ -75,6 +76,12 @@ impl Drop for ForgetEnded<'_> {
                 stats.keep(*id, notes.name, notes.tally); // stats.rs: finished tasks too
             }
         }
+        // The list goes back, empty, so that the next pass does not allocate and grow it.
+        let mut ended = self.0.ended.borrow_mut();
+        if ended.is_empty() {
+            self.1.clear();
+            std::mem::swap(&mut *ended, &mut self.1);
+        }
     }
 }
 
@@ -94,33 +101,33 @@ impl Observer {
         // The end of one poll is the start of the next (issue 10): one clock read per
         // boundary when the loop goes straight from a poll to the next, shared by the
         // detector and the event log.
-        let timed = self.options.debug || self.log.is_some();
-        let started = timed.then(|| self.boundary.take().unwrap_or_else(std::time::Instant::now));
-        if timed {
-            let at = self.stamp(view, started);
-            if let Some(notes) = self.tasks.borrow_mut().get_mut(&id) {
-                notes.tally.poll_started(at); // stats.rs
-            }
-            self.record_at(at, id, EventKind::PollStart);
+        if !(self.options.debug || self.log.is_some()) {
+            return; // nothing here is timed
         }
-        let Some(started) = started.filter(|_| self.options.debug) else {
-            return; // tracing alone needs no watch
-        };
-        let ready = view.ready_len();
-        let (resumed_from, info) = match self.tasks.borrow().get(&id) {
-            Some(notes) if self.watchdog_on() => (
-                notes.parked_at,
-                Some(watchdog::PollInfo {
+        let started = self.boundary.get().unwrap_or_else(|| self.read_clock(view));
+        self.boundary.set(Some(started));
+        let at = self.stamp(view, Some(started));
+        self.record_at(at, id, EventKind::PollStart);
+        let watched = self.options.debug && self.watchdog_on();
+        // One look-up of the task's notes serves the figures, the detector and the watchdog.
+        let (resumed_from, info) = match self.tasks.borrow_mut().get_mut(&id) {
+            Some(notes) => {
+                notes.tally.poll_started(at); // stats.rs
+                let info = watched.then(|| watchdog::PollInfo {
                     name: notes.name.clone(),
                     spawned_at: Some(notes.spawned_at),
                     resumed_from: notes.parked_at,
-                }),
-            ),
-            Some(notes) => (notes.parked_at, None),
+                });
+                (notes.parked_at, info)
+            }
             None => (None, None),
         };
+        if !self.options.debug {
+            return; // tracing alone needs no watch
+        }
+        let ready = view.ready_len();
         if let Some(info) = info {
-            self.shared.poll_started(started, id.number(), info);
+            self.shared.poll_started(&self.publisher, started, id.number(), info);
         }
         let virtual_start = self.options.virtual_clock.then(|| view.now());
         self.watch.set(Some(PollWatch { started, ready, resumed_from, virtual_start }));
@@ -131,7 +138,7 @@ impl Observer {
         let outcome = ended.outcome;
         let reached = self.reached.take();
         let timed = self.options.debug || self.log.is_some();
-        let ended_at = timed.then(std::time::Instant::now);
+        let ended_at = timed.then(|| self.read_clock(view));
         self.boundary.set(ended_at);
         let at = self.stamp(view, ended_at);
         let pending = outcome == PollOutcome::Pending;
@@ -151,12 +158,12 @@ impl Observer {
             }
             None => None,
         };
-        self.collect_wakes_at(view, super::ticks::Phase::Poll(id), at);
+        self.collect_wakes_at(view, super::ticks::Phase::Poll(id), Some(at));
         self.record_at(at, id, EventKind::PollEnd { parked_at });
         let (Some(watch), Some(now)) = (self.watch.take(), ended_at) else {
             return; // tracing only, or no start seen
         };
-        let mut held = now.duration_since(watch.started);
+        let mut held = now.saturating_sub(watch.started);
         // Under the virtual clock only a stand-in for blocking (`time::block_for`) moves the
         // clock inside a poll; that time held the loop as surely as real time does.
         if let Some(start) = watch.virtual_start {
@@ -193,6 +200,9 @@ impl Observer {
     /// Write the slow-poll report held back for the task that just finished; `panicked` is
     /// `Some(id)` if task `id` ended in a panic (then the report says what the time went on).
     pub(crate) fn flush_slow_report(&self, panicked: Option<TaskId>) {
+        if self.finished_slow.borrow().is_none() {
+            return; // every poll asks: the answer is nearly always this
+        }
         let Some((id, mut report)) = self.finished_slow.borrow_mut().take() else {
             return;
         };
@@ -226,7 +236,7 @@ impl Observer {
         let ended = std::mem::take(&mut *self.ended.borrow_mut());
         let _forget = ForgetEnded(self, ended);
         if !self.options.debug || tally.any_slow || tally.total <= self.options.threshold {
-            return;
+            return self.reuse_pass(tally);
         }
         let mut by_task: Vec<(TaskId, Duration, usize)> = Vec::new();
         for (id, held) in &tally.polls {
@@ -253,7 +263,15 @@ impl Observer {
             "\n  Each poll is short, but the loop looks at timers and sockets only between \
              passes. Yield less often with less work in between, or move the work off the loop.",
         );
+        self.reuse_pass(tally);
         self.report(&report);
+    }
+
+    /// Hand the pass's list of polls back, emptied: the next pass fills the room it already
+    /// has instead of allocating and growing a new list (a pass of a thousand yields did).
+    fn reuse_pass(&self, mut tally: PassTally) {
+        tally.polls.clear();
+        self.pass.borrow_mut().polls = tally.polls;
     }
 
     fn slow_poll_report(

@@ -22,16 +22,22 @@
 //!                                   │      ──► ticks.rs     the phases of a tick, narrated
 //!                                   │      ──► step.rs      pause before a tick
 //!                                   └──────► sink.rs       stderr or a Reports buffer
-//!   options.rs: what is switched on; api.rs: the public calls on `Runtime`
+//!   options.rs: what is switched on; api.rs: the public calls on `Runtime`;
+//!   task_map.rs: the notes on each task, found by its slab slot
 //! ```
 //!
 //! ## The cost when it is off
 //!
 //! The executor keeps `Option<Box<dyn Instrument>>`. When it is `None` every hook is a single
 //! untaken branch: no clock is read, nothing is allocated, no lock is taken. The clock reads
-//! (`std::time::Instant::now`, twice per poll), the task notes and the event log exist only
-//! when something was switched on. `cargo bench --bench vs_tokio` measures each mode on against
-//! off (docs/04-debug-mode.md, "What it costs").
+//! (`std::time::Instant::now`, once per poll boundary), the task notes (task_map.rs) and the
+//! event log exist only when something was switched on. `cargo bench --bench vs_tokio`
+//! measures each mode on against off (docs/04-debug-mode.md, "What it costs").
+//!
+//! On, a poll pays for what it shows and little else: one clock read (about 30 ns on the
+//! course machine, the largest single cost left), its notes found by slab slot, plain
+//! atomic stores for the watchdog, wakes kept in a list with no lock, and events written in
+//! place into a ring. No label is formatted and nothing is allocated once the loop is warm.
 //!
 //! ## Await points
 //!
@@ -65,6 +71,7 @@ pub(crate) mod sink;
 pub(crate) mod stats;
 pub(crate) mod step;
 pub mod svg;
+pub(crate) mod task_map;
 pub(crate) mod ticks;
 pub mod timeline;
 pub(crate) mod trace;
@@ -177,7 +184,7 @@ const DEADLINES_KEPT: usize = 16;
 pub(crate) struct Observer {
     pub(crate) options: Options,
     /// Notes on every live task, the main future included (`TaskId::MAIN`).
-    pub(crate) tasks: RefCell<IdMap<TaskId, TaskNotes>>,
+    pub(crate) tasks: RefCell<task_map::TaskMap>,
     /// What the detector noted when the current poll started.
     pub(crate) watch: Cell<Option<detector::PollWatch>>,
     /// The await point the task being polled reached last during this poll.
@@ -198,6 +205,8 @@ pub(crate) struct Observer {
     pub(crate) probing_held: Cell<bool>,
     /// The state shared with the watchdog thread.
     pub(crate) shared: Arc<watchdog::Shared>,
+    /// The loop's side of what it publishes to the watchdog.
+    pub(crate) publisher: watchdog::Publisher,
     /// The watchdog thread, stopped and joined when the observer is dropped.
     watchdog: Option<watchdog::Watchdog>,
     /// The event log, when tracing is on.
@@ -209,15 +218,17 @@ pub(crate) struct Observer {
     /// Wakes recorded by wakers, shared with the loop as its wake listener (tracing or
     /// narration only).
     pub(crate) wake_log: Option<Arc<trace::WakeLog>>,
-    /// When the last poll ended, if the loop has not left step 1 since: the start of the
-    /// next poll (one clock read per poll boundary).
-    pub(crate) boundary: Cell<Option<std::time::Instant>>,
+    /// The last clock read at a poll boundary (real time since `origin`), while the loop is
+    /// in step 1: the end of one poll is the start of the next, and what happens inside a
+    /// poll or between two polls (a spawn, a task's end) is stamped with it too. So debug
+    /// mode and tracing read the clock once per poll, not once per event.
+    pub(crate) boundary: Cell<Option<std::time::Duration>>,
     /// The deadlines of the timers each task set and that have not come due (tracing or
     /// narration): a timer's wake names the one that fired. At most `DEADLINES_KEPT` a task.
     pub(crate) deadlines: RefCell<IdMap<TaskId, Vec<u64>>>,
     /// True while a recorded `Park` waits for its `Unpark`.
     pub(crate) parked: Cell<bool>,
-    /// The real clock's origin as an `Instant` (found at the first `stamp`).
+    /// The real clock's origin as an `Instant` (found at the first `read_clock`).
     pub(crate) origin: Cell<Option<std::time::Instant>>,
     /// A slow poll's report for a task that finished in it, until `task_ended` says how.
     pub(crate) finished_slow: RefCell<Option<(TaskId, String)>>,
@@ -251,8 +262,9 @@ const ENDS_KEPT: usize = 16;
 
 impl Drop for Observer {
     fn drop(&mut self) {
-        if self.wake_log.is_some() {
+        if let Some(wake_log) = &self.wake_log {
             crate::wake_site::record_on_this_thread(false);
+            wake_log.release_this_thread();
         }
         crate::wait_site::record_on_this_thread(false);
     }
@@ -276,7 +288,7 @@ impl Observer {
         });
         Some(Box::new(Observer {
             options,
-            tasks: RefCell::new(IdMap::default()),
+            tasks: RefCell::new(task_map::TaskMap::default()),
             watch: Cell::new(None),
             reached: Cell::new(None),
             timers: RefCell::new(IdMap::default()),
@@ -287,6 +299,7 @@ impl Observer {
             probing_stall: Cell::new(false),
             probing_held: Cell::new(false),
             shared,
+            publisher: watchdog::Publisher::default(),
             watchdog,
             log,
             park_started: Cell::new(None),
@@ -348,10 +361,10 @@ impl Observer {
         notes.iter().map(|(key, note)| (rows[key], *note)).collect()
     }
 
-    /// Append an event to the log, if tracing is on.
+    /// Append an event to the log, if tracing is on, stamped [`recent_now`](Self::recent_now).
     pub(crate) fn record(&self, view: &dyn LoopView, task: TaskId, kind: EventKind) {
         if let Some(log) = &self.log {
-            log.push(view.now(), task, kind);
+            log.push(self.recent_now(view), task, kind);
         }
     }
 
@@ -362,25 +375,40 @@ impl Observer {
         }
     }
 
-    /// The runtime's time at the real instant `instant`, without reading the clock again:
-    /// under the real clock the runtime's time is the instant less the clock's origin (found
-    /// once); under the virtual clock it is the view's (a read of a cell).
+    /// Read the real clock: the time since the observer's real origin, which is the runtime
+    /// clock's origin under the real clock (found at the first read, from the view). The one
+    /// conversion from an `Instant` per read; everything after is `Duration` arithmetic.
+    pub(crate) fn read_clock(&self, view: &dyn LoopView) -> std::time::Duration {
+        let now = std::time::Instant::now();
+        let origin = self.origin.get().unwrap_or_else(|| {
+            // Under the virtual clock any fixed instant will do: only differences are used.
+            let since = if self.options.virtual_clock { Default::default() } else { view.now() };
+            let origin = now.checked_sub(since).unwrap_or(now);
+            self.origin.set(Some(origin));
+            self.shared.set_origin(origin); // the watchdog counts from the same instant
+            origin
+        });
+        now.saturating_duration_since(origin)
+    }
+
+    /// The runtime's time at `real` (a [`read_clock`](Self::read_clock)), without reading
+    /// the clock again: under the real clock it is `real`; under the virtual clock, the
+    /// view's (a read of a cell).
     pub(crate) fn stamp(
         &self,
         view: &dyn LoopView,
-        instant: Option<std::time::Instant>,
+        real: Option<std::time::Duration>,
     ) -> std::time::Duration {
-        match instant {
-            Some(instant) if !self.options.virtual_clock => {
-                let origin = self.origin.get().unwrap_or_else(|| {
-                    let origin = std::time::Instant::now() - view.now();
-                    self.origin.set(Some(origin));
-                    origin
-                });
-                instant.saturating_duration_since(origin)
-            }
+        match real {
+            Some(real) if !self.options.virtual_clock => real,
             _ => view.now(),
         }
+    }
+
+    /// The runtime's time as of the last poll boundary while the loop is in step 1 (see
+    /// `boundary`), else the clock's: a spawn or an end inside a pass costs no clock read.
+    pub(crate) fn recent_now(&self, view: &dyn LoopView) -> std::time::Duration {
+        self.stamp(view, self.boundary.get())
     }
 }
 
@@ -391,9 +419,10 @@ impl Instrument for Observer {
     }
 
     fn before_tick(&self, view: &dyn LoopView) {
-        if self.wake_log.is_some() {
+        if let Some(wake_log) = &self.wake_log {
             // The runtime may run on another thread than the one that built it.
             crate::wake_site::record_on_this_thread(true);
+            trace::WakeLog::own_this_thread(wake_log);
         }
         crate::wait_site::record_on_this_thread(true);
         if self.options.step {
@@ -414,7 +443,7 @@ impl Instrument for Observer {
             log.name_task(id, name.clone());
         }
         let spawned_by = view.current_task();
-        let tally = stats::Tally::spawned(view.now());
+        let tally = stats::Tally::spawned(self.recent_now(view));
         let notes =
             TaskNotes { name, spawned_at, parked_at: None, waits: Vec::new(), spawned_by, tally };
         self.tasks.borrow_mut().insert(id, notes);
@@ -439,9 +468,10 @@ impl Instrument for Observer {
 
         // The notes stay until the pass ends, so a busy-pass report can still name the task.
         self.ended.borrow_mut().push(id);
+        let now = self.recent_now(view);
         let mut tasks = self.tasks.borrow_mut();
         let name = tasks.get_mut(&id).and_then(|notes| {
-            notes.tally.ended(view.now()); // stats.rs
+            notes.tally.ended(now); // stats.rs
             notes.name.clone()
         });
         if id != TaskId::MAIN {
@@ -451,10 +481,14 @@ impl Instrument for Observer {
             if ends.len() == ENDS_KEPT {
                 ends.pop_front();
             }
-            ends.push_back(EndNote { task: (id, name), how, by, at: view.now() });
+            ends.push_back(EndNote { task: (id, name), how, by, at: now });
         }
         drop(tasks);
-        self.deadlines.borrow_mut().remove(&id);
+        let mut deadlines = self.deadlines.borrow_mut();
+        if !deadlines.is_empty() {
+            deadlines.remove(&id); // most programs end most tasks with no timer pending
+        }
+        drop(deadlines);
         self.record(view, id, kind);
         if how == TaskEnd::Panicked && id != TaskId::MAIN {
             self.rerun_after_task_panic(id); // rerun.rs: the seed, under a random schedule

@@ -161,32 +161,40 @@ pub fn stats_table(stats: &[TaskStats], histogram: &PollHistogram) -> String {
 }
 
 /// Where one task is now, and its running totals: kept in the task's notes while it lives
-/// (one map lookup per poll serves both), moved to [`Stats`] when its notes go.
+/// (one look-up per poll serves both), moved to [`Stats`] when its notes go. Times are whole
+/// nanoseconds of the runtime's clock: adding `u64`s at every poll and wake is cheaper than
+/// adding `Duration`s, which carry seconds and nanoseconds apart, and exact all the same.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Tally {
     polls: u64,
-    busy: Duration,
-    scheduled: Duration,
-    idle: Duration,
+    busy: u64,
+    scheduled: u64,
+    idle: u64,
     wakes: u64,
     self_wakes: u64,
     /// Queued since this time (spawned or woken), not yet polled.
-    ready_since: Option<Duration>,
+    ready_since: Option<u64>,
     /// Being polled since this time.
-    polling_since: Option<Duration>,
+    polling_since: Option<u64>,
     /// Parked since this time.
-    idle_since: Option<Duration>,
+    idle_since: Option<u64>,
     ended: bool,
+}
+
+/// A time on the runtime's clock in whole nanoseconds (saturating after 584 years).
+fn nanos(at: Duration) -> u64 {
+    u64::try_from(at.as_nanos()).unwrap_or(u64::MAX)
 }
 
 impl Tally {
     /// A task spawned at `at`: queued for its first poll.
     pub(crate) fn spawned(at: Duration) -> Tally {
-        Tally { ready_since: Some(at), ..Tally::default() }
+        Tally { ready_since: Some(nanos(at)), ..Tally::default() }
     }
 
     /// A poll began at `at`.
     pub(crate) fn poll_started(&mut self, at: Duration) {
+        let at = nanos(at);
         if let Some(since) = self.ready_since.take() {
             self.scheduled += at.saturating_sub(since);
         }
@@ -195,17 +203,19 @@ impl Tally {
 
     /// The poll ended at `at` (`pending`: the task now waits); returns how long it took.
     pub(crate) fn poll_ended(&mut self, at: Duration, pending: bool) -> Option<Duration> {
+        let at = nanos(at);
         let poll = self.polling_since.take().map(|since| at.saturating_sub(since));
         self.busy += poll.unwrap_or_default();
         self.polls += 1;
         if pending {
             self.idle_since = Some(at);
         }
-        poll
+        poll.map(Duration::from_nanos)
     }
 
     /// Woken at `at` by `cause`.
     pub(crate) fn woken(&mut self, at: Duration, cause: WakeCause) {
+        let at = nanos(at);
         self.wakes += 1;
         self.self_wakes += u64::from(cause == WakeCause::Itself);
         if let Some(since) = self.idle_since.take() {
@@ -216,6 +226,7 @@ impl Tally {
 
     /// Left the loop at `at`: whatever it was doing ends there.
     pub(crate) fn ended(&mut self, at: Duration) {
+        let at = nanos(at);
         if let Some(since) = self.idle_since.take() {
             self.idle += at.saturating_sub(since);
         }
@@ -227,15 +238,17 @@ impl Tally {
 
     /// The figures as of `now` (a state still going on counted up to now).
     fn figures(&self, id: TaskId, name: Option<&str>, now: Duration) -> TaskStats {
-        let upto =
-            |since: Option<Duration>| since.map_or(Duration::ZERO, |s| now.saturating_sub(s));
+        let now = nanos(now);
+        let upto = |total: u64, since: Option<u64>| {
+            Duration::from_nanos(total + since.map_or(0, |s| now.saturating_sub(s)))
+        };
         TaskStats {
             id,
             name: name.map(str::to_string),
             polls: self.polls,
-            busy: self.busy + upto(self.polling_since),
-            scheduled: self.scheduled + upto(self.ready_since),
-            idle: self.idle + upto(self.idle_since),
+            busy: upto(self.busy, self.polling_since),
+            scheduled: upto(self.scheduled, self.ready_since),
+            idle: upto(self.idle, self.idle_since),
             wakes: self.wakes,
             self_wakes: self.self_wakes,
             ended: self.ended,
@@ -243,10 +256,19 @@ impl Tally {
     }
 }
 
+/// A task whose notes are gone: its id, its name and its last tally.
+type Ended = (TaskId, Option<Arc<str>>, Tally);
+
+/// How many ended tasks' tallies one chunk of [`Stats`] holds (about 70 kB).
+const CHUNK: usize = 512;
+
 /// The tallies of tasks whose notes are gone, and the runtime's histogram.
 #[derive(Debug, Default)]
 pub(crate) struct Stats {
-    finished: Vec<(TaskId, Option<Arc<str>>, Tally)>,
+    /// In chunks of [`CHUNK`]: a program that spawns a million tasks grows this a chunk at a
+    /// time, and never copies what it already keeps (one long vector copied it all at every
+    /// doubling, a third of debug mode's cost per spawned task).
+    finished: Vec<Vec<Ended>>,
     histogram: PollHistogram,
 }
 
@@ -258,7 +280,14 @@ impl Stats {
 
     /// Keep the tally of a task whose notes are dropped.
     pub(crate) fn keep(&mut self, id: TaskId, name: Option<Arc<str>>, tally: Tally) {
-        self.finished.push((id, name, tally));
+        match self.finished.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK => chunk.push((id, name, tally)),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push((id, name, tally));
+                self.finished.push(chunk);
+            }
+        }
     }
 
     /// The runtime's poll-time histogram.
@@ -280,8 +309,11 @@ impl Observer {
         let stats = self.stats.borrow();
         let live =
             tasks.iter().map(|(id, notes)| notes.tally.figures(*id, notes.name.as_deref(), now));
-        let gone =
-            stats.finished.iter().map(|(id, name, tally)| tally.figures(*id, name.as_deref(), now));
+        let gone = stats
+            .finished
+            .iter()
+            .flatten()
+            .map(|(id, name, tally)| tally.figures(*id, name.as_deref(), now));
         let mut rows: Vec<TaskStats> = live.chain(gone).collect();
         rows.sort_by_key(|row| row.id.number());
         rows

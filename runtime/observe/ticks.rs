@@ -59,23 +59,26 @@ impl Observer {
     /// says where the loop is (see `trace.rs`). Returns how many, and how many of those
     /// came from other threads.
     pub(crate) fn collect_wakes(&self, view: &dyn LoopView, phase: Phase) -> (usize, usize) {
-        self.collect_wakes_at(view, phase, view.now())
+        self.collect_wakes_at(view, phase, None)
     }
 
     /// [`collect_wakes`](Self::collect_wakes), the wakes stamped `at` (the time the caller
-    /// already read).
+    /// already read), or with the view's time, read only if there is a wake to stamp (a
+    /// tick that woke nobody in steps 3 and 4 reads no clock here).
     pub(crate) fn collect_wakes_at(
         &self,
         view: &dyn LoopView,
         phase: Phase,
-        at: Duration,
+        at: Option<Duration>,
     ) -> (usize, usize) {
         let Some(wake_log) = &self.wake_log else {
             return (0, 0);
         };
         let (mut count, mut from_threads) = (0, 0);
+        let mut stamp = at;
         wake_log.drain(|id, site| {
             count += 1;
+            let at = *stamp.get_or_insert_with(|| view.now());
             let cause = match (site, phase) {
                 (None, _) => {
                     from_threads += 1;

@@ -14,69 +14,141 @@
 //!   poll_ended: started = 0 ──────────────────► quiet
 //! ```
 //!
-//! The two threads share three atomics (poll start, poll number, task number) and, behind a
-//! mutex only the watchdog reads often, the tasks' labels. The loop writes the atomics only
-//! in debug mode. Reports come at growing intervals so a loop blocked for an hour prints a
-//! dozen lines, not thousands.
+//! The two threads share a few atomics (poll start, poll number, task number, where the task
+//! was spawned and resumed from) that the loop writes only in debug mode. A poll start costs
+//! the loop plain stores and no lock: a lock, even one nobody else holds, is an atomic
+//! read-modify-write, and two per poll were a third of debug mode's cost on yields. The
+//! watchdog reads the fields, then the poll start again, and trusts them only if it did not
+//! change (a *seqlock*, as the Linux kernel publishes its clock to user space).
+//!
+//! A `&'static Location` cannot go into an atomic in safe Rust, so each place is published
+//! as its index in a table the loop appends to the first time it meets that place (a
+//! program has a bounded number of them). A task's name is behind a mutex, taken only when a
+//! named task is polled or the one before it was named. Reports come at growing intervals so
+//! a loop blocked for an hour prints a dozen lines, not thousands.
 //!
 //! Shortcut: the watchdog wakes up periodically (`park_timeout`) instead of being told exactly
 //! when a threshold will pass; a few milliseconds of lateness in a report is harmless.
 //!
 //! Read next: `dump.rs`.
 
+use std::cell::{Cell, RefCell};
 use std::panic::Location;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::detector::secs;
 use super::sink::Sink;
+use super::IdMap;
 
 /// What the loop and the watchdog share.
 pub(crate) struct Shared {
-    origin: std::time::Instant,
+    /// The instant `poll_started` counts from: the observer's real origin, set once by the
+    /// loop at its first clock read. Until then no poll has started.
+    origin: OnceLock<std::time::Instant>,
     threshold: Duration,
     sink: Sink,
     /// Nanoseconds since `origin` at which the current poll started, plus one; 0 when the
-    /// loop is not polling. Written by the loop, read by the watchdog.
+    /// loop is not polling. Written by the loop (release), read by the watchdog (acquire).
     poll_started: AtomicU64,
-    /// Incremented at every poll start, so the watchdog can tell two polls apart.
+    /// Counted up at every poll start, so the watchdog can tell two polls apart. One writer,
+    /// so a load and a store, not a `fetch_add`.
     poll_seq: AtomicU64,
     /// The number of the task being polled.
     task: AtomicU64,
-    /// Who is being polled: written at each poll start (one uncontended lock), read only
-    /// when the watchdog reports. Labels are made then, not at every spawn.
-    polling: Mutex<PollInfo>,
+    /// Where the task was spawned (high half) and resumed from (low half), each as its index
+    /// in `places` plus one (0: not known).
+    at: AtomicU64,
+    /// Every place published so far; appended to by the loop, read when reporting.
+    places: Mutex<Vec<&'static Location<'static>>>,
+    /// The name of the task being polled, written only when it changes from or to a name.
+    name: Mutex<Option<Arc<str>>>,
     /// Set when the runtime is dropped.
     stop: AtomicBool,
+}
+
+/// The loop's side of publishing: which places already have an index, and whether the name
+/// last written was a name. Lives on the loop's thread, so it needs no lock.
+#[derive(Default)]
+pub(crate) struct Publisher {
+    known: RefCell<IdMap<usize, u64>>,
+    /// The last two pairs of places published, by address, each with its packed `at`.
+    recent: Cell<[((usize, usize), u64); 2]>,
+    named: Cell<bool>,
 }
 
 impl Shared {
     pub(crate) fn new(threshold: Duration, sink: Sink) -> Shared {
         Shared {
-            origin: std::time::Instant::now(),
+            origin: OnceLock::new(),
             threshold,
             sink,
             poll_started: AtomicU64::new(0),
             poll_seq: AtomicU64::new(0),
             task: AtomicU64::new(0),
-            polling: Mutex::new(PollInfo::default()),
+            at: AtomicU64::new(0),
+            places: Mutex::new(Vec::new()),
+            name: Mutex::new(None),
             stop: AtomicBool::new(false),
         }
     }
 
-    pub(crate) fn poll_started(&self, at: std::time::Instant, task: u64, info: PollInfo) {
-        let since =
-            u64::try_from(at.duration_since(self.origin).as_nanos()).unwrap_or(u64::MAX - 1);
-        *lock(&self.polling) = info;
+    /// The instant the loop's poll times count from (called once, at the first clock read).
+    pub(crate) fn set_origin(&self, origin: std::time::Instant) {
+        let _ = self.origin.set(origin);
+    }
+
+    /// The loop starts polling task `task` at `since` (real time since the origin).
+    pub(crate) fn poll_started(&self, me: &Publisher, since: Duration, task: u64, info: PollInfo) {
+        let since = u64::try_from(since.as_nanos()).unwrap_or(u64::MAX - 1);
+        // The seqlock's writer side: the 0 that `poll_ended` stored is seen before any field
+        // below changes (a fence that costs no instruction on x86).
+        fence(Ordering::Release);
+        if info.name.is_some() || me.named.get() {
+            me.named.set(info.name.is_some());
+            *lock(&self.name) = info.name;
+        }
+        // Most polls are of a task spawned and resumed where one of the last two polls' tasks
+        // were (the tasks of one loop, taking turns): those need no look-up.
+        let places = (address(info.spawned_at), address(info.resumed_from));
+        let recent = me.recent.get();
+        let at = match recent.iter().find(|(known, _)| *known == places) {
+            Some(&(_, at)) => at,
+            None => {
+                let at =
+                    self.index_of(me, info.spawned_at) << 32 | self.index_of(me, info.resumed_from);
+                me.recent.set([recent[1], (places, at)]);
+                at
+            }
+        };
         self.task.store(task, Ordering::Relaxed);
-        self.poll_seq.fetch_add(1, Ordering::Relaxed);
-        self.poll_started.store(since + 1, Ordering::Release);
+        self.at.store(at, Ordering::Relaxed);
+        self.poll_seq.store(self.poll_seq.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        self.poll_started.store(since + 1, Ordering::Release); // publishes the stores above
     }
 
     pub(crate) fn poll_ended(&self) {
         self.poll_started.store(0, Ordering::Release);
+    }
+
+    /// The index (plus one) of `place` in `places`, appending it the first time.
+    fn index_of(&self, me: &Publisher, place: Option<&'static Location<'static>>) -> u64 {
+        let Some(place) = place else {
+            return 0;
+        };
+        *me.known.borrow_mut().entry(address(Some(place))).or_insert_with(|| {
+            let mut places = lock(&self.places);
+            places.push(place);
+            places.len() as u64
+        })
+    }
+
+    /// The place published as `index`.
+    fn place(&self, index: u64) -> Option<&'static Location<'static>> {
+        let index = usize::try_from(index).ok()?.checked_sub(1)?;
+        lock(&self.places).get(index).copied()
     }
 }
 
@@ -89,6 +161,11 @@ pub(crate) struct PollInfo {
     pub(crate) spawned_at: Option<&'static Location<'static>>,
     /// The await point it resumed from.
     pub(crate) resumed_from: Option<&'static Location<'static>>,
+}
+
+/// A place's address (0: none), to recognise it without comparing file names.
+fn address(place: Option<&'static Location<'static>>) -> usize {
+    place.map_or(0, |place| std::ptr::from_ref(place) as usize)
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -139,17 +216,29 @@ fn watch(shared: &Shared) {
             Some((watched, next)) if watched == seq => next,
             _ => shared.threshold,
         };
-        let blocked = shared.origin.elapsed().saturating_sub(Duration::from_nanos(started - 1));
+        let Some(origin) = shared.origin.get() else {
+            continue;
+        };
+        let blocked = origin.elapsed().saturating_sub(Duration::from_nanos(started - 1));
         watching = Some((seq, next));
         if blocked < next {
             continue;
         }
         let task = shared.task.load(Ordering::Relaxed);
-        let info = lock(&shared.polling).clone();
-        // The poll may have ended while we read; report only if it is still the same one.
-        if shared.poll_started.load(Ordering::Acquire) != started {
+        let at = shared.at.load(Ordering::Relaxed);
+        let name = lock(&shared.name).clone();
+        fence(Ordering::Acquire); // the fields above are read before the start is checked again
+                                  // The poll may have ended while we read; report only if it is still the same one.
+        if shared.poll_started.load(Ordering::Acquire) != started
+            || shared.poll_seq.load(Ordering::Relaxed) != seq
+        {
             continue;
         }
+        let info = PollInfo {
+            name,
+            spawned_at: shared.place(at >> 32),
+            resumed_from: shared.place(at & u64::from(u32::MAX)),
+        };
         let mut label = match (task, &info.name) {
             (0, _) => "main future #0".to_string(),
             (_, Some(name)) => format!("'{name}' #{task}"),
