@@ -2,7 +2,7 @@
 //! event log, then the process's peak resident memory (Linux's VmHWM) and what the log kept.
 //!
 //! `cargo run --release --example trace_memory` (docs/04-debug-mode.md quotes the figure;
-//! issue 10 asks for a peak under 64 MB). Add `unbounded` to trace with a bound of 10
+//! the bound glassloop keeps is a peak under 64 MB). Add `unbounded` to trace with a bound of 10
 //! million events instead, which for this program keeps everything.
 
 use glassloop::observe::EventKind;

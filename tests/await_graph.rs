@@ -1,4 +1,4 @@
-//! The dump, second edition (issue 12, item 3): what each task waits on, the await tree,
+//! The dump, second edition: what each task waits on, the await tree,
 //! who spawned a task and who cancelled it, and a cycle of JoinHandles named as a deadlock in
 //! the dump and in the stall report. Under the virtual clock, so every time is exact.
 
@@ -157,7 +157,7 @@ fn the_dump_says_who_cancelled_a_task_and_when() {
     );
 }
 
-/// The defect of issue 12: a blocking call inside one child of a gather was reported against
+/// A defect found by trying it as a new user would: a blocking call inside one child of a gather was reported against
 /// the enclosing task, "parked at" an innocent sleep of another child. The report now names
 /// the child that held the poll, and where that child parked.
 #[test]

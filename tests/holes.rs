@@ -1,6 +1,6 @@
-//! Issue 11, the holes that lived in the core: each test states a rule that a new user broke
-//! by trying the public API. Two tasks on one socket (item 1: every waiter is woken, see
-//! runtime/net/mod.rs), a resource of one runtime awaited under another (item 3), and a
+//! The holes that lived in the core: each test states a rule that a new user broke
+//! by trying the public API. Two tasks on one socket (every waiter is woken, see
+//! runtime/net/mod.rs), a resource of one runtime awaited under another, and a
 //! `Sleep` polled outside any running loop or after its runtime was dropped (item 4; both in
 //! runtime/home.rs). Each hung before its fix, so each runs under a deadline that turns a
 //! hang into a failure with a message.

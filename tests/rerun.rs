@@ -1,4 +1,4 @@
-//! Issue 12, item 5: a failure under a random schedule ends with its seed and the command
+//! Replay: a failure under a random schedule ends with its seed and the command
 //! that reruns it, and rerunning with that seed gives the same failure, event for event; and
 //! when outside work holds the virtual clock, the step view and the "clock held" report say
 //! what holds it, by kind and count, one line each. Exact, under the virtual clock.

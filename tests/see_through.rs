@@ -1,5 +1,5 @@
-//! See-through, second edition (issue 12): wake causes at their sites, the SVG picture and
-//! the pictures in docs/, the bounded trace log (issue 10, item 7), and the defects a new
+//! See-through, second edition: wake causes at their sites, the SVG picture and
+//! the pictures in docs/, the bounded trace log, and the defects a new
 //! user found (every demo honours every flag, a stale "parked at", step mode without a
 //! terminal, Rust debug formatting in trace names).
 //!

@@ -1,4 +1,4 @@
-//! Per-task figures (issue 12, item 4): busy, scheduled and idle time, wakes and self-wakes,
+//! Per-task figures: busy, scheduled and idle time, wakes and self-wakes,
 //! and the poll-time histogram, exact under the virtual clock; and the determinism check of
 //! item 5 (observe/replay.rs), which compares two runs' event logs. Busy time there is zero unless
 //! `observe::block_for` stands in for a blocking call, so the worker below uses it.
@@ -150,7 +150,7 @@ poll times (8 polls):
     );
 }
 
-// ───────────── replay (issue 12, item 5): the determinism check ─────────────
+// ───────────── replay: the determinism check ─────────────
 
 /// Three tasks that sleep and yield: whatever order a seed picks, it picks it twice.
 #[test]

@@ -1,4 +1,4 @@
-//! The dump, second edition (issue 12, item 3), the half that says *where*: for each task,
+//! The dump, second edition, the half that says *where*: for each task,
 //! what it waits on and where that thing was created (the line of `mpsc::channel(1)`,
 //! `Semaphore::new(0)`, `Event::new()` in your code), and the stall report's list saying it
 //! too. Under the virtual clock, so the whole dump is exact; every location is found by the

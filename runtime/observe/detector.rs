@@ -98,7 +98,7 @@ impl Observer {
         self.clear_poll_waits(); // awaits.rs
         self.slowest_child.set(None); // child_polls.rs
         self.stall_reported.set(false);
-        // The end of one poll is the start of the next (issue 10): one clock read per
+        // The end of one poll is the start of the next: one clock read per
         // boundary when the loop goes straight from a poll to the next, shared by the
         // detector and the event log.
         if !(self.options.debug || self.log.is_some()) {
