@@ -338,7 +338,7 @@ impl Runtime {
 
         // region: task_done
         let (outcome, end) = match poll {
-            Poll::Pending if core.tasks.check_in(id) => (PollOutcome::Pending, None),
+            Poll::Pending if core.tasks.holds(id) => (PollOutcome::Pending, None),
             Poll::Pending => {
                 // It aborted itself during the poll: its record is gone, so this pointer is
                 // the last the loop has, and letting go of it ends the task now.
