@@ -23,10 +23,13 @@
 //!
 //! mio reports *changes*: "this socket became readable", once, not "is readable" at every poll.
 //! So the reactor remembers readiness in the `IoSlot` until the socket itself says otherwise:
-//! a reader keeps reading until the call returns `WouldBlock`, and only then clears the
-//! readable bit and waits. Clearing is race-free in glassloop because events are dispatched on
-//! the loop's own thread, between polls: no event can arrive between the `WouldBlock` and the
-//! clear. (tokio's multi-threaded reactor needs a tick counter to get this right.)
+//! a reader clears the readable bit when a call returns `WouldBlock`, or, on a TCP stream,
+//! when a read moved fewer bytes than it asked for (the kernel had no more: net/evented.rs),
+//! and then waits. A direction the peer closed stays ready for good (`IoSlot::closed`), so
+//! the end of a stream is never lost. Clearing is race-free in glassloop because events are
+//! dispatched on the loop's own thread, between polls: no event can arrive between the
+//! syscall and the clear. (tokio's multi-threaded reactor needs a tick counter to get this
+//! right.)
 //!
 //! Read and write readiness are separate, each with its own waiters, so one task can read a
 //! socket while another writes to it. Each direction keeps a list, not one slot: two tasks

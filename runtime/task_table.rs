@@ -9,7 +9,7 @@
 //!   tasks: Slab<Slot>                      TaskId { slot: 3, generation: 17 }
 //!   ┌────┬────┬────┬──────────────────┐          │
 //!   │ 0  │ 1  │ 2  │ 3: Slot          │ ◄────────┘  the slot says where, the generation
-//!   │    │    │    │   polls, polling │             says which task; a stale id whose
+//!   │    │    │    │   polls          │             says which task; a stale id whose
 //!   │    │    │    │   task ──────────┼──┐          generation differs finds nothing
 //!   └────┴────┴────┴──────────────────┘  │
 //!            the task's one allocation   ▼   (an Rc; its JoinHandle holds the other pointer)
@@ -33,8 +33,8 @@
 //!
 //! [`TaskTable`] is the slab plus the spawn counter, and the only code that touches the slab.
 //! The executor asks it four things: insert a task, *check out* a pointer to it for a poll
-//! (the slab is not borrowed while the task runs, so it may spawn or abort others), check it
-//! back in, and remove a task that ended. Each of those borrows the slab for a few lines and
+//! (the slab is not borrowed while the task runs, so it may spawn or abort others), whether
+//! it still holds the task after the poll, and remove a task that ended. Each of those borrows the slab for a few lines and
 //! never across a poll, a drop of a future, or a hook.
 //!
 //! ## Letting go is ending
@@ -134,10 +134,9 @@ impl TaskHeader {
 /// One slab entry: the table's pointer to a task, and what the loop does with it.
 pub(crate) struct Slot {
     task: Owned,
-    /// How many times the task has been polled (saturating: it is for reports).
+    /// How many times the task has been polled (saturating: it is for reports). Whether it
+    /// is being polled right now is `Core::current`'s to say.
     pub(crate) polls: u32,
-    /// True while the executor is polling it (checked out).
-    pub(crate) polling: bool,
 }
 
 impl Slot {
@@ -177,33 +176,27 @@ impl TaskTable {
         let id = TaskId { slot: entry.key(), generation };
         let waker = TaskWaker::new(id, unparker.clone());
         let task = Owned(make(TaskHeader { name, spawned_at, waker }));
-        entry.insert(Slot { task, polls: 0, polling: false });
+        entry.insert(Slot { task, polls: 0 });
         // endregion: insert_task
         id
     }
 
-    /// A second pointer to task `id` for a poll, marked as being polled. `None` if the id is
-    /// stale: the task ended since it was woken, or its slot holds a newer task (invariant 7).
+    /// A second pointer to task `id` for a poll, counted as one more poll. `None` if the id
+    /// is stale: the task ended since it was woken, or its slot holds a newer task (invariant 7).
     #[inline]
     pub(crate) fn check_out(&self, id: TaskId) -> Option<TaskRef> {
         let mut slab = self.slab.borrow_mut();
         let slot = slab.get_mut(id.slot).filter(|slot| slot.header().id() == id)?;
-        if std::mem::replace(&mut slot.polling, true) {
-            unreachable!("task {id:?} was popped from the ready queue while it is being polled");
-        }
         slot.polls = slot.polls.saturating_add(1);
         Some(slot.task.0.clone())
     }
 
-    /// The poll of task `id` is over. False if the task is gone (it aborted itself during the
-    /// poll): then the poller's pointer is the last the loop has, and the poller releases it.
+    /// True if task `id` is still in the table. After a poll, false means it aborted itself
+    /// during the poll: then the poller's pointer is the last the loop has, and the poller
+    /// releases it.
     #[inline]
-    pub(crate) fn check_in(&self, id: TaskId) -> bool {
-        let mut slab = self.slab.borrow_mut();
-        match slab.get_mut(id.slot) {
-            Some(slot) if slot.header().id() == id => std::mem::replace(&mut slot.polling, false),
-            _ => false,
-        }
+    pub(crate) fn holds(&self, id: TaskId) -> bool {
+        self.slab.borrow().get(id.slot).is_some_and(|slot| slot.header().id() == id)
     }
 
     /// Remove task `id` if it is still the one in its slot. The caller drops the pointer

@@ -42,9 +42,9 @@
 //! `Arc<TaskWaker>`. The price is that wakers must be `Send + Sync` (the standard library says any
 //! thread may call `wake`), which is why the flag is an atomic, and why the local queue is found
 //! through a thread-local (a `Waker` cannot hold a `RefCell`) while other threads get a channel.
-//! A bonus for learners: the `Arc`'s strong count is exactly the
-//! number of wakers for this task that exist, which lets the executor tell when *nobody* can wake
-//! a task any more (see `Core::is_stalled` in executor/view.rs).
+//! A bonus for learners: the `Arc`'s strong count, less the one the task's header keeps, is
+//! exactly the number of wakers for this task that exist, which lets the executor tell when
+//! *nobody* can wake a task any more (see `Core::is_stalled` in executor/view.rs).
 //!
 //! tokio stores its wake state in the task's header next to the future, with hand-written
 //! unsafe vtables, and avoids an allocation per task for the waker; glassloop spends one `Arc`

@@ -37,7 +37,8 @@
 //! | `spawn/mod.rs` | `spawn` |
 //! | `time/instant.rs` | `now`, `is_virtual_clock` |
 //! | `blocking.rs` | `blocking_pool_stats` |
-//! | `observe/api.rs` | `live_tasks`, `ticks`, `doorbell_rings`, `dump`, `describe_loop`, `trace_events`, `timeline`, `chrome_trace`, `write_chrome_trace` |
+//! | `observe/api.rs` | `live_tasks`, `ticks`, `doorbell_rings`, `dump`, `describe_loop`, `trace_events`, `timeline`, `chrome_trace`, `write_chrome_trace`, `svg_timeline`, `write_svg_timeline`, `task_stats`, `poll_histogram` |
+//! | `handle.rs` | `handle` |
 //! | `builder.rs` | `Runtime::new`, `Runtime::builder` |
 //!
 //! ## Shortcuts, honestly
@@ -305,8 +306,8 @@ impl Runtime {
     /// A good breakpoint: `break glassloop::executor::Runtime::poll_task`.
     fn poll_task(&self, id: TaskId) -> bool {
         let core = &*self.core;
-        // Check the future out of the slab so that, while it runs, the task may spawn, abort
-        // or finish other tasks (all of which borrow the slab).
+        // Check the task out: the table hands back a second pointer and is not borrowed while
+        // the task runs, so it may spawn, abort or finish other tasks (all of which do borrow).
         let Some(task) = core.tasks.check_out(id) else {
             return false; // freed since it was woken, or a stale waker (invariant 7)
         };
@@ -337,7 +338,7 @@ impl Runtime {
 
         // region: task_done
         let (outcome, end) = match poll {
-            Poll::Pending if core.tasks.check_in(id) => (PollOutcome::Pending, None),
+            Poll::Pending if core.tasks.holds(id) => (PollOutcome::Pending, None),
             Poll::Pending => {
                 // It aborted itself during the poll: its record is gone, so this pointer is
                 // the last the loop has, and letting go of it ends the task now.

@@ -13,7 +13,8 @@
 //!
 //! Only the order *within* a pass changes: tasks woken during the pass still wait for the
 //! next one, and timers and I/O still get their look between passes. A seed reproduces the
-//! order exactly, so a failure found under seed 77 is replayed with seed 77.
+//! order exactly, so a failure found under seed 77 is replayed with seed 77 (the failure's
+//! report ends with its seed and the command that reruns it: observe/rerun.rs).
 //!
 //! The generator is SplitMix64 (Steele, Lea and Flood, 2014): a few lines, fast, and good enough
 //! to shuffle; not for cryptography. Non-FIFO orders collect the batch into a `Vec` first, one

@@ -8,15 +8,17 @@
 //!   ├─ tasks     TaskTable (task_table.rs) the slab of live tasks and the spawn counter
 //!   ├─ ready     Rc<LocalQueue> (waker.rs) the ready queue, for wakes on this thread
 //!   ├─ ready_rx  crossbeam Receiver       wakes from other threads; wakers hold the Sender
-//!   ├─ unparker  Arc<Unparker> (waker.rs) Sender + `parked` flag + doorbell, for every waker
+//!   ├─ unparker  Arc<Unparker> (waker.rs) Sender + `parked` flag + a weak doorbell, for wakers
+//!   ├─ _doorbell the eventfd itself: the loop owns it, so it closes with the loop
 //!   ├─ time      TimeDriver (timer/)      clock + wheel + outside work: the virtual-clock rule
 //!   ├─ reactor   Reactor (reactor.rs)     mio Poll and the socket slots
 //!   ├─ main      the block_on future's waker, while it runs
 //!   ├─ current   the task being polled right now
+//!   ├─ batch     how many tasks one pass of step 1 polls at most
 //!   ├─ ticks, polls_since_io   counters: ticks begun; polls since step 3 last looked at I/O
 //!   ├─ hooks     Option<Box<dyn Instrument>> (hooks.rs): None = everything observable is off
 //!   ├─ reorder   Option<Reorder> (schedule.rs): None = FIFO
-//!   ├─ stall_report  how a stall is explained (observe/dump.rs), plugged in by the builder
+//!   ├─ stall_report  how a stall is explained (observe/), plugged in by the builder
 //!   └─ pool      the blocking pool, plugged in by the builder; the loop only owns it
 //! ```
 //!
@@ -78,8 +80,9 @@ pub(crate) struct Core {
     pub(crate) hooks: Option<Box<dyn Instrument>>,
     /// A non-FIFO order for step 1 (schedule.rs); `None` for FIFO.
     pub(crate) reorder: Option<Reorder>,
-    /// How a stall is explained (observe/dump.rs writes it; the builder plugs it in, so the
-    /// loop decides *that* it is stalled without knowing how to report it).
+    /// How a stall is explained (observe/dump.rs writes it, observe/rerun.rs adds a seed's
+    /// lines; the builder plugs it in, so the loop decides *that* it is stalled without
+    /// knowing how to report it).
     pub(crate) stall_report: fn(&Core) -> String,
     /// The blocking pool (blocking.rs), plugged in by the builder. The loop never looks
     /// inside; it keeps the pool alive as long as itself and drops it after its tasks.
@@ -116,7 +119,8 @@ impl Core {
         }
     }
 
-    /// Insert a new task built by `make` (which receives the id) and queue its first poll.
+    /// Insert a new task, built by `make` around the header the table made (its id and
+    /// waker are in it), and queue its first poll.
     pub(crate) fn insert_task(
         &self,
         name: Option<Rc<str>>,

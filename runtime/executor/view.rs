@@ -91,7 +91,7 @@ impl LoopView for Core {
         }
         self.tasks.for_each(|slot| {
             let (task, polls) = (slot.header(), Some(u64::from(slot.polls)));
-            let (name, polling) = (task.name.clone(), slot.polling);
+            let (name, polling) = (task.name.clone(), self.current.get() == Some(task.id()));
             rows.push(row(task.id(), name, task.spawned_at, polls, &task.waker, polling));
         });
         rows
