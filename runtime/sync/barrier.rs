@@ -32,7 +32,7 @@
 //! instead of a leader flag. tokio's `Barrier` is this one's model (leader flag, no broken
 //! state), but `Send + Sync` and built on a watch channel of generations.
 //!
-//! Read next: back to `mod.rs`, which compares every primitive of this folder side by side.
+//! Read next: `error.rs`, what each failure in this folder says.
 
 use std::cell::RefCell;
 use std::fmt;
