@@ -205,9 +205,7 @@ impl<T, O: QueueOrder<T>> Shared<T, O> {
             }
         };
         // Woken outside the borrow: a waker may run code that touches this queue.
-        if let Some(waker) = waker {
-            super::waiters::wake_one(waker, crate::wake_site::Via::Channel);
-        }
+        super::waiters::wake_one(waker, crate::wake_site::Via::Channel);
     }
 
     /// An item left the queue for good: its slot is free for the oldest waiting putter.

@@ -281,9 +281,13 @@ pub(crate) fn wake_each(wakers: Vec<Waker>, via: Via) {
     waking(via, || wakers.into_iter().for_each(Waker::wake));
 }
 
-/// Wake `waker`, naming `via` as the cause for the event log.
-pub(crate) fn wake_one(waker: Waker, via: Via) {
-    waking(via, || waker.wake());
+/// Wake `waker`, if a wake chose one (`wake_front` and a taken receiver waker give an
+/// `Option`), naming `via` as the cause for the event log. Like `wake_each`, call it once no
+/// `RefCell` of the primitive is borrowed.
+pub(crate) fn wake_one(waker: Option<Waker>, via: Via) {
+    if let Some(waker) = waker {
+        waking(via, || waker.wake());
+    }
 }
 
 #[cfg(test)]
