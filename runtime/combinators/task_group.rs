@@ -75,10 +75,11 @@ use crate::executor::Core;
 use crate::spawn::{spawn_on, JoinHandle};
 use crate::task_id::TaskId;
 
-/// Why a [`TaskGroup`] failed: the first child failure, which cancelled the others.
+/// One child's failure in a [`TaskGroup`]: what [`join_all`](TaskGroup::join_all) returns
+/// (the first failure, which cancelled the others), and each entry of an [`ExceptionGroup`].
 ///
-/// asyncio: the `ExceptionGroup` a `TaskGroup` raises (which holds every exception; this holds
-/// the first); tokio: the `JoinError` or value `JoinSet::join_next` gives.
+/// asyncio: one of the exceptions in the `ExceptionGroup` a `TaskGroup` raises; tokio: the
+/// `JoinError` or value `JoinSet::join_next` gives.
 pub enum GroupError<E> {
     /// A child returned `Err(error)`.
     Failed {

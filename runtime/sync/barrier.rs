@@ -6,10 +6,10 @@
 //! have loaded their data: each is a barrier.
 //!
 //! ```text
-//!   Barrier::new(3)     A: wait ─► arrived 1, queued ─┐
-//!                       B: wait ─► arrived 2, queued ─┤
-//!                       C: wait ─► arrived 3 = n ─────┴─► wake_all(A, B); arrived 0
-//!                                  C is the leader    A, B, C go on; the next round begins
+//!   Barrier::new(3)     A: wait ─► 0 in line + A < 3: A queues ─┐
+//!                       B: wait ─► 1 in line + B < 3: B queues ─┤
+//!                       C: wait ─► 2 in line + C = 3 ───────────┴─► wake_all(A, B): line empty
+//!                                  C is the leader       A, B, C go on; the next round begins
 //! ```
 //!
 //! The arrival that trips the barrier does not wait at all: it wakes the others and returns at
@@ -18,11 +18,12 @@
 //!
 //! ## Cancellation
 //!
-//! A waiting task that is dropped (a timeout, an abort) leaves the line and *un-arrives*:
-//! the count goes back down, so the barrier still waits for `n` live tasks, and a round never
-//! trips with a party missing. asyncio does the same (a cancelled `wait` while the barrier is
-//! filling decrements its count). Once the barrier has tripped, a released task that is
-//! dropped before it ran changes nothing: its round is over.
+//! A waiting task that is dropped (a timeout, an abort) leaves the line and so *un-arrives*:
+//! the count of arrivals is not kept apart, it is the length of the line. So the barrier
+//! still waits for `n` live tasks, and a round never trips with a party missing. asyncio does
+//! the same (a cancelled `wait` while the barrier is filling decrements its count). Once the
+//! barrier has tripped, a released task that is dropped before it ran changes nothing: its
+//! round is over.
 //!
 //! ## Shortcuts, honestly
 //!
@@ -31,7 +32,7 @@
 //! instead of a leader flag. tokio's `Barrier` is this one's model (leader flag, no broken
 //! state), but `Send + Sync` and built on a watch channel of generations.
 //!
-//! Read next: back to `mod.rs`, which compares every primitive of this folder side by side.
+//! Read next: `error.rs`, what each failure in this folder says.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -47,10 +48,9 @@ use crate::wait_site::{MadeAt, Signal, WaitOn};
 struct State {
     /// How many arrivals trip the barrier; at least 1, fixed at `new`.
     parties: usize,
-    /// Arrivals in this round, the waiting ones; always below `parties` between polls (the
-    /// arrival that would make it `parties` trips the barrier and resets it to 0).
-    arrived: usize,
-    /// The arrivals waiting for the round to fill, oldest first.
+    /// The arrivals waiting for the round to fill, oldest first. Its `queued()` is the count
+    /// of arrivals in this round: always below `parties` between polls (the arrival that
+    /// would make it `parties` trips the barrier, and `wake_all` empties the line).
     waiters: WaiterList<()>,
 }
 
@@ -106,7 +106,7 @@ impl Barrier {
             "Barrier::new(0): a barrier needs at least one party; use the number of tasks that \
              must meet"
         );
-        let state = RefCell::new(State { parties, arrived: 0, waiters: WaiterList::new() });
+        let state = RefCell::new(State { parties, waiters: WaiterList::new() });
         Barrier { state, made_at: Location::caller() }
     }
 
@@ -131,7 +131,7 @@ impl Barrier {
     ///
     /// asyncio: `barrier.n_waiting`; tokio: none.
     pub fn n_waiting(&self) -> usize {
-        self.state.borrow().arrived
+        self.state.borrow().waiters.queued()
     }
 }
 
@@ -140,7 +140,7 @@ impl fmt::Debug for Barrier {
         let state = self.state.borrow();
         f.debug_struct("Barrier")
             .field("parties", &state.parties)
-            .field("waiting", &state.arrived)
+            .field("waiting", &state.waiters.queued())
             .finish()
     }
 }
@@ -176,16 +176,12 @@ impl Future for BarrierWait<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<BarrierWaitResult> {
         let this = self.get_mut();
         let mut state = this.barrier.state.borrow_mut();
-        if !this.line.is_queued() {
-            // First poll: this is our arrival.
-            state.arrived += 1;
-            if state.arrived == state.parties {
-                state.arrived = 0;
-                let wakers = state.waiters.wake_all();
-                drop(state); // wake outside the borrow
-                wake_each(wakers, crate::wake_site::Via::Event);
-                return Poll::Ready(BarrierWaitResult { leader: true });
-            }
+        // First poll: this is our arrival. The last one trips the barrier; any other queues.
+        if !this.line.is_queued() && state.waiters.queued() + 1 == state.parties {
+            let wakers = state.waiters.wake_all();
+            drop(state); // wake outside the borrow
+            wake_each(wakers, crate::wake_site::Via::Event);
+            return Poll::Ready(BarrierWaitResult { leader: true });
         }
         this.line.poll(&mut state.waiters, || (), cx).map(|()| BarrierWaitResult { leader: false })
     }
@@ -193,10 +189,9 @@ impl Future for BarrierWait<'_> {
 
 impl Drop for BarrierWait<'_> {
     fn drop(&mut self) {
-        let mut state = self.barrier.state.borrow_mut();
-        if let Some(((), true)) = self.line.leave(&mut state.waiters) {
-            state.arrived -= 1; // left while the round was filling: un-arrive
-        }
+        // Left while the round was filling: leaving the line is un-arriving. Released but not
+        // yet run: its node is already out of the line, and its round is over.
+        self.line.leave(&mut self.barrier.state.borrow_mut().waiters);
     }
 }
 

@@ -161,9 +161,7 @@ impl Condition {
     pub fn notify_one(&self) {
         let waker = self.waiters.borrow_mut().wake_front(|chosen| *chosen = true);
         // Woken outside the borrow: a waker may run code that touches this condition.
-        if let Some(waker) = waker {
-            super::waiters::wake_one(waker, crate::wake_site::Via::Event);
-        }
+        super::waiters::wake_one(waker, crate::wake_site::Via::Event);
     }
 
     /// Wake every task waiting now. They take the lock back one at a time, in the order they

@@ -1,6 +1,6 @@
 //! # Errors of the sync primitives and channels: each one says what happened
 //!
-//! A channel or semaphore call fails for one of few reasons: the other side is gone, the
+//! A channel, queue or semaphore call fails for one of few reasons: the other side is gone, the
 //! buffer is full, nothing is there yet, or the primitive was closed. Each reason is its own
 //! type or variant, so a caller can `match` on it, and each `Display` is a sentence that says
 //! what happened and what it means. Errors that carry a value you tried to send give it back
@@ -9,7 +9,7 @@
 //! asyncio raises exceptions instead (`asyncio.QueueFull`, `QueueEmpty`, and since 3.13
 //! `QueueShutDown`); tokio has the same split as here, in `tokio::sync::{mpsc, oneshot}::error`.
 //!
-//! Read next: `oneshot.rs`.
+//! Read next: back to `mod.rs`, which compares every primitive of this folder side by side.
 
 use std::fmt;
 

@@ -18,8 +18,10 @@
 //!     poll: unlinked + granted ─► Ready(Permit)
 //! ```
 //!
-//! Nothing here talks to the executor: the same `Waker` that the timer wheel and the reactor
-//! use is all a primitive needs. That is why these types would work under any executor.
+//! Nothing here needs the executor to wake a task: the same `Waker` that the timer wheel and
+//! the reactor use is all a primitive needs. That is why these types would work under any
+//! executor. (A future that must wait also leaves the observer two notes, where it parked and
+//! on what: `InLine` in `waiters.rs`. With no glassloop runtime current they do nothing.)
 //!
 //! ## The primitives side by side
 //!

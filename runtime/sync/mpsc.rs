@@ -98,9 +98,7 @@ impl<T> Chan<T> {
             state.queue.push_back(value);
             state.receiver_waker.take()
         };
-        if let Some(waker) = waker {
-            super::waiters::wake_one(waker, crate::wake_site::Via::Channel);
-        }
+        super::waiters::wake_one(waker, crate::wake_site::Via::Channel);
         Ok(())
     }
 
@@ -147,9 +145,7 @@ impl<T> Drop for SenderRef<T> {
             state.receiver_waker.take()
         };
         // The last sender is gone: a waiting receiver must wake to see `None`.
-        if let Some(waker) = waker {
-            super::waiters::wake_one(waker, crate::wake_site::Via::Channel);
-        }
+        super::waiters::wake_one(waker, crate::wake_site::Via::Channel);
     }
 }
 

@@ -88,9 +88,7 @@ impl Notify {
             }
             state.waiters.wake_front(|chosen| *chosen = true)
         };
-        if let Some(waker) = waker {
-            super::waiters::wake_one(waker, crate::wake_site::Via::Event);
-        }
+        super::waiters::wake_one(waker, crate::wake_site::Via::Event);
     }
 
     /// Wake every task waiting now. Stores nothing: later `notified()` calls wait.

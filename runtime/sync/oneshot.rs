@@ -103,9 +103,7 @@ impl<T> Sender<T> {
             shared.value = Some(value);
             shared.receiver_waker.take()
         };
-        if let Some(waker) = waker {
-            super::waiters::wake_one(waker, crate::wake_site::Via::Channel);
-        }
+        super::waiters::wake_one(waker, crate::wake_site::Via::Channel);
         Ok(()) // `self` drops here: the receiver already has its value, so it sees no error
     }
 
@@ -125,9 +123,7 @@ impl<T> Drop for Sender<T> {
             shared.receiver_waker.take()
         };
         // Wake the receiver so it can see "sent" or "never will be": either way it goes on.
-        if let Some(waker) = waker {
-            super::waiters::wake_one(waker, crate::wake_site::Via::Channel);
-        }
+        super::waiters::wake_one(waker, crate::wake_site::Via::Channel);
     }
 }
 

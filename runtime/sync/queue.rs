@@ -190,38 +190,22 @@ struct Shared<T, O> {
 }
 
 impl<T, O: QueueOrder<T>> Shared<T, O> {
-    /// An item has its slot (or needs none): hand it to the oldest waiting getter, or store it.
-    fn deliver(&self, item: T) {
+    /// An item has its slot (or needs none): hand it to the oldest waiting getter, or keep it
+    /// with `store`. A new item is stored with `push`; an item a dropped getter was handed and
+    /// never collected goes back with `unpop`, so it is the next to leave again. It keeps its
+    /// slot either way.
+    fn hand_over(&self, item: T, store: fn(&mut O, T)) {
         let waker = {
             let mut state = self.state.borrow_mut();
             if state.getters.queued() > 0 {
                 state.getters.wake_front(|slot| *slot = Some(item))
             } else {
-                state.store.push(item);
+                store(&mut state.store, item);
                 None
             }
         };
         // Woken outside the borrow: a waker may run code that touches this queue.
-        if let Some(waker) = waker {
-            super::waiters::wake_one(waker, crate::wake_site::Via::Channel);
-        }
-    }
-
-    /// An item handed to a getter that was dropped before it collected it: the next getter
-    /// gets it, or it goes back where it came from. It keeps its slot either way.
-    fn pass_on(&self, item: T) {
-        let waker = {
-            let mut state = self.state.borrow_mut();
-            if state.getters.queued() > 0 {
-                state.getters.wake_front(|slot| *slot = Some(item))
-            } else {
-                state.store.unpop(item);
-                None
-            }
-        };
-        if let Some(waker) = waker {
-            super::waiters::wake_one(waker, crate::wake_site::Via::Channel);
-        }
+        super::waiters::wake_one(waker, crate::wake_site::Via::Channel);
     }
 
     /// An item left the queue for good: its slot is free for the oldest waiting putter.
@@ -393,7 +377,7 @@ impl<T, O: QueueOrder<T>> OrderedQueue<T, O> {
     fn put_in(&self, item: T) {
         let shared = &self.shared;
         shared.unfinished.set(shared.unfinished.get() + 1);
-        shared.deliver(item);
+        shared.hand_over(item, O::push);
     }
 
     /// Take the next item, waiting (in turn, behind earlier getters) while the queue is empty.
@@ -554,7 +538,7 @@ impl<T, O: QueueOrder<T>> Drop for Get<'_, T, O> {
         let shared = &*self.queue.shared;
         let left = self.line.leave(&mut shared.state.borrow_mut().getters);
         if let Some((Some(item), _)) = left {
-            shared.pass_on(item); // handed an item it will never use
+            shared.hand_over(item, O::unpop); // handed an item it will never use
         }
     }
 }

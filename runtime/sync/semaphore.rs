@@ -280,9 +280,7 @@ impl Semaphore {
                 state.waiters.wake_front(|request| request.granted = true)
             };
             // Woken outside the borrow: a waker may run code that touches this semaphore.
-            if let Some(waker) = waker {
-                super::waiters::wake_one(waker, crate::wake_site::Via::Semaphore);
-            }
+            super::waiters::wake_one(waker, crate::wake_site::Via::Semaphore);
         }
     }
 }

@@ -54,11 +54,12 @@
 //!   unlinked        ─► a wake chose us: remove our node, Ready(its value)
 //! ```
 //!
-//! `InLine` also keeps the await point (from `#[track_caller]`) and hands it to the observer
-//! whenever it returns `Pending`, so the task dump can say "parked at src/main.rs:12" for a
-//! task waiting on a channel. These futures do not hold their runtime, so the note finds it
-//! through the thread-local: with debug mode off that is a thread-local read and one untaken
-//! branch, on the `Pending` path only (which already clones or compares a waker).
+//! `InLine` also keeps the await point (from `#[track_caller]`) and what the line belongs to
+//! (a `WaitOn`, wait_site.rs), and hands both to the observer whenever it returns `Pending`,
+//! so the task dump can say "parked at src/main.rs:12" and on what: "an mpsc channel created
+//! at src/main.rs:3:22". These futures do not hold their runtime, so both notes go through
+//! thread-locals: with debug mode off that is a thread-local read and one untaken branch per
+//! note, on the `Pending` path only (which already clones or compares a waker).
 //!
 //! Read next: `semaphore.rs`, the first user of this list.
 
@@ -281,9 +282,13 @@ pub(crate) fn wake_each(wakers: Vec<Waker>, via: Via) {
     waking(via, || wakers.into_iter().for_each(Waker::wake));
 }
 
-/// Wake `waker`, naming `via` as the cause for the event log.
-pub(crate) fn wake_one(waker: Waker, via: Via) {
-    waking(via, || waker.wake());
+/// Wake `waker`, if a wake chose one (`wake_front` and a taken receiver waker give an
+/// `Option`), naming `via` as the cause for the event log. Like `wake_each`, call it once no
+/// `RefCell` of the primitive is borrowed.
+pub(crate) fn wake_one(waker: Option<Waker>, via: Via) {
+    if let Some(waker) = waker {
+        waking(via, || waker.wake());
+    }
 }
 
 #[cfg(test)]
