@@ -37,7 +37,8 @@
 //! more time handing over than reading. tokio's `File` keeps one read or write in flight in the
 //! background and is more general (seek, partial reads); there is no open `File` type here.
 //!
-//! Read next: `blocking/pool.rs` if you have not, or the `files` demo.
+//! Read next: `handle.rs`, the way back in: other threads posting work to the loop (or the
+//! `files` demo, to see this file at work).
 
 use std::collections::VecDeque;
 use std::fs::File;
