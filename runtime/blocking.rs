@@ -287,9 +287,22 @@ fn pool_of(core: &Core) -> &Pool {
 /// # Panics
 /// On a thread already running a glassloop loop (inside async code, `.await` the future
 /// instead); if the OS cannot create the reactor; as [`Runtime::block_on`].
+#[track_caller]
 pub fn block_on<F: Future>(future: F) -> F::Output {
     let runtime = Runtime::new()
         .unwrap_or_else(|err| panic!("glassloop::block_on could not create the reactor: {err}"));
     // Runtime::block_on refuses, with the message that says what to do, to nest in a loop.
     runtime.block_on(future)
+}
+
+#[cfg(test)]
+mod tests {
+    /// `block_on` passes its caller on (`#[track_caller]`), as `run` does: the dump names the
+    /// main future by the line that called `block_on`, not by a line of this file's.
+    #[test]
+    fn block_on_names_the_main_future_by_the_line_that_called_it() {
+        let (dump, line) = (super::block_on(async { crate::dump() }), line!());
+        let here = format!("{}:{line}:", file!());
+        assert!(dump.contains(&here), "{here:?} not in the dump:\n{dump}");
+    }
 }

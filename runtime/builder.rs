@@ -374,14 +374,8 @@ impl Runtime {
 /// reactor; as [`Runtime::block_on`].
 #[track_caller]
 pub fn run<F: Future>(future: F) -> F::Output {
-    if crate::executor::context::in_runtime() {
-        panic!(
-            "glassloop::run was called while a glassloop runtime is already running on this \
-             thread. A loop cannot run inside itself: inside async code, `.await` the future \
-             (or `glassloop::spawn` it) instead of calling run."
-        );
-    }
     let runtime = Runtime::new()
         .unwrap_or_else(|err| panic!("glassloop::run could not create the reactor: {err}"));
+    // Runtime::block_on refuses, with the message that says what to do, to nest in a loop.
     runtime.block_on(future)
 }

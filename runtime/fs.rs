@@ -37,10 +37,12 @@
 //! more time handing over than reading. tokio's `File` keeps one read or write in flight in the
 //! background and is more general (seek, partial reads); there is no open `File` type here.
 //!
-//! Read next: `blocking/pool.rs` if you have not, or the `files` demo.
+//! Read next: `handle.rs`, the way back in: other threads posting work to the loop (or the
+//! `files` demo, to see this file at work).
 
 use std::collections::VecDeque;
 use std::fs::File;
+use std::future::Future;
 use std::io::{self, BufRead, BufReader};
 use std::panic::Location;
 use std::path::{Path, PathBuf};
@@ -53,21 +55,27 @@ pub const LINES_PER_TRIP: usize = 256;
 
 /// Run `op` on `path` on the blocking pool, and name the path in its error.
 /// `what` is the verb for the message ("read", "write"); `caller` names the function for the
-/// "outside a runtime" panic.
-async fn on_pool<T, F>(
+/// "outside a runtime" panic. `#[track_caller]`, like every public function here, and not an
+/// `async fn` (which cannot carry it), so the job is named by the line of your code that
+/// called `fs::read` (the dump, the outside-work ledger), as net/ does for sockets.
+#[track_caller]
+fn on_pool<T, F>(
     caller: &'static str,
     what: &'static str,
     path: PathBuf,
     op: F,
-) -> io::Result<T>
+) -> impl Future<Output = io::Result<T>>
 where
     F: FnOnce(&Path) -> io::Result<T> + Send + 'static,
     T: Send + 'static,
 {
-    let job = spawn_blocking_as(caller, Location::caller(), move || {
-        op(&path).map_err(|err| name_the_path(err, what, &path))
-    });
-    finish(job, "the file operation").await?
+    let at = Location::caller();
+    async move {
+        let job = spawn_blocking_as(caller, at, move || {
+            op(&path).map_err(|err| name_the_path(err, what, &path))
+        });
+        finish(job, "the file operation").await?
+    }
 }
 
 /// Await a job on the pool: its value; its panic passed on, because a `std::fs` call that
@@ -98,9 +106,10 @@ fn name_the_path(err: io::Error, what: &str, path: &Path) -> io::Error {
 ///
 /// # Panics
 /// Outside a running glassloop runtime.
-pub async fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
+#[track_caller]
+pub fn read(path: impl AsRef<Path>) -> impl Future<Output = io::Result<Vec<u8>>> {
     let path = path.as_ref().to_path_buf();
-    on_pool("glassloop::fs::read", "read", path, |path| std::fs::read(path)).await
+    on_pool("glassloop::fs::read", "read", path, |path| std::fs::read(path))
 }
 
 /// Read a whole UTF-8 file into a `String`, on the blocking pool.
@@ -125,10 +134,10 @@ pub async fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
 ///
 /// # Panics
 /// Outside a running glassloop runtime.
-pub async fn read_to_string(path: impl AsRef<Path>) -> io::Result<String> {
+#[track_caller]
+pub fn read_to_string(path: impl AsRef<Path>) -> impl Future<Output = io::Result<String>> {
     let path = path.as_ref().to_path_buf();
     on_pool("glassloop::fs::read_to_string", "read", path, |path| std::fs::read_to_string(path))
-        .await
 }
 
 /// Create or truncate a file and write `contents` to it, on the blocking pool. The bytes are
@@ -142,10 +151,14 @@ pub async fn read_to_string(path: impl AsRef<Path>) -> io::Result<String> {
 ///
 /// # Panics
 /// Outside a running glassloop runtime.
-pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Result<()> {
+#[track_caller]
+pub fn write(
+    path: impl AsRef<Path>,
+    contents: impl AsRef<[u8]>,
+) -> impl Future<Output = io::Result<()>> {
     let path = path.as_ref().to_path_buf();
     let contents = contents.as_ref().to_vec();
-    on_pool("glassloop::fs::write", "write", path, move |path| std::fs::write(path, contents)).await
+    on_pool("glassloop::fs::write", "write", path, move |path| std::fs::write(path, contents))
 }
 
 /// Open a file for reading line by line; the open itself happens on the blocking pool.
@@ -174,18 +187,21 @@ pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Re
 ///
 /// # Panics
 /// Outside a running glassloop runtime.
-pub async fn lines(path: impl AsRef<Path>) -> io::Result<Lines> {
+#[track_caller]
+pub fn lines(path: impl AsRef<Path>) -> impl Future<Output = io::Result<Lines>> {
     let path = path.as_ref().to_path_buf();
-    let file =
-        on_pool("glassloop::fs::lines", "open", path.clone(), |path| File::open(path)).await?;
-    Ok(Lines {
-        path,
-        reader: Some(BufReader::new(file)),
-        ready: VecDeque::new(),
-        pending_error: None,
-        lines_read: 0,
-        at_end: false,
-    })
+    let open = on_pool("glassloop::fs::lines", "open", path.clone(), |path| File::open(path));
+    async move {
+        let file = open.await?;
+        Ok(Lines {
+            path,
+            reader: Some(BufReader::new(file)),
+            ready: VecDeque::new(),
+            pending_error: None,
+            lines_read: 0,
+            at_end: false,
+        })
+    }
 }
 
 /// A file read line by line through the blocking pool, from [`lines`].
@@ -224,28 +240,33 @@ impl Lines {
     /// An `io::Error` naming the path and the line number (`InvalidData` for a line that is
     /// not UTF-8); or, if an earlier `next_line` future was dropped while its read was in
     /// flight, an error saying that the reader's position was lost with it.
-    pub async fn next_line(&mut self) -> io::Result<Option<String>> {
+    #[track_caller]
+    pub fn next_line(&mut self) -> impl Future<Output = io::Result<Option<String>>> + '_ {
+        let at = Location::caller();
         // Hand out what the trips brought, in order: the lines, then the error met after
         // them, then the end. A trip always brings one of the three, so this loops at most
         // once.
-        loop {
-            if let Some(line) = self.ready.pop_front() {
-                return Ok(Some(line));
+        async move {
+            loop {
+                if let Some(line) = self.ready.pop_front() {
+                    return Ok(Some(line));
+                }
+                if let Some(err) = self.pending_error.take() {
+                    return Err(err);
+                }
+                if self.at_end {
+                    return Ok(None);
+                }
+                self.trip(at).await?;
             }
-            if let Some(err) = self.pending_error.take() {
-                return Err(err);
-            }
-            if self.at_end {
-                return Ok(None);
-            }
-            self.trip().await?;
         }
     }
 
     /// One trip to the pool: up to [`LINES_PER_TRIP`] lines into `ready`, and what stopped
     /// the reading (an error, or the end of the file).
-    /// A good breakpoint: `break glassloop::fs::Lines::trip`.
-    async fn trip(&mut self) -> io::Result<()> {
+    /// `at` is the `next_line` call that needs it. A good breakpoint:
+    /// `break glassloop::fs::Lines::trip`.
+    async fn trip(&mut self, at: &'static Location<'static>) -> io::Result<()> {
         let Some(reader) = self.reader.take() else {
             return Err(io::Error::other(format!(
                 "cannot read more lines of {}: an earlier next_line was cancelled while its \
@@ -256,7 +277,7 @@ impl Lines {
         };
         let path = self.path.clone();
         let first_line = self.lines_read + 1;
-        let job = spawn_blocking_as("glassloop::fs::Lines::next_line", Location::caller(), {
+        let job = spawn_blocking_as("glassloop::fs::Lines::next_line", at, {
             move || read_batch(reader, &path, first_line)
         });
         let batch = finish(job, "reading lines").await?;
@@ -301,4 +322,26 @@ fn read_batch(mut reader: BufReader<File>, path: &Path, first_line: u64) -> Batc
         }
     }
     Batch { reader, lines, error, at_end }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::{poll_fn, Future};
+    use std::task::Poll;
+
+    /// The task that awaits a file job is spawned at the line that called `fs::read`, not at
+    /// a line of this file: the dump and the outside-work ledger name the learner's code.
+    #[test]
+    fn a_file_job_is_named_by_the_line_of_code_that_called_fs() {
+        let rt = crate::Runtime::builder().virtual_clock().build().unwrap();
+        let (dump, called_at) = rt.block_on(async {
+            let (read, called_at) = (super::read("/nonexistent/glassloop"), line!());
+            let mut read = std::pin::pin!(read);
+            // One poll submits the job and spawns its task, which has not run yet.
+            poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx).is_pending())).await;
+            (crate::dump(), called_at)
+        });
+        let here = format!("spawned at {}:{called_at}:", file!());
+        assert!(dump.contains(&here), "{here:?} not in the dump:\n{dump}");
+    }
 }

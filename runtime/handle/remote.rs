@@ -11,11 +11,12 @@
 //!   Completer dropped unfinished ──► Err(cancelled)       (the loop ended first)
 //! ```
 //!
-//! A `JoinHandle`'s cell (spawn/join.rs) is an `Rc<RefCell>`, read on the loop's thread only;
-//! this one is an `Arc<Mutex>` with a `Condvar`, because its reader may be anywhere: a waker
-//! for readers that await, the condvar for readers that block. The writer tells both. A
-//! `Completer` that is dropped before it wrote (its task was dropped with the loop, or its job
-//! was never run) writes "cancelled" in its destructor, so no reader can wait forever.
+//! A `JoinHandle`'s cell (spawn/join.rs) is the task's own `Rc` allocation, read on the loop's
+//! thread only; this one is an `Arc<Mutex>` with a `Condvar`, because its reader may be
+//! anywhere: a waker for readers that await, the condvar for readers that block. The writer
+//! tells both. A `Completer` that is dropped before it wrote (its task was dropped with the
+//! loop, or its job was never run) writes "cancelled" in its destructor, so no reader can
+//! wait forever.
 //!
 //! asyncio: the `concurrent.futures.Future` that `run_coroutine_threadsafe` returns
 //! (`result()` blocks, `asyncio.wrap_future` awaits); tokio: a `JoinHandle` from

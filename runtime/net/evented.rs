@@ -13,7 +13,7 @@
 //!     │   clear_ready(direction)        forget the old edge: we just proved it is used up
 //!     │   poll_ready(direction, cx) ── Pending: waker stored; the reactor wakes us on the
 //!     │      │                                   next edge (new data, new space, an error)
-//!     └──────┘ Ready (cannot happen right after a clear, unless the runtime is gone)
+//!     └──────┘ Ready (right after a clear only for a closed direction, or a runtime gone)
 //! ```
 //!
 //! ## Try first, then wait

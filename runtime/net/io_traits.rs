@@ -7,16 +7,17 @@
 //! `futures_io::AsyncRead` and `AsyncWrite`, and this file implements them.
 //!
 //! They are *poll* traits: one call, one attempt, `Pending` with the waker stored if the
-//! socket is not ready. That is exactly the shape of `Evented::poll_io` (`evented.rs`), so each method is a
-//! single call to it: try the system call; on `WouldBlock` clear the readiness and wait for
-//! the next edge. The combinators on top (`read_line`, `copy`) are futures that call
-//! `poll_read` again and again, so the rule of edge-triggered readiness holds for them too.
+//! socket is not ready. That is exactly the shape of `Evented::poll_stream_io` (`evented.rs`),
+//! so each method is a single call to it: try the system call; on `WouldBlock` clear the
+//! readiness and wait for the next edge. The combinators on top (`read_line`, `copy`) are
+//! futures that call `poll_read` again and again, so the rule of edge-triggered readiness
+//! holds for them too.
 //!
 //! ```text
 //!   BufReader::new(&stream).read_line(&mut line).await
-//!     └─► poll_fill_buf ─► <&TcpStream as AsyncRead>::poll_read ─► Evented::poll_io(Read, recv)
+//!     └─► poll_fill_buf ─► <&TcpStream as AsyncRead>::poll_read ─► poll_stream_io(Read, read)
 //!   AsyncWriteExt::write_all(&mut &stream, b"hi\n").await   (asyncio: write + drain)
-//!     └─► <&TcpStream as AsyncWrite>::poll_write ─► Evented::poll_io(Write, send)
+//!     └─► <&TcpStream as AsyncWrite>::poll_write ─► poll_stream_io(Write, write)
 //! ```
 //!
 //! (A method call `stream.write_all(..)` finds `TcpStream`'s own `write_all` first, which does

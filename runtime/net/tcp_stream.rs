@@ -5,15 +5,16 @@
 //! kernel no longer answers `getpeername`).
 //!
 //! ```text
-//!   task A: stream.read(buf).await ──► poll_io(Read,  recv)  ─┐   IoSlot { readable, reader,
-//!   task B: stream.write(buf).await ─► poll_io(Write, send)  ─┴─►          writable, writer }
+//!   task A: stream.read(buf).await ──► stream_io(Read,  read)  ─┐   IoSlot { readable, readers,
+//!   task B: stream.write(buf).await ─► stream_io(Write, write) ─┴─►          writable, writers }
 //! ```
 //!
-//! Reading and writing wait on separate flags with separate wakers, and every method takes
-//! `&self`, so one task can read while another writes the same stream (share it with an
-//! `Rc<TcpStream>`). One reader and one writer at a time: a second task reading the same
-//! stream would replace the first one's waker. tokio offers `split()`/`into_split()` for the
-//! same purpose; asyncio keeps one reader and one writer callback per descriptor.
+//! Reading and writing wait on separate flags with separate lists of wakers, and every method
+//! takes `&self`, so one task can read while another writes the same stream (share it with an
+//! `Rc<TcpStream>`). Two readers may wait at once too: an edge wakes both, and the one that
+//! finds no bytes waits again (net/mod.rs, "Two tasks on one socket"). tokio offers
+//! `split()`/`into_split()` for the same purpose; asyncio keeps one reader and one writer
+//! callback per descriptor.
 //!
 //! ## Connecting without blocking
 //!

@@ -298,40 +298,14 @@ impl<F: Future> TaskBody for TaskCell<F> {
     }
 
     fn panicked(self: Pin<&Self>, payload: Box<dyn Any + Send>) {
-        // The loop caught the panic of a poll (executor/mod.rs): it becomes the task's
-        // result, after the future's destructors have run.
+        // The loop caught the panic of a poll (executor/mod.rs): it becomes the task's result.
         // A task that already ended (the panic came from waking its awaiter) keeps its result.
-        let this = self.project_ref();
-        let mut stage = this.stage.borrow_mut();
-        if !matches!(*stage, Stage::Running { .. }) {
-            return;
-        }
-        let label = this.header.label();
-        let result = match drop_catching_panics(PinMut::as_mut(&mut stage)) {
-            Ok(()) => JoinError::panic(label, payload),
-            Err(second) => JoinError::panic(label, second),
-        };
-        drop(stage);
-        self.finish(Err(result));
+        end_unfinished(self, |label| JoinError::panic(label, payload));
     }
 
     fn release(self: Pin<&Self>) {
         // Released before it finished: aborted, or the loop ended (invariants 8 and 11).
-        // Drop your future first, so its destructors (the `finally` blocks of Rust) have run
-        // by the time the awaiter hears "cancelled". A failed borrow means the task is in
-        // the middle of its own poll (it aborted itself): `poll_task` releases it after.
-        let this = self.project_ref();
-        let Ok(mut stage) = this.stage.try_borrow_mut() else { return };
-        if !matches!(*stage, Stage::Running { .. }) {
-            return;
-        }
-        let label = this.header.label();
-        let result = match drop_catching_panics(PinMut::as_mut(&mut stage)) {
-            Ok(()) => JoinError::cancelled(label),
-            Err(payload) => JoinError::panic(label, payload),
-        };
-        drop(stage);
-        self.finish(Err(result));
+        end_unfinished(self, JoinError::cancelled);
     }
 }
 
@@ -362,6 +336,26 @@ impl<F: Future> JoinSide<F::Output> for TaskCell<F> {
             _ => None,
         }
     }
+}
+
+/// End `task`, which has not finished, with the error `why` makes of its label: drop your
+/// future first, so its destructors (the `finally` blocks of Rust) have run by the time the
+/// awaiter hears, then `finish`. A destructor that panics makes that panic the error. Does
+/// nothing to a task that already ended, or to one in the middle of its own poll (a failed
+/// borrow: it aborted itself, and `poll_task` releases it after).
+fn end_unfinished<F: Future>(task: Pin<&TaskCell<F>>, why: impl FnOnce(String) -> JoinError) {
+    let this = task.project_ref();
+    let Ok(mut stage) = this.stage.try_borrow_mut() else { return };
+    if !matches!(*stage, Stage::Running { .. }) {
+        return;
+    }
+    let label = this.header.label();
+    let error = match drop_catching_panics(PinMut::as_mut(&mut stage)) {
+        Ok(()) => why(label),
+        Err(payload) => JoinError::panic(label, payload),
+    };
+    drop(stage);
+    task.finish(Err(error));
 }
 
 /// Wake whoever awaits the handle of the task `header` heads, which has just ended. The waker

@@ -94,7 +94,7 @@ impl Builder {
     }
 }
 
-/// Put a new task into `core`'s slab and queue it. Used by `spawn` and `Runtime::spawn`.
+/// Put a new task into `core`'s slab and queue it: every way to spawn in the crate comes here.
 pub(crate) fn spawn_on<F>(
     core: &Rc<Core>,
     name: Option<Rc<str>>,
