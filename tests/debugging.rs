@@ -22,7 +22,7 @@
 //!
 //! The same run keeps the guide's *line numbers* true. Every frame of those backtraces is a
 //! pair, a function and the function it called, at a line (`Runtime::tick` calling
-//! `Runtime::poll_main` at `runtime/executor/mod.rs:210`). Each frame line of the guide's
+//! `Runtime::poll_main` at one line of `runtime/executor/mod.rs`). Each frame line of the guide's
 //! transcripts whose pair the run passed through must name the same line, and so must the
 //! `Breakpoint 1 at ...: file F, line L.` that gdb prints for a `break` and the source line it
 //! echoes under a stop. `GLASSLOOP_BLESS_QUOTES=1 cargo test --test debugging` rewrites them

@@ -1,4 +1,6 @@
-//! Every demo runs under the virtual clock and prints exactly what the course says it prints.
+//! The first two demos, `hello` and `sleep`, print exactly what the course says under the
+//! virtual clock; `cargo run` with no demo lists them all and tours, and a wrong name is
+//! refused with the list. Every other demo is checked in a `tests/demos_*.rs` of its part.
 
 mod common;
 use common::{run_demo, run_demo_virtual};

@@ -1,5 +1,5 @@
-//! The toolkit demos (gather, tasks, wait, timeout, cancellation, errors, threadsafe) print exactly what
-//! the course says, under the virtual clock.
+//! The toolkit demos (`sync_vs_async`, `gather`, `tasks`, `wait_first`, `timeout`, `cancel`,
+//! `errors`, `threadsafe`) print exactly what the course says, under the virtual clock.
 
 mod common;
 use common::run_demo_virtual;

@@ -1,7 +1,7 @@
 //! The holes that lived in the core: each test states a rule that a new user broke
 //! by trying the public API. Two tasks on one socket (every waiter is woken, see
 //! runtime/net/mod.rs), a resource of one runtime awaited under another, and a
-//! `Sleep` polled outside any running loop or after its runtime was dropped (item 4; both in
+//! `Sleep` polled outside any running loop or after its runtime was dropped (both in
 //! runtime/home.rs). Each hung before its fix, so each runs under a deadline that turns a
 //! hang into a failure with a message.
 
@@ -47,9 +47,9 @@ fn outcome<T: Send + 'static>(
     })
 }
 
-// ───────────────────────────── item 1: two waiters on one socket ─────────────────────────────
+// ───────────────────────────── two waiters on one socket ─────────────────────────────
 
-/// Item 1 allowed two designs: every waiter is woken, or a second waiter is refused at once
+/// The rule allowed two designs: every waiter is woken, or a second waiter is refused at once
 /// (asyncio's "read() called while another coroutine is already waiting"). glassloop wakes
 /// every waiter (runtime/net/mod.rs says why), so each task must be served: a hang, a lost
 /// waiter or a refusal fails.
@@ -153,9 +153,9 @@ fn two_accept_loops_on_one_listener_are_each_woken() {
     every_waiter_is_served("two accept loops", result);
 }
 
-// ───────────────────────────── item 3: a resource of one runtime used by another ─────────────────────────────
+// ───────────────────────────── a resource of one runtime used by another ─────────────────────────────
 
-/// The rule of item 3: the first poll under the wrong runtime panics, and the message names
+/// The rule: the first poll under the wrong runtime panics, and the message names
 /// the resource (here `resource`), so a learner knows which object crossed over. A stall
 /// report is not that message: it would mean the loop waited for the foreign resource first.
 fn refused_at_first_poll(resource: &str, result: Result<(), String>) {
@@ -208,7 +208,7 @@ fn a_socket_of_one_runtime_awaited_under_another_panics_at_its_first_poll() {
     refused_at_first_poll("TcpListener", result);
 }
 
-// ───────────────────────────── item 4: a Sleep polled outside any running loop ─────────────────────────────
+// ───────────────────────────── a Sleep polled outside any running loop ─────────────────────────────
 
 /// Wakes a thread that parked: the smallest executor that is not glassloop.
 struct Unpark(Thread);

@@ -28,12 +28,9 @@ use glassloop::time::{sleep, Instant};
 use glassloop::{JoinHandle, Runtime, Tick};
 
 mod common;
+use common::virtual_runtime;
 
 // ───────────────────────────── the tiny world ─────────────────────────────
-
-fn virtual_runtime() -> Runtime {
-    Runtime::builder().virtual_clock().build().unwrap()
-}
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)

@@ -4,12 +4,8 @@
 
 use glassloop::Runtime;
 
-/// How many descriptors this process has open, or None where /proc/self/fd does not exist.
-fn open_descriptors() -> Option<usize> {
-    std::fs::read_dir("/proc/self/fd")
-        .ok()
-        .map(|dir| dir.count())
-}
+mod common;
+use common::open_descriptors;
 
 #[test]
 fn join_handles_that_outlive_their_runtimes_keep_none_of_their_descriptors_open() {

@@ -6,12 +6,8 @@ use std::time::Duration;
 use glassloop::net::{TcpListener, TcpStream};
 use glassloop::Runtime;
 
-/// How many descriptors this process has open, or None where /proc/self/fd does not exist.
-fn open_descriptors() -> Option<usize> {
-    std::fs::read_dir("/proc/self/fd")
-        .ok()
-        .map(|dir| dir.count())
-}
+mod common;
+use common::open_descriptors;
 
 #[test]
 fn opening_and_closing_thousands_of_connections_leaks_no_descriptor() {

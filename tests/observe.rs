@@ -178,6 +178,18 @@ fn strict_mode_turns_a_slow_poll_into_a_panic_with_the_report() {
     );
 }
 
+/// Block the poll that calls this (for at most 5 real seconds) until the watchdog has written
+/// to `reports`, and return what it wrote. Still inside one poll, the loop cannot have written
+/// it: only the watchdog's thread can.
+fn block_until_the_watchdog_reports(reports: &Reports) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !reports.contents().contains("watchdog") {
+        assert!(std::time::Instant::now() < deadline, "no watchdog report");
+        std::thread::sleep(ms(5));
+    }
+    reports.contents()
+}
+
 #[test]
 fn the_watchdog_reports_a_loop_while_it_is_still_blocked() {
     let reports = Reports::new();
@@ -191,15 +203,7 @@ fn the_watchdog_reports_a_loop_while_it_is_still_blocked() {
         let inside = reports.clone();
         TaskBuilder::new()
             .name("frozen")
-            .spawn(async move {
-                // Still inside one poll: only another thread can have written this.
-                let deadline = std::time::Instant::now() + Duration::from_secs(5);
-                while !inside.contents().contains("watchdog") {
-                    assert!(std::time::Instant::now() < deadline, "no watchdog report");
-                    std::thread::sleep(ms(5));
-                }
-                inside.contents()
-            })
+            .spawn(async move { block_until_the_watchdog_reports(&inside) })
             .await
             .unwrap()
     });
@@ -902,12 +906,7 @@ fn the_watchdog_names_where_a_blocked_task_resumed_from() {
             .spawn(async move {
                 yield_now().await;
                 // The second poll blocks: the watchdog publishes where it resumed from.
-                let deadline = std::time::Instant::now() + Duration::from_secs(5);
-                while !inside.contents().contains("watchdog") {
-                    assert!(std::time::Instant::now() < deadline, "no watchdog report");
-                    std::thread::sleep(ms(5));
-                }
-                inside.contents()
+                block_until_the_watchdog_reports(&inside)
             })
             .await
             .unwrap()

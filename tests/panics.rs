@@ -3,6 +3,7 @@
 //! on to the task that awaits it.
 
 mod common;
+use common::virtual_runtime;
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -10,11 +11,6 @@ use std::time::Duration;
 
 use glassloop::combinators::gather;
 use glassloop::time::{sleep, Instant};
-use glassloop::Runtime;
-
-fn virtual_runtime() -> Runtime {
-    Runtime::builder().virtual_clock().build().unwrap()
-}
 
 #[test]
 fn a_panicking_task_does_not_stop_the_loop_and_its_handle_yields_the_panic() {

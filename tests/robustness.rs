@@ -2,6 +2,7 @@
 //! runtimes, late wakes, huge durations, blocking jobs under the virtual clock.
 
 mod common;
+use common::virtual_runtime;
 
 use std::cell::{Cell, RefCell};
 use std::future::{pending, poll_fn, Future};
@@ -15,10 +16,6 @@ use glassloop::time::{
     interval, interval_at, sleep, sleep_until, timeout, timeout_at, Instant, FAR_FUTURE,
 };
 use glassloop::Runtime;
-
-fn virtual_runtime() -> Runtime {
-    Runtime::builder().virtual_clock().build().unwrap()
-}
 
 struct PanicOnDrop;
 

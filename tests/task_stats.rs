@@ -1,6 +1,6 @@
 //! Per-task figures: busy, scheduled and idle time, wakes and self-wakes,
-//! and the poll-time histogram, exact under the virtual clock; and the determinism check of
-//! item 5 (observe/replay.rs), which compares two runs' event logs. Busy time there is zero unless
+//! and the poll-time histogram, exact under the virtual clock; and the determinism check
+//! (observe/replay.rs), which compares two runs' event logs. Busy time there is zero unless
 //! `observe::block_for` stands in for a blocking call, so the worker below uses it.
 
 mod common;
@@ -214,7 +214,7 @@ fn a_program_that_reads_outside_state_differs_at_its_first_timer() {
     assert!(text.ends_with("Rerun one with GLASSLOOP_SCHEDULE=random:5 to see it again."));
 }
 
-/// Item 5's last part: when the virtual clock does not jump, the step view says what holds it.
+/// When the virtual clock does not jump, the step view says what holds it.
 #[test]
 fn the_step_view_says_that_outside_work_holds_the_virtual_clock() {
     let rt = Runtime::builder().virtual_clock().debug().build().unwrap();

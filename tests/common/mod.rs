@@ -168,6 +168,13 @@ pub async fn pair() -> (TcpStream, TcpStream) {
     (client, server)
 }
 
+/// How many descriptors this process has open, or None where /proc/self/fd does not exist.
+pub fn open_descriptors() -> Option<usize> {
+    std::fs::read_dir("/proc/self/fd")
+        .ok()
+        .map(|dir| dir.count())
+}
+
 // ───────────────────────────── a deadline for tests that could hang ─────────────────────────────
 
 /// Run `body` on its own thread and return what it returns; if it runs past `limit`, fail

@@ -20,111 +20,56 @@
 //! Read next: exercises/README.md, then exercises/01_counting_waker.rs.
 
 // The files the suites grade: the reference solutions, or with `--features learner` the
-// learner's own files. A learner's unfinished file has unused parameters: not a warning.
-#[cfg_attr(
-    feature = "learner",
-    path = "../../exercises/03_block_on.rs",
-    allow(unused)
-)]
-#[cfg_attr(
-    not(feature = "learner"),
-    path = "../../exercises/solutions/03_block_on.rs"
-)]
-mod block_on;
-#[cfg_attr(
-    feature = "learner",
-    path = "../../exercises/02_countdown.rs",
-    allow(unused)
-)]
-#[cfg_attr(
-    not(feature = "learner"),
-    path = "../../exercises/solutions/02_countdown.rs"
-)]
-mod countdown;
-#[cfg_attr(
-    feature = "learner",
-    path = "../../exercises/01_counting_waker.rs",
-    allow(unused)
-)]
-#[cfg_attr(
-    not(feature = "learner"),
-    path = "../../exercises/solutions/01_counting_waker.rs"
-)]
-mod counting_waker;
-#[cfg_attr(
-    feature = "learner",
-    path = "../../exercises/04_join.rs",
-    allow(unused)
-)]
-#[cfg_attr(
-    not(feature = "learner"),
-    path = "../../exercises/solutions/04_join.rs"
-)]
-mod join;
-#[cfg_attr(
-    feature = "learner",
-    path = "../../exercises/06_mini_executor.rs",
-    allow(unused)
-)]
-#[cfg_attr(
-    not(feature = "learner"),
-    path = "../../exercises/solutions/06_mini_executor.rs"
-)]
-mod mini_executor;
-#[cfg_attr(
-    feature = "learner",
-    path = "../../exercises/05_wheel_position.rs",
-    allow(unused)
-)]
-#[cfg_attr(
-    not(feature = "learner"),
-    path = "../../exercises/solutions/05_wheel_position.rs"
-)]
-mod wheel_position;
+// learner's own files, as `mod NAME`. The other set is `mod not_graded_NAME`, compiled only so
+// that it keeps compiling. A learner's unfinished file has unused parameters: not a warning.
+macro_rules! exercise {
+    ($name:ident, $not_graded:ident, $learner:literal, $solution:literal) => {
+        #[cfg_attr(feature = "learner", path = $learner, allow(unused))]
+        #[cfg_attr(not(feature = "learner"), path = $solution)]
+        mod $name;
+        #[cfg_attr(not(feature = "learner"), path = $learner)]
+        #[cfg_attr(feature = "learner", path = $solution)]
+        #[allow(unused, clippy::all)]
+        mod $not_graded;
+    };
+}
 
-// The set that is not graded in this build, compiled only so that it keeps compiling.
-#[cfg_attr(not(feature = "learner"), path = "../../exercises/03_block_on.rs")]
-#[cfg_attr(feature = "learner", path = "../../exercises/solutions/03_block_on.rs")]
-#[allow(unused, clippy::all)]
-mod not_graded_block_on;
-#[cfg_attr(not(feature = "learner"), path = "../../exercises/02_countdown.rs")]
-#[cfg_attr(
-    feature = "learner",
-    path = "../../exercises/solutions/02_countdown.rs"
-)]
-#[allow(unused, clippy::all)]
-mod not_graded_countdown;
-#[cfg_attr(
-    not(feature = "learner"),
-    path = "../../exercises/01_counting_waker.rs"
-)]
-#[cfg_attr(
-    feature = "learner",
-    path = "../../exercises/solutions/01_counting_waker.rs"
-)]
-#[allow(unused, clippy::all)]
-mod not_graded_counting_waker;
-#[cfg_attr(not(feature = "learner"), path = "../../exercises/04_join.rs")]
-#[cfg_attr(feature = "learner", path = "../../exercises/solutions/04_join.rs")]
-#[allow(unused, clippy::all)]
-mod not_graded_join;
-#[cfg_attr(not(feature = "learner"), path = "../../exercises/06_mini_executor.rs")]
-#[cfg_attr(
-    feature = "learner",
-    path = "../../exercises/solutions/06_mini_executor.rs"
-)]
-#[allow(unused, clippy::all)]
-mod not_graded_mini_executor;
-#[cfg_attr(
-    not(feature = "learner"),
-    path = "../../exercises/05_wheel_position.rs"
-)]
-#[cfg_attr(
-    feature = "learner",
-    path = "../../exercises/solutions/05_wheel_position.rs"
-)]
-#[allow(unused, clippy::all)]
-mod not_graded_wheel_position;
+exercise!(
+    counting_waker,
+    not_graded_counting_waker,
+    "../../exercises/01_counting_waker.rs",
+    "../../exercises/solutions/01_counting_waker.rs"
+);
+exercise!(
+    countdown,
+    not_graded_countdown,
+    "../../exercises/02_countdown.rs",
+    "../../exercises/solutions/02_countdown.rs"
+);
+exercise!(
+    block_on,
+    not_graded_block_on,
+    "../../exercises/03_block_on.rs",
+    "../../exercises/solutions/03_block_on.rs"
+);
+exercise!(
+    join,
+    not_graded_join,
+    "../../exercises/04_join.rs",
+    "../../exercises/solutions/04_join.rs"
+);
+exercise!(
+    wheel_position,
+    not_graded_wheel_position,
+    "../../exercises/05_wheel_position.rs",
+    "../../exercises/solutions/05_wheel_position.rs"
+);
+exercise!(
+    mini_executor,
+    not_graded_mini_executor,
+    "../../exercises/06_mini_executor.rs",
+    "../../exercises/solutions/06_mini_executor.rs"
+);
 
 mod lab;
 mod suite_block_on;
