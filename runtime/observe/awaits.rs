@@ -65,6 +65,30 @@ pub(crate) enum Wait {
     On(WaitOn),
 }
 
+/// The timers, socket halves and tasks the loop's view shows alive, read once for a whole
+/// report: every wait of every task is checked against it. (Read again for each task, the
+/// dump of 4,000 sleeping tasks took 9 s: each read copies every timer in the wheel.)
+pub(crate) struct Alive {
+    /// Each timer in the wheel, with the deadline its note says.
+    timers: HashSet<(TimerKey, u64)>,
+    /// Each socket half a task waits on.
+    sockets: HashSet<(usize, Direction)>,
+    /// Each live task, the main future included.
+    tasks: HashSet<TaskId>,
+}
+
+impl Alive {
+    /// Is what `wait` waits on still there? A channel or an event cannot say: yes.
+    fn holds(&self, wait: Wait) -> bool {
+        match wait {
+            Wait::Timer { key, deadline_ms, .. } => self.timers.contains(&(key, deadline_ms)),
+            Wait::Socket { token, direction, .. } => self.sockets.contains(&(token, direction)),
+            Wait::On(WaitOn::JoinHandle(task)) => self.tasks.contains(&task),
+            Wait::On(_) => true,
+        }
+    }
+}
+
 impl Observer {
     /// Hook, start of a poll: forget the notes of the last one.
     pub(crate) fn clear_poll_waits(&self) {
@@ -98,31 +122,23 @@ impl Observer {
         old.truncate(WAITS_KEPT);
     }
 
-    /// The waits of task `id` that are still real, as the loop's view shows it.
-    pub(crate) fn live_waits(
-        &self,
-        view: &dyn LoopView,
-        rows: &[TaskRow],
-        id: TaskId,
-    ) -> Vec<Wait> {
-        let Some(waits) = self.tasks.borrow().get(&id).map(|notes| notes.waits.clone()) else {
+    /// What the loop's view shows alive now, read once for a whole report (see [`Alive`]).
+    pub(crate) fn alive(&self, view: &dyn LoopView, rows: &[TaskRow]) -> Alive {
+        let timers = self.live_timers(view).into_iter();
+        Alive {
+            timers: timers.map(|(row, note)| (row.key, note.deadline_ms)).collect(),
+            sockets: view.io_waiters().into_iter().map(|w| (w.token, w.direction)).collect(),
+            tasks: rows.iter().map(|row| row.id).collect(),
+        }
+    }
+
+    /// The waits of task `id` that are still real, as `alive` shows the loop.
+    pub(crate) fn live_waits(&self, alive: &Alive, id: TaskId) -> Vec<Wait> {
+        let tasks = self.tasks.borrow();
+        let Some(notes) = tasks.get(&id) else {
             return Vec::new();
         };
-        let timers = self.live_timers(view);
-        let sockets = view.io_waiters();
-        waits
-            .into_iter()
-            .filter(|wait| match *wait {
-                Wait::Timer { key, deadline_ms, .. } => timers
-                    .iter()
-                    .any(|(row, note)| row.key == key && note.deadline_ms == deadline_ms),
-                Wait::Socket { token, direction, .. } => {
-                    sockets.iter().any(|w| w.token == token && w.direction == direction)
-                }
-                Wait::On(WaitOn::JoinHandle(task)) => rows.iter().any(|row| row.id == task),
-                Wait::On(_) => true,
-            })
-            .collect()
+        notes.waits.iter().copied().filter(|wait| alive.holds(*wait)).collect()
     }
 
     /// One line for a wait: "a timer due at 4.000 s (its sleep created at src/main.rs:9)".
@@ -183,11 +199,11 @@ impl Observer {
     }
 
     /// Who awaits whom: for each live task, the live tasks whose JoinHandle it awaits.
-    fn await_edges(&self, view: &dyn LoopView, rows: &[TaskRow]) -> Vec<(TaskId, Vec<TaskId>)> {
+    fn await_edges(&self, alive: &Alive, rows: &[TaskRow]) -> Vec<(TaskId, Vec<TaskId>)> {
         rows.iter()
             .map(|row| {
                 let awaited = self
-                    .live_waits(view, rows, row.id)
+                    .live_waits(alive, row.id)
                     .into_iter()
                     .filter_map(|wait| match wait {
                         Wait::On(WaitOn::JoinHandle(task)) => Some(task),
@@ -200,8 +216,8 @@ impl Observer {
     }
 
     /// The await tree, one line per edge, and the cycles in it named as deadlocks.
-    pub(crate) fn await_tree(&self, view: &dyn LoopView, rows: &[TaskRow]) -> String {
-        let edges = self.await_edges(view, rows);
+    pub(crate) fn await_tree(&self, alive: &Alive, rows: &[TaskRow]) -> String {
+        let edges = self.await_edges(alive, rows);
         if edges.iter().all(|(_, to)| to.is_empty()) {
             return String::new();
         }
@@ -290,6 +306,6 @@ impl Observer {
     /// The deadlocks of the await graph now, for the stall report.
     pub(crate) fn deadlocks(&self, view: &dyn LoopView) -> Vec<String> {
         let rows = view.tasks();
-        self.deadlocks_in(&self.await_edges(view, &rows))
+        self.deadlocks_in(&self.await_edges(&self.alive(view, &rows), &rows))
     }
 }

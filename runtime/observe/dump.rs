@@ -27,6 +27,7 @@
 
 use std::fmt::Write as _;
 
+use super::awaits::Alive;
 use super::detector::secs;
 use super::Observer;
 use crate::executor::Core;
@@ -82,9 +83,10 @@ pub(crate) fn stall_report(core: &Core) -> String {
     // With debug mode on, each line also says what the task waits on and where that thing
     // was created: the first place to look ("which channel has no sender?").
     let rows = observer.map(|_| core.tasks()).unwrap_or_default();
-    let waits_of = |id: TaskId| match observer {
-        Some(obs) => obs
-            .live_waits(core, &rows, id)
+    let watched = observer.map(|obs| (obs, obs.alive(core, &rows)));
+    let waits_of = |id: TaskId| match &watched {
+        Some((obs, alive)) => obs
+            .live_waits(alive, id)
             .into_iter()
             .map(|wait| obs.describe_wait(wait, &rows))
             .collect::<Vec<_>>()
@@ -137,11 +139,14 @@ pub(crate) fn render_view(
             let _ = write!(out, "\n    {}", piece.describe());
         }
     }
+    // What is still alive is read once here, not once per task (awaits.rs, `Alive`).
+    let watched = observer.map(|obs| (obs, obs.alive(view, &rows)));
+    let watched = watched.as_ref().map(|(obs, alive)| (*obs, alive));
     for row in &rows {
-        describe(&mut out, view, &rows, row, observer);
+        describe(&mut out, &rows, row, watched);
     }
-    if let Some(obs) = observer {
-        out.push_str(&obs.await_tree(view, &rows)); // awaits.rs
+    if let Some((obs, alive)) = watched {
+        out.push_str(&obs.await_tree(alive, &rows)); // awaits.rs
         ended(&mut out, obs);
     }
     out
@@ -176,11 +181,11 @@ fn ended(out: &mut String, obs: &Observer) {
 
 fn describe(
     out: &mut String,
-    view: &dyn LoopView,
     rows: &[TaskRow],
     row: &TaskRow,
-    observer: Option<&Observer>,
+    watched: Option<(&Observer, &Alive)>,
 ) {
+    let observer = watched.map(|(obs, _)| obs);
     let state = match row.state {
         TaskState::Ready => "ready",
         TaskState::Polling => "polling",
@@ -216,8 +221,8 @@ fn describe(
         None => out
             .push_str("\n      parked at  (not recorded: switch on debug mode, GLASSLOOP_DEBUG=1)"),
     }
-    if let (Some(obs), TaskState::Waiting) = (observer, row.state) {
-        for wait in obs.live_waits(view, rows, row.id) {
+    if let (Some((obs, alive)), TaskState::Waiting) = (watched, row.state) {
+        for wait in obs.live_waits(alive, row.id) {
             let _ = write!(out, "\n      waits on   {}", obs.describe_wait(wait, rows));
         }
     }
