@@ -45,7 +45,7 @@ use std::fmt::Write as _;
 use std::panic::Location;
 
 use super::detector::secs;
-use super::Observer;
+use super::{Observer, TaskNotes};
 use crate::hooks::{Direction, LoopView, TaskRow};
 use crate::task_id::TaskId;
 use crate::timer::wheel::TimerKey;
@@ -87,6 +87,14 @@ impl Alive {
             Wait::On(_) => true,
         }
     }
+}
+
+/// The socket half a task waited on last, from its notes: what woke it in step 3.
+pub(crate) fn socket_of(notes: &TaskNotes) -> Option<(usize, Direction)> {
+    notes.waits.iter().find_map(|wait| match *wait {
+        Wait::Socket { token, direction, .. } => Some((token, direction)),
+        _ => None,
+    })
 }
 
 impl Observer {

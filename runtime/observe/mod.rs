@@ -191,7 +191,8 @@ pub(crate) struct Observer {
     pub(crate) reached: Cell<Option<&'static Location<'static>>>,
     /// Notes on timers, keyed by wheel key. Pruned lazily against the loop's view.
     pub(crate) timers: RefCell<IdMap<TimerKey, TimerNote>>,
-    /// Notes on socket waiters, keyed by token and direction. Pruned against the view.
+    /// Notes on socket waiters, keyed by token and direction: who waits, and at which
+    /// `.await`, for step mode (step.rs), which prunes them against the view.
     pub(crate) io: RefCell<HashMap<(usize, Direction), WaiterNote>>,
     /// The detector's running totals for the current pass of step 1.
     pub(crate) pass: RefCell<detector::PassTally>,

@@ -17,7 +17,7 @@
 //! ```text
 //!   during the poll of task #2 ──► woken by task #2 through the site (a channel send, ...),
 //!                                  or by itself if it woke #2 (a yield)
-//!   during step 3 (park)       ──► woken by a socket: the one it waited on (its io_wait note)
+//!   during step 3 (park)       ──► woken by a socket: the one it waited on last (awaits.rs)
 //!   during step 4 (fire)       ──► woken by a timer: the deadline it set last
 //!   from any other thread      ──► woken by another thread
 //! ```
