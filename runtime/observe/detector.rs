@@ -5,8 +5,9 @@
 //! an `.await` holds the only thread, and every other task, timer and socket waits. Nothing
 //! crashes; the program just becomes slow in a way that is hard to see.
 //!
-//! So in debug mode the executor times every poll with the real clock (a blocking call blocks
-//! for real, even under the virtual clock) and hands the duration here:
+//! So in debug mode the detector times every poll with the real clock (a blocking call blocks
+//! for real, even under the virtual clock), read at each `poll_ended` hook and at the
+//! `poll_started` of a pass's first poll (the end of one poll is the start of the next):
 //!
 //! ```text
 //!   poll_started ── Instant::now ──► future.poll(cx) ──► poll_ended ── elapsed > threshold?
@@ -91,7 +92,7 @@ pub(crate) fn secs(d: Duration) -> String {
 }
 
 impl Observer {
-    /// Hook: the executor is about to poll task `id`; `ready` tasks are queued behind it.
+    /// Hook: the executor is about to poll task `id`.
     pub(crate) fn start_poll(&self, view: &dyn LoopView, id: TaskId) {
         self.flush_slow_report(None);
         self.reached.set(None);
