@@ -179,7 +179,6 @@ impl Runtime {
     }
 }
 
-/// The runtime's observer, if anything in observe/ is switched on.
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Runtime")
@@ -191,7 +190,7 @@ impl std::fmt::Debug for Runtime {
 }
 
 /// The runtime's observer, if anything in observe/ is switched on.
-fn observer(core: &Core) -> Option<&Observer> {
+pub(crate) fn observer(core: &Core) -> Option<&Observer> {
     core.hooks()?.as_any().downcast_ref::<Observer>()
 }
 

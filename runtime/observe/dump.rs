@@ -27,6 +27,7 @@
 
 use std::fmt::Write as _;
 
+use super::api::observer;
 use super::awaits::Alive;
 use super::detector::secs;
 use super::Observer;
@@ -38,7 +39,7 @@ use crate::task_id::{label, TaskId};
 /// The dump of `core`, with the observer's notes if it has one: what `Runtime::dump`
 /// returns and a stall report ends with.
 pub(crate) fn render(core: &Core) -> String {
-    let observer = core.hooks().and_then(|hooks| hooks.as_any().downcast_ref::<Observer>());
+    let observer = observer(core);
     render_view(core, observer, &crate::outside::in_flight(core))
 }
 
@@ -68,7 +69,7 @@ pub(crate) fn stall_report(core: &Core) -> String {
              does this for you).\nTasks still pending:",
         )
     };
-    let observer = core.hooks().and_then(|hooks| hooks.as_any().downcast_ref::<Observer>());
+    let observer = observer(core);
     if let Some(obs) = observer {
         // A cycle of JoinHandles is the reason itself: named before the list (awaits.rs).
         let deadlocks = obs.deadlocks(core);
