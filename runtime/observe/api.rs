@@ -173,8 +173,7 @@ impl Runtime {
     fn trace_label(&self, id: TaskId) -> String {
         match observer(&self.core).and_then(|obs| obs.log.as_ref()) {
             Some(log) => log.row_label(id),
-            None if id == TaskId::MAIN => "main future #0".to_string(),
-            None => format!("task {id}"),
+            None => super::row_label(None, id),
         }
     }
 }

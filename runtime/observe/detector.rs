@@ -284,9 +284,9 @@ impl Observer {
         outcome: PollOutcome,
         reached: Option<&'static Location<'static>>,
     ) -> String {
+        let label = self.label(id);
         let tasks = self.tasks.borrow();
         let notes = tasks.get(&id);
-        let label = notes.map_or_else(|| format!("{id}"), |n| n.label(id));
         let mut report = format!(
             "glassloop: slow poll: task {label} held the loop for {} (threshold {}).",
             secs(held),
@@ -358,9 +358,9 @@ impl Observer {
     }
 
     fn lost_waker_report(&self, id: TaskId, reached: Option<&'static Location<'static>>) -> String {
+        let label = self.label(id);
         let tasks = self.tasks.borrow();
         let notes = tasks.get(&id);
-        let label = notes.map_or_else(|| format!("{id}"), |n| n.label(id));
         let mut report = format!(
             "glassloop: lost waker: task {label} returned Pending, but nobody holds its waker: \
              no timer, socket, channel or thread can ever wake it, so it will never run again."

@@ -30,11 +30,12 @@ use std::fmt::Write as _;
 use super::api::observer;
 use super::awaits::Alive;
 use super::detector::secs;
+use super::row_label;
 use super::Observer;
 use crate::executor::Core;
 use crate::hooks::{LoopView, TaskEnd, TaskRow, TaskState};
 use crate::outside::{summary, Held};
-use crate::task_id::{label, TaskId};
+use crate::task_id::TaskId;
 
 /// The dump of `core`, with the observer's notes if it has one: what `Runtime::dump`
 /// returns and a stall report ends with.
@@ -167,16 +168,15 @@ fn ended(out: &mut String, obs: &Observer) {
             TaskEnd::Cancelled => "cancelled",
         };
         let by = match (end.how, &end.by) {
-            (TaskEnd::Cancelled, Some((TaskId::MAIN, _))) => " by main future #0".to_string(),
             (TaskEnd::Cancelled, Some((by, name))) => {
-                format!(" by task {}", label(name.as_deref(), *by))
+                format!(" by {}", row_label(name.as_deref(), *by))
             }
             (TaskEnd::Cancelled, None) => " by the loop (it was dropped, or ended)".to_string(),
             _ => String::new(),
         };
         let (id, name) = &end.task;
         let _ =
-            write!(out, "\n    task {} {how} at {}{by}", label(name.as_deref(), *id), secs(end.at));
+            write!(out, "\n    {} {how} at {}{by}", row_label(name.as_deref(), *id), secs(end.at));
     }
 }
 
@@ -192,14 +192,7 @@ fn describe(
         TaskState::Polling => "polling",
         TaskState::Waiting => "waiting",
     };
-    match row.id {
-        TaskId::MAIN => {
-            let _ = write!(out, "\n  main future #0: {state}");
-        }
-        id => {
-            let _ = write!(out, "\n  task {}: {state}", label(row.name.as_deref(), id));
-        }
-    }
+    let _ = write!(out, "\n  {}: {state}", row_label(row.name.as_deref(), row.id));
     if let Some(polls) = row.polls {
         let _ = write!(out, ", polled {polls} time(s)");
     }

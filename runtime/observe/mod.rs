@@ -140,13 +140,19 @@ pub(crate) struct WaiterNote {
     pub(crate) at: &'static Location<'static>,
 }
 
-impl TaskNotes {
-    /// "'fetch' #3", "#3", or "main future #0".
-    pub(crate) fn label(&self, id: TaskId) -> String {
-        match id {
-            TaskId::MAIN => "main future #0".to_string(),
-            _ => crate::task_id::label(self.name.as_deref(), id),
-        }
+/// "'fetch' #3", "#3", or "main future #0": a task in every report, table and picture.
+pub(crate) fn label(name: Option<&str>, id: TaskId) -> String {
+    match id {
+        TaskId::MAIN => "main future #0".to_string(),
+        _ => crate::task_id::label(name, id),
+    }
+}
+
+/// "main future #0" or "task 'fetch' #3": a task as a sentence names it.
+pub(crate) fn row_label(name: Option<&str>, id: TaskId) -> String {
+    match id {
+        TaskId::MAIN => label(name, id),
+        _ => format!("task {}", label(name, id)),
     }
 }
 
@@ -339,7 +345,7 @@ impl Observer {
     /// The label of a task for reports.
     pub(crate) fn label(&self, id: TaskId) -> String {
         match self.tasks.borrow().get(&id) {
-            Some(notes) => notes.label(id),
+            Some(notes) => label(notes.name.as_deref(), id),
             None => format!("{id}"),
         }
     }

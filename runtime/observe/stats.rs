@@ -136,10 +136,7 @@ pub fn stats_table(stats: &[TaskStats], histogram: &PollHistogram) -> String {
         "task", "polls", "busy", "scheduled", "idle", "wakes", "self"
     );
     for task in stats {
-        let label = match task.id {
-            TaskId::MAIN => "main future #0".to_string(),
-            id => crate::task_id::label(task.name.as_deref(), id),
-        };
+        let label = super::label(task.name.as_deref(), task.id);
         let _ = writeln!(
             out,
             "{label:<24} {:>6} {:>10} {:>10} {:>10} {:>6} {:>6}  {}",

@@ -202,12 +202,7 @@ impl Log {
 
     /// The label of a task's row: "main future #0", "task 'fetch' #3", "task #4".
     pub(crate) fn row_label(&self, id: TaskId) -> String {
-        if id == TaskId::MAIN {
-            return "main future #0".to_string();
-        }
-        let names = self.names.borrow();
-        let name = names.get(&id).map(|name| &**name);
-        format!("task {}", crate::task_id::label(name, id)) // the label the dump uses
+        super::row_label(self.names.borrow().get(&id).map(|name| &**name), id) // as the dump
     }
 }
 
