@@ -118,6 +118,9 @@ pub(crate) struct TaskNotes {
     pub(crate) spawned_by: Option<TaskId>,
     /// Its busy, scheduled and idle time so far (stats.rs; debug mode or tracing).
     pub(crate) tally: stats::Tally,
+    /// The deadlines of the timers it set that have not come due, while wakes are recorded:
+    /// a timer's wake names the one that fired (ticks.rs). At most `DEADLINES_KEPT`.
+    pub(crate) deadlines: Vec<u64>,
 }
 
 /// What the observer remembers about one timer in the wheel (to name late timers).
@@ -230,9 +233,6 @@ pub(crate) struct Observer {
     /// poll or between two polls (a spawn, a task's end) is stamped with it too. So debug
     /// mode and tracing read the clock once per poll, not once per event.
     pub(crate) boundary: Cell<Option<std::time::Duration>>,
-    /// The deadlines of the timers each task set and that have not come due (tracing or
-    /// narration): a timer's wake names the one that fired. At most `DEADLINES_KEPT` a task.
-    pub(crate) deadlines: RefCell<IdMap<TaskId, Vec<u64>>>,
     /// True while a recorded `Park` waits for its `Unpark`.
     pub(crate) parked: Cell<bool>,
     /// The real clock's origin as an `Instant` (found at the first `read_clock`).
@@ -313,7 +313,6 @@ impl Observer {
             stepper: step::Stepper::default(),
             wake_log,
             boundary: Cell::new(None),
-            deadlines: RefCell::new(IdMap::default()),
             parked: Cell::new(false),
             origin: Cell::new(None),
             finished_slow: RefCell::new(None),
@@ -451,8 +450,15 @@ impl Instrument for Observer {
         }
         let spawned_by = view.current_task();
         let tally = stats::Tally::spawned(self.recent_now(view));
-        let notes =
-            TaskNotes { name, spawned_at, parked_at: None, waits: Vec::new(), spawned_by, tally };
+        let notes = TaskNotes {
+            name,
+            spawned_at,
+            parked_at: None,
+            waits: Vec::new(),
+            spawned_by,
+            tally,
+            deadlines: Vec::new(),
+        };
         self.tasks.borrow_mut().insert(id, notes);
         self.record(view, id, EventKind::Spawn);
     }
@@ -491,11 +497,6 @@ impl Instrument for Observer {
             ends.push_back(EndNote { task: (id, name), how, by, at: now });
         }
         drop(tasks);
-        let mut deadlines = self.deadlines.borrow_mut();
-        if !deadlines.is_empty() {
-            deadlines.remove(&id); // most programs end most tasks with no timer pending
-        }
-        drop(deadlines);
         self.record(view, id, kind);
         if how == TaskEnd::Panicked && id != TaskId::MAIN {
             self.rerun_after_task_panic(id); // rerun.rs: the seed, under a random schedule
@@ -538,12 +539,13 @@ impl Instrument for Observer {
             self.note_wait(awaits::Wait::Timer { key, deadline_ms, set_at: at });
         }
         if let (Some(task), true) = (task, self.wake_log.is_some()) {
-            let mut deadlines = self.deadlines.borrow_mut();
-            let pending = deadlines.entry(task).or_default();
-            if pending.len() == DEADLINES_KEPT {
-                pending.remove(0); // timeouts that never fire: keep the newest
+            if let Some(notes) = self.tasks.borrow_mut().get_mut(&task) {
+                let pending = &mut notes.deadlines;
+                if pending.len() == DEADLINES_KEPT {
+                    pending.remove(0); // timeouts that never fire: keep the newest
+                }
+                pending.push(deadline_ms);
             }
-            pending.push(deadline_ms);
             self.record(view, task, EventKind::TimerSet { deadline_ms });
         }
     }

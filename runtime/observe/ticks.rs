@@ -54,6 +54,16 @@ pub(crate) enum Phase {
     Fire,
 }
 
+/// The deadline of the timer that woke a task, from its `pending` deadlines: the latest that
+/// has passed (a task may have several timers: gather's children, a timeout around a sleep).
+/// The passed ones are forgotten; they fired now or were cancelled.
+fn fired(pending: &mut Vec<u64>, view: &dyn LoopView) -> Option<u64> {
+    let now_ms = u64::try_from(view.now().as_millis()).unwrap_or(u64::MAX);
+    let fired = pending.iter().copied().filter(|ms| *ms <= now_ms).max();
+    pending.retain(|ms| *ms > now_ms);
+    fired
+}
+
 impl Observer {
     /// Record the wakes that happened since the last call, each with its cause: `phase`
     /// says where the loop is (see `trace.rs`). Returns how many, and how many of those
@@ -92,9 +102,9 @@ impl Observer {
                 (Some(_), Phase::Park) => {
                     WakeCause::Io { socket: notes.as_deref().and_then(awaits::socket_of) }
                 }
-                (Some(_), Phase::Fire) => {
-                    WakeCause::Timer { deadline_ms: self.deadline_of(view, id) }
-                }
+                (Some(_), Phase::Fire) => WakeCause::Timer {
+                    deadline_ms: notes.as_deref_mut().and_then(|n| fired(&mut n.deadlines, view)),
+                },
             };
             if let Some(notes) = notes.as_mut() {
                 notes.tally.woken(at, cause); // stats.rs
@@ -109,18 +119,6 @@ impl Observer {
             }
         });
         (count, from_threads)
-    }
-
-    /// The deadline of the timer that woke task `id`: the latest of its deadlines that has
-    /// passed (a task may have several timers: gather's children, a timeout around a sleep).
-    /// The passed ones are forgotten; they fired now or were cancelled.
-    fn deadline_of(&self, view: &dyn LoopView, id: TaskId) -> Option<u64> {
-        let now_ms = u64::try_from(view.now().as_millis()).unwrap_or(u64::MAX);
-        let mut deadlines = self.deadlines.borrow_mut();
-        let pending = deadlines.get_mut(&id)?;
-        let fired = pending.iter().copied().filter(|ms| *ms <= now_ms).max();
-        pending.retain(|ms| *ms > now_ms);
-        fired
     }
 
     /// Hook, step 2: the loop chose `park`. Narrate it; in debug mode, cut a forever-park
