@@ -40,7 +40,7 @@
 //!
 //! Read next: `dump.rs`, which prints all this.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::panic::Location;
 
@@ -279,26 +279,7 @@ impl Observer {
     /// Every cycle of the await graph, each once, as a sentence: "deadlock: task 'a' #1
     /// awaits task 'b' #2, which awaits task 'a' #1".
     fn deadlocks_in(&self, edges: &[(TaskId, Vec<TaskId>)]) -> Vec<String> {
-        let next =
-            |id: TaskId| edges.iter().find(|(from, _)| *from == id).map_or(&[][..], |(_, to)| to);
-        let mut found: Vec<Vec<TaskId>> = Vec::new();
-        for (start, _) in edges {
-            // Depth-first from `start`, looking for a way back to it through larger ids only
-            // after `start` (so each cycle is found once, from its smallest member).
-            let mut stack = vec![(*start, vec![*start])];
-            while let Some((id, path)) = stack.pop() {
-                for to in next(id) {
-                    if to == start {
-                        found.push(path.clone());
-                    } else if !path.contains(to) && to.number() > start.number() {
-                        let mut longer = path.clone();
-                        longer.push(*to);
-                        stack.push((*to, longer));
-                    }
-                }
-            }
-        }
-        found
+        cycles(edges)
             .into_iter()
             .map(|cycle| {
                 let mut sentence = format!("deadlock: {}", self.row_label(cycle[0]));
@@ -316,4 +297,45 @@ impl Observer {
         let rows = view.tasks();
         self.deadlocks_in(&self.await_edges(&self.alive(view, &rows), &rows))
     }
+}
+
+/// Every cycle of the await graph `edges`, each once, from its smallest member.
+fn cycles(edges: &[(TaskId, Vec<TaskId>)]) -> Vec<Vec<TaskId>> {
+    let by_task: HashMap<TaskId, &[TaskId]> =
+        edges.iter().map(|(from, to)| (*from, to.as_slice())).collect();
+    let next = |id: TaskId| by_task.get(&id).copied().unwrap_or_default();
+    let mut found: Vec<Vec<TaskId>> = Vec::new();
+    for (start, _) in edges {
+        // Depth-first from `start`, looking for a way back to it through larger ids only
+        // (so each cycle is found once, from its smallest member). One path grows and
+        // shrinks as the search goes, with a set beside it to ask "on it already?" (a path
+        // copied at every step made the dump of a chain of awaits cubic in its length).
+        // At each task, its edges back to `start` close cycles; its other edges are
+        // followed, the last one first.
+        let (mut path, mut on_path) = (vec![*start], HashSet::from([*start]));
+        let closes = |id: TaskId| next(id).iter().filter(|to| *to == start).count();
+        for _ in 0..closes(*start) {
+            found.push(path.clone());
+        }
+        let mut branches = vec![next(*start).iter().rev()];
+        while let Some(branch) = branches.last_mut() {
+            match branch.next() {
+                Some(&to) if to.number() > start.number() && on_path.insert(to) => {
+                    path.push(to);
+                    for _ in 0..closes(to) {
+                        found.push(path.clone());
+                    }
+                    branches.push(next(to).iter().rev());
+                }
+                Some(_) => {}
+                None => {
+                    branches.pop();
+                    if let Some(id) = path.pop() {
+                        on_path.remove(&id);
+                    }
+                }
+            }
+        }
+    }
+    found
 }
