@@ -173,13 +173,11 @@ impl Runtime {
     fn trace_label(&self, id: TaskId) -> String {
         match observer(&self.core).and_then(|obs| obs.log.as_ref()) {
             Some(log) => log.row_label(id),
-            None if id == TaskId::MAIN => "main future #0".to_string(),
-            None => format!("task {id}"),
+            None => super::row_label(None, id),
         }
     }
 }
 
-/// The runtime's observer, if anything in observe/ is switched on.
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Runtime")
@@ -191,7 +189,7 @@ impl std::fmt::Debug for Runtime {
 }
 
 /// The runtime's observer, if anything in observe/ is switched on.
-fn observer(core: &Core) -> Option<&Observer> {
+pub(crate) fn observer(core: &Core) -> Option<&Observer> {
     core.hooks()?.as_any().downcast_ref::<Observer>()
 }
 

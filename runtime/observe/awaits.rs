@@ -40,12 +40,12 @@
 //!
 //! Read next: `dump.rs`, which prints all this.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::panic::Location;
 
 use super::detector::secs;
-use super::Observer;
+use super::{Observer, TaskNotes};
 use crate::hooks::{Direction, LoopView, TaskRow};
 use crate::task_id::TaskId;
 use crate::timer::wheel::TimerKey;
@@ -63,6 +63,38 @@ pub(crate) enum Wait {
     Socket { token: usize, direction: Direction, made_at: Option<&'static Location<'static>> },
     /// A note from wait_site.rs.
     On(WaitOn),
+}
+
+/// The timers, socket halves and tasks the loop's view shows alive, read once for a whole
+/// report: every wait of every task is checked against it. (Read again for each task, the
+/// dump of 4,000 sleeping tasks took 9 s: each read copies every timer in the wheel.)
+pub(crate) struct Alive {
+    /// Each timer in the wheel, with the deadline its note says.
+    timers: HashSet<(TimerKey, u64)>,
+    /// Each socket half a task waits on.
+    sockets: HashSet<(usize, Direction)>,
+    /// Each live task, the main future included.
+    tasks: HashSet<TaskId>,
+}
+
+impl Alive {
+    /// Is what `wait` waits on still there? A channel or an event cannot say: yes.
+    fn holds(&self, wait: Wait) -> bool {
+        match wait {
+            Wait::Timer { key, deadline_ms, .. } => self.timers.contains(&(key, deadline_ms)),
+            Wait::Socket { token, direction, .. } => self.sockets.contains(&(token, direction)),
+            Wait::On(WaitOn::JoinHandle(task)) => self.tasks.contains(&task),
+            Wait::On(_) => true,
+        }
+    }
+}
+
+/// The socket half a task waited on last, from its notes: what woke it in step 3.
+pub(crate) fn socket_of(notes: &TaskNotes) -> Option<(usize, Direction)> {
+    notes.waits.iter().find_map(|wait| match *wait {
+        Wait::Socket { token, direction, .. } => Some((token, direction)),
+        _ => None,
+    })
 }
 
 impl Observer {
@@ -98,31 +130,23 @@ impl Observer {
         old.truncate(WAITS_KEPT);
     }
 
-    /// The waits of task `id` that are still real, as the loop's view shows it.
-    pub(crate) fn live_waits(
-        &self,
-        view: &dyn LoopView,
-        rows: &[TaskRow],
-        id: TaskId,
-    ) -> Vec<Wait> {
-        let Some(waits) = self.tasks.borrow().get(&id).map(|notes| notes.waits.clone()) else {
+    /// What the loop's view shows alive now, read once for a whole report (see [`Alive`]).
+    pub(crate) fn alive(&self, view: &dyn LoopView, rows: &[TaskRow]) -> Alive {
+        let timers = self.live_timers(view).into_iter();
+        Alive {
+            timers: timers.map(|(row, note)| (row.key, note.deadline_ms)).collect(),
+            sockets: view.io_waiters().into_iter().map(|w| (w.token, w.direction)).collect(),
+            tasks: rows.iter().map(|row| row.id).collect(),
+        }
+    }
+
+    /// The waits of task `id` that are still real, as `alive` shows the loop.
+    pub(crate) fn live_waits(&self, alive: &Alive, id: TaskId) -> Vec<Wait> {
+        let tasks = self.tasks.borrow();
+        let Some(notes) = tasks.get(&id) else {
             return Vec::new();
         };
-        let timers = self.live_timers(view);
-        let sockets = view.io_waiters();
-        waits
-            .into_iter()
-            .filter(|wait| match *wait {
-                Wait::Timer { key, deadline_ms, .. } => timers
-                    .iter()
-                    .any(|(row, note)| row.key == key && note.deadline_ms == deadline_ms),
-                Wait::Socket { token, direction, .. } => {
-                    sockets.iter().any(|w| w.token == token && w.direction == direction)
-                }
-                Wait::On(WaitOn::JoinHandle(task)) => rows.iter().any(|row| row.id == task),
-                Wait::On(_) => true,
-            })
-            .collect()
+        notes.waits.iter().copied().filter(|wait| alive.holds(*wait)).collect()
     }
 
     /// One line for a wait: "a timer due at 4.000 s (its sleep created at src/main.rs:9)".
@@ -183,11 +207,11 @@ impl Observer {
     }
 
     /// Who awaits whom: for each live task, the live tasks whose JoinHandle it awaits.
-    fn await_edges(&self, view: &dyn LoopView, rows: &[TaskRow]) -> Vec<(TaskId, Vec<TaskId>)> {
+    fn await_edges(&self, alive: &Alive, rows: &[TaskRow]) -> Vec<(TaskId, Vec<TaskId>)> {
         rows.iter()
             .map(|row| {
                 let awaited = self
-                    .live_waits(view, rows, row.id)
+                    .live_waits(alive, row.id)
                     .into_iter()
                     .filter_map(|wait| match wait {
                         Wait::On(WaitOn::JoinHandle(task)) => Some(task),
@@ -200,8 +224,8 @@ impl Observer {
     }
 
     /// The await tree, one line per edge, and the cycles in it named as deadlocks.
-    pub(crate) fn await_tree(&self, view: &dyn LoopView, rows: &[TaskRow]) -> String {
-        let edges = self.await_edges(view, rows);
+    pub(crate) fn await_tree(&self, alive: &Alive, rows: &[TaskRow]) -> String {
+        let edges = self.await_edges(alive, rows);
         if edges.iter().all(|(_, to)| to.is_empty()) {
             return String::new();
         }
@@ -255,26 +279,7 @@ impl Observer {
     /// Every cycle of the await graph, each once, as a sentence: "deadlock: task 'a' #1
     /// awaits task 'b' #2, which awaits task 'a' #1".
     fn deadlocks_in(&self, edges: &[(TaskId, Vec<TaskId>)]) -> Vec<String> {
-        let next =
-            |id: TaskId| edges.iter().find(|(from, _)| *from == id).map_or(&[][..], |(_, to)| to);
-        let mut found: Vec<Vec<TaskId>> = Vec::new();
-        for (start, _) in edges {
-            // Depth-first from `start`, looking for a way back to it through larger ids only
-            // after `start` (so each cycle is found once, from its smallest member).
-            let mut stack = vec![(*start, vec![*start])];
-            while let Some((id, path)) = stack.pop() {
-                for to in next(id) {
-                    if to == start {
-                        found.push(path.clone());
-                    } else if !path.contains(to) && to.number() > start.number() {
-                        let mut longer = path.clone();
-                        longer.push(*to);
-                        stack.push((*to, longer));
-                    }
-                }
-            }
-        }
-        found
+        cycles(edges)
             .into_iter()
             .map(|cycle| {
                 let mut sentence = format!("deadlock: {}", self.row_label(cycle[0]));
@@ -290,6 +295,47 @@ impl Observer {
     /// The deadlocks of the await graph now, for the stall report.
     pub(crate) fn deadlocks(&self, view: &dyn LoopView) -> Vec<String> {
         let rows = view.tasks();
-        self.deadlocks_in(&self.await_edges(view, &rows))
+        self.deadlocks_in(&self.await_edges(&self.alive(view, &rows), &rows))
     }
+}
+
+/// Every cycle of the await graph `edges`, each once, from its smallest member.
+fn cycles(edges: &[(TaskId, Vec<TaskId>)]) -> Vec<Vec<TaskId>> {
+    let by_task: HashMap<TaskId, &[TaskId]> =
+        edges.iter().map(|(from, to)| (*from, to.as_slice())).collect();
+    let next = |id: TaskId| by_task.get(&id).copied().unwrap_or_default();
+    let mut found: Vec<Vec<TaskId>> = Vec::new();
+    for (start, _) in edges {
+        // Depth-first from `start`, looking for a way back to it through larger ids only
+        // (so each cycle is found once, from its smallest member). One path grows and
+        // shrinks as the search goes, with a set beside it to ask "on it already?" (a path
+        // copied at every step made the dump of a chain of awaits cubic in its length).
+        // At each task, its edges back to `start` close cycles; its other edges are
+        // followed, the last one first.
+        let (mut path, mut on_path) = (vec![*start], HashSet::from([*start]));
+        let closes = |id: TaskId| next(id).iter().filter(|to| *to == start).count();
+        for _ in 0..closes(*start) {
+            found.push(path.clone());
+        }
+        let mut branches = vec![next(*start).iter().rev()];
+        while let Some(branch) = branches.last_mut() {
+            match branch.next() {
+                Some(&to) if to.number() > start.number() && on_path.insert(to) => {
+                    path.push(to);
+                    for _ in 0..closes(to) {
+                        found.push(path.clone());
+                    }
+                    branches.push(next(to).iter().rev());
+                }
+                Some(_) => {}
+                None => {
+                    branches.pop();
+                    if let Some(id) = path.pop() {
+                        on_path.remove(&id);
+                    }
+                }
+            }
+        }
+    }
+    found
 }

@@ -23,7 +23,6 @@ use std::panic::Location;
 use std::rc::Rc;
 use std::time::Duration;
 
-use super::Observer;
 use crate::executor::context::{in_runtime, with_current};
 use crate::hooks::LoopView;
 
@@ -53,8 +52,7 @@ pub(crate) fn child_poll<T>(
         return poll(); // off: the one branch
     }
     let core = with_current("glassloop::combinators", Rc::clone);
-    let observer = core.hooks().and_then(|hooks| hooks.as_any().downcast_ref::<Observer>());
-    let Some(obs) = observer.filter(|obs| obs.options.debug) else {
+    let Some(obs) = super::api::observer(&core).filter(|obs| obs.options.debug) else {
         return poll();
     };
     let (started, virtual_start) = (std::time::Instant::now(), core.now());

@@ -5,8 +5,9 @@
 //! an `.await` holds the only thread, and every other task, timer and socket waits. Nothing
 //! crashes; the program just becomes slow in a way that is hard to see.
 //!
-//! So in debug mode the executor times every poll with the real clock (a blocking call blocks
-//! for real, even under the virtual clock) and hands the duration here:
+//! So in debug mode the detector times every poll with the real clock (a blocking call blocks
+//! for real, even under the virtual clock), read at each `poll_ended` hook and at the
+//! `poll_started` of a pass's first poll (the end of one poll is the start of the next):
 //!
 //! ```text
 //!   poll_started ── Instant::now ──► future.poll(cx) ──► poll_ended ── elapsed > threshold?
@@ -91,7 +92,7 @@ pub(crate) fn secs(d: Duration) -> String {
 }
 
 impl Observer {
-    /// Hook: the executor is about to poll task `id`; `ready` tasks are queued behind it.
+    /// Hook: the executor is about to poll task `id`.
     pub(crate) fn start_poll(&self, view: &dyn LoopView, id: TaskId) {
         self.flush_slow_report(None);
         self.reached.set(None);
@@ -108,8 +109,9 @@ impl Observer {
         self.boundary.set(Some(started));
         let at = self.stamp(view, Some(started));
         self.record_at(at, id, EventKind::PollStart);
-        let watched = self.options.debug && self.watchdog_on();
-        // One look-up of the task's notes serves the figures, the detector and the watchdog.
+        // One look-up of the task's notes serves the figures, the detector and the watchdog
+        // (which only debug mode starts).
+        let watched = self.watchdog_on();
         let (resumed_from, info) = match self.tasks.borrow_mut().get_mut(&id) {
             Some(notes) => {
                 notes.tally.poll_started(at); // stats.rs
@@ -147,11 +149,12 @@ impl Observer {
             // task that slept and now waits on something that records nothing is not parked
             // at the sleep).
             Some(notes) => {
-                notes.parked_at = if outcome == PollOutcome::Pending { reached } else { None };
+                notes.parked_at = if pending { reached } else { None };
                 if pending {
                     self.settle_waits(&mut notes.waits); // awaits.rs
                 }
-                if let Some(poll) = notes.tally.poll_ended(at, pending).filter(|_| timed) {
+                // A poll has a length only if `start_poll` timed its start.
+                if let Some(poll) = notes.tally.poll_ended(at, pending) {
                     self.stats.borrow_mut().add_poll(poll); // stats.rs
                 }
                 notes.parked_at
@@ -191,7 +194,7 @@ impl Observer {
                 self.report(&report);
             }
         }
-        let lost = outcome == PollOutcome::Pending && ended.wakers_held == 0 && !ended.queued;
+        let lost = pending && ended.wakers_held == 0 && !ended.queued;
         if lost {
             self.report(&self.lost_waker_report(id, reached));
         }
@@ -283,9 +286,9 @@ impl Observer {
         outcome: PollOutcome,
         reached: Option<&'static Location<'static>>,
     ) -> String {
+        let label = self.label(id);
         let tasks = self.tasks.borrow();
         let notes = tasks.get(&id);
-        let label = notes.map_or_else(|| format!("{id}"), |n| n.label(id));
         let mut report = format!(
             "glassloop: slow poll: task {label} held the loop for {} (threshold {}).",
             secs(held),
@@ -337,10 +340,8 @@ impl Observer {
     fn late_timers(&self, view: &dyn LoopView) -> Vec<String> {
         let now = view.now();
         let now_ms = u64::try_from(now.as_millis()).unwrap_or(u64::MAX);
-        let notes: Vec<super::TimerNote> =
-            self.live_timers(view).into_iter().map(|(_, n)| n).collect();
-        let mut late: Vec<&super::TimerNote> =
-            notes.iter().filter(|n| n.deadline_ms < now_ms).collect();
+        let timers = self.live_timers(view).into_iter().map(|(_, note)| note);
+        let mut late: Vec<super::TimerNote> = timers.filter(|n| n.deadline_ms < now_ms).collect();
         late.sort_by_key(|n| (n.deadline_ms, n.task));
         late.iter()
             .map(|note| {
@@ -357,9 +358,9 @@ impl Observer {
     }
 
     fn lost_waker_report(&self, id: TaskId, reached: Option<&'static Location<'static>>) -> String {
+        let label = self.label(id);
         let tasks = self.tasks.borrow();
         let notes = tasks.get(&id);
-        let label = notes.map_or_else(|| format!("{id}"), |n| n.label(id));
         let mut report = format!(
             "glassloop: lost waker: task {label} returned Pending, but nobody holds its waker: \
              no timer, socket, channel or thread can ever wake it, so it will never run again."

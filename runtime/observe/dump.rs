@@ -27,17 +27,20 @@
 
 use std::fmt::Write as _;
 
+use super::api::observer;
+use super::awaits::Alive;
 use super::detector::secs;
+use super::row_label;
 use super::Observer;
 use crate::executor::Core;
 use crate::hooks::{LoopView, TaskEnd, TaskRow, TaskState};
 use crate::outside::{summary, Held};
-use crate::task_id::{label, TaskId};
+use crate::task_id::TaskId;
 
 /// The dump of `core`, with the observer's notes if it has one: what `Runtime::dump`
 /// returns and a stall report ends with.
 pub(crate) fn render(core: &Core) -> String {
-    let observer = core.hooks().and_then(|hooks| hooks.as_any().downcast_ref::<Observer>());
+    let observer = observer(core);
     render_view(core, observer, &crate::outside::in_flight(core))
 }
 
@@ -67,7 +70,7 @@ pub(crate) fn stall_report(core: &Core) -> String {
              does this for you).\nTasks still pending:",
         )
     };
-    let observer = core.hooks().and_then(|hooks| hooks.as_any().downcast_ref::<Observer>());
+    let observer = observer(core);
     if let Some(obs) = observer {
         // A cycle of JoinHandles is the reason itself: named before the list (awaits.rs).
         let deadlocks = obs.deadlocks(core);
@@ -82,9 +85,10 @@ pub(crate) fn stall_report(core: &Core) -> String {
     // With debug mode on, each line also says what the task waits on and where that thing
     // was created: the first place to look ("which channel has no sender?").
     let rows = observer.map(|_| core.tasks()).unwrap_or_default();
-    let waits_of = |id: TaskId| match observer {
-        Some(obs) => obs
-            .live_waits(core, &rows, id)
+    let watched = observer.map(|obs| (obs, obs.alive(core, &rows)));
+    let waits_of = |id: TaskId| match &watched {
+        Some((obs, alive)) => obs
+            .live_waits(alive, id)
             .into_iter()
             .map(|wait| obs.describe_wait(wait, &rows))
             .collect::<Vec<_>>()
@@ -137,11 +141,14 @@ pub(crate) fn render_view(
             let _ = write!(out, "\n    {}", piece.describe());
         }
     }
+    // What is still alive is read once here, not once per task (awaits.rs, `Alive`).
+    let watched = observer.map(|obs| (obs, obs.alive(view, &rows)));
+    let watched = watched.as_ref().map(|(obs, alive)| (*obs, alive));
     for row in &rows {
-        describe(&mut out, view, &rows, row, observer);
+        describe(&mut out, &rows, row, watched);
     }
-    if let Some(obs) = observer {
-        out.push_str(&obs.await_tree(view, &rows)); // awaits.rs
+    if let Some((obs, alive)) = watched {
+        out.push_str(&obs.await_tree(alive, &rows)); // awaits.rs
         ended(&mut out, obs);
     }
     out
@@ -161,39 +168,31 @@ fn ended(out: &mut String, obs: &Observer) {
             TaskEnd::Cancelled => "cancelled",
         };
         let by = match (end.how, &end.by) {
-            (TaskEnd::Cancelled, Some((TaskId::MAIN, _))) => " by main future #0".to_string(),
             (TaskEnd::Cancelled, Some((by, name))) => {
-                format!(" by task {}", label(name.as_deref(), *by))
+                format!(" by {}", row_label(name.as_deref(), *by))
             }
             (TaskEnd::Cancelled, None) => " by the loop (it was dropped, or ended)".to_string(),
             _ => String::new(),
         };
         let (id, name) = &end.task;
         let _ =
-            write!(out, "\n    task {} {how} at {}{by}", label(name.as_deref(), *id), secs(end.at));
+            write!(out, "\n    {} {how} at {}{by}", row_label(name.as_deref(), *id), secs(end.at));
     }
 }
 
 fn describe(
     out: &mut String,
-    view: &dyn LoopView,
     rows: &[TaskRow],
     row: &TaskRow,
-    observer: Option<&Observer>,
+    watched: Option<(&Observer, &Alive)>,
 ) {
+    let observer = watched.map(|(obs, _)| obs);
     let state = match row.state {
         TaskState::Ready => "ready",
         TaskState::Polling => "polling",
         TaskState::Waiting => "waiting",
     };
-    match row.id {
-        TaskId::MAIN => {
-            let _ = write!(out, "\n  main future #0: {state}");
-        }
-        id => {
-            let _ = write!(out, "\n  task {}: {state}", label(row.name.as_deref(), id));
-        }
-    }
+    let _ = write!(out, "\n  {}: {state}", row_label(row.name.as_deref(), row.id));
     if let Some(polls) = row.polls {
         let _ = write!(out, ", polled {polls} time(s)");
     }
@@ -216,8 +215,8 @@ fn describe(
         None => out
             .push_str("\n      parked at  (not recorded: switch on debug mode, GLASSLOOP_DEBUG=1)"),
     }
-    if let (Some(obs), TaskState::Waiting) = (observer, row.state) {
-        for wait in obs.live_waits(view, rows, row.id) {
+    if let (Some((obs, alive)), TaskState::Waiting) = (watched, row.state) {
+        for wait in obs.live_waits(alive, row.id) {
             let _ = write!(out, "\n      waits on   {}", obs.describe_wait(wait, rows));
         }
     }

@@ -118,6 +118,9 @@ pub(crate) struct TaskNotes {
     pub(crate) spawned_by: Option<TaskId>,
     /// Its busy, scheduled and idle time so far (stats.rs; debug mode or tracing).
     pub(crate) tally: stats::Tally,
+    /// The deadlines of the timers it set that have not come due, while wakes are recorded:
+    /// a timer's wake names the one that fired (ticks.rs). At most `DEADLINES_KEPT`.
+    pub(crate) deadlines: Vec<u64>,
 }
 
 /// What the observer remembers about one timer in the wheel (to name late timers).
@@ -140,13 +143,19 @@ pub(crate) struct WaiterNote {
     pub(crate) at: &'static Location<'static>,
 }
 
-impl TaskNotes {
-    /// "'fetch' #3", "#3", or "main future #0".
-    pub(crate) fn label(&self, id: TaskId) -> String {
-        match id {
-            TaskId::MAIN => "main future #0".to_string(),
-            _ => crate::task_id::label(self.name.as_deref(), id),
-        }
+/// "'fetch' #3", "#3", or "main future #0": a task in every report, table and picture.
+pub(crate) fn label(name: Option<&str>, id: TaskId) -> String {
+    match id {
+        TaskId::MAIN => "main future #0".to_string(),
+        _ => crate::task_id::label(name, id),
+    }
+}
+
+/// "main future #0" or "task 'fetch' #3": a task as a sentence names it.
+pub(crate) fn row_label(name: Option<&str>, id: TaskId) -> String {
+    match id {
+        TaskId::MAIN => label(name, id),
+        _ => format!("task {}", label(name, id)),
     }
 }
 
@@ -191,7 +200,8 @@ pub(crate) struct Observer {
     pub(crate) reached: Cell<Option<&'static Location<'static>>>,
     /// Notes on timers, keyed by wheel key. Pruned lazily against the loop's view.
     pub(crate) timers: RefCell<IdMap<TimerKey, TimerNote>>,
-    /// Notes on socket waiters, keyed by token and direction. Pruned against the view.
+    /// Notes on socket waiters, keyed by token and direction: who waits, and at which
+    /// `.await`, for step mode (step.rs), which prunes them against the view.
     pub(crate) io: RefCell<HashMap<(usize, Direction), WaiterNote>>,
     /// The detector's running totals for the current pass of step 1.
     pub(crate) pass: RefCell<detector::PassTally>,
@@ -223,9 +233,6 @@ pub(crate) struct Observer {
     /// poll or between two polls (a spawn, a task's end) is stamped with it too. So debug
     /// mode and tracing read the clock once per poll, not once per event.
     pub(crate) boundary: Cell<Option<std::time::Duration>>,
-    /// The deadlines of the timers each task set and that have not come due (tracing or
-    /// narration): a timer's wake names the one that fired. At most `DEADLINES_KEPT` a task.
-    pub(crate) deadlines: RefCell<IdMap<TaskId, Vec<u64>>>,
     /// True while a recorded `Park` waits for its `Unpark`.
     pub(crate) parked: Cell<bool>,
     /// The real clock's origin as an `Instant` (found at the first `read_clock`).
@@ -306,7 +313,6 @@ impl Observer {
             stepper: step::Stepper::default(),
             wake_log,
             boundary: Cell::new(None),
-            deadlines: RefCell::new(IdMap::default()),
             parked: Cell::new(false),
             origin: Cell::new(None),
             finished_slow: RefCell::new(None),
@@ -338,7 +344,7 @@ impl Observer {
     /// The label of a task for reports.
     pub(crate) fn label(&self, id: TaskId) -> String {
         match self.tasks.borrow().get(&id) {
-            Some(notes) => notes.label(id),
+            Some(notes) => label(notes.name.as_deref(), id),
             None => format!("{id}"),
         }
     }
@@ -444,8 +450,15 @@ impl Instrument for Observer {
         }
         let spawned_by = view.current_task();
         let tally = stats::Tally::spawned(self.recent_now(view));
-        let notes =
-            TaskNotes { name, spawned_at, parked_at: None, waits: Vec::new(), spawned_by, tally };
+        let notes = TaskNotes {
+            name,
+            spawned_at,
+            parked_at: None,
+            waits: Vec::new(),
+            spawned_by,
+            tally,
+            deadlines: Vec::new(),
+        };
         self.tasks.borrow_mut().insert(id, notes);
         self.record(view, id, EventKind::Spawn);
     }
@@ -484,11 +497,6 @@ impl Instrument for Observer {
             ends.push_back(EndNote { task: (id, name), how, by, at: now });
         }
         drop(tasks);
-        let mut deadlines = self.deadlines.borrow_mut();
-        if !deadlines.is_empty() {
-            deadlines.remove(&id); // most programs end most tasks with no timer pending
-        }
-        drop(deadlines);
         self.record(view, id, kind);
         if how == TaskEnd::Panicked && id != TaskId::MAIN {
             self.rerun_after_task_panic(id); // rerun.rs: the seed, under a random schedule
@@ -531,12 +539,13 @@ impl Instrument for Observer {
             self.note_wait(awaits::Wait::Timer { key, deadline_ms, set_at: at });
         }
         if let (Some(task), true) = (task, self.wake_log.is_some()) {
-            let mut deadlines = self.deadlines.borrow_mut();
-            let pending = deadlines.entry(task).or_default();
-            if pending.len() == DEADLINES_KEPT {
-                pending.remove(0); // timeouts that never fire: keep the newest
+            if let Some(notes) = self.tasks.borrow_mut().get_mut(&task) {
+                let pending = &mut notes.deadlines;
+                if pending.len() == DEADLINES_KEPT {
+                    pending.remove(0); // timeouts that never fire: keep the newest
+                }
+                pending.push(deadline_ms);
             }
-            pending.push(deadline_ms);
             self.record(view, task, EventKind::TimerSet { deadline_ms });
         }
     }

@@ -49,7 +49,7 @@ use crate::executor::context::{in_runtime, with_current};
 use crate::executor::Core;
 use crate::hooks::{At, Instrument, LoopView, TaskEnd};
 use crate::observe::{DEBUG_ENV, SCHEDULE_ENV};
-use crate::task_id::{label, TaskId};
+use crate::task_id::TaskId;
 
 /// A runtime's random schedule, as the observer keeps it for the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,7 +280,7 @@ impl Instrument for SeedKeeper {
     fn task_ended(&self, _view: &dyn LoopView, id: TaskId, how: TaskEnd) {
         let name = self.names.borrow_mut().remove(&id);
         if how == TaskEnd::Panicked && id != TaskId::MAIN {
-            let what = format!("task {} panicked", label(name.as_deref(), id));
+            let what = format!("{} panicked", super::row_label(name.as_deref(), id));
             self.sink.write(&lines(&what, self.seeded));
         }
     }

@@ -27,10 +27,11 @@
 //!
 //! ## What this costs, and what it keeps
 //!
-//! A few additions per poll and per wake, in a map keyed by task id. The figures of a task
-//! are kept after it ends (so that `task_stats` can show finished tasks): a program that
-//! spawns a million tasks under debug mode keeps a million small records, as tokio-console
-//! keeps its finished tasks until they age out. Off, none of this exists.
+//! A few additions per poll and per wake, in the task's notes (found by slab slot,
+//! task_map.rs), which the observer looks up there anyway. The figures of a task are kept
+//! after it ends (so that `task_stats` can show finished tasks), moved to a list in chunks: a
+//! program that spawns a million tasks under debug mode keeps a million small records, as
+//! tokio-console keeps its finished tasks until they age out. Off, none of this exists.
 //!
 //! asyncio: no per-task figures at all; tokio: tokio-console's task list (busy, scheduled,
 //! idle, wakes, self-wakes) and its poll-time histogram, fed by `tracing` events.
@@ -136,10 +137,7 @@ pub fn stats_table(stats: &[TaskStats], histogram: &PollHistogram) -> String {
         "task", "polls", "busy", "scheduled", "idle", "wakes", "self"
     );
     for task in stats {
-        let label = match task.id {
-            TaskId::MAIN => "main future #0".to_string(),
-            id => crate::task_id::label(task.name.as_deref(), id),
-        };
+        let label = super::label(task.name.as_deref(), task.id);
         let _ = writeln!(
             out,
             "{label:<24} {:>6} {:>10} {:>10} {:>10} {:>6} {:>6}  {}",

@@ -22,12 +22,12 @@
 //! from the ledger of outside.rs, by kind and with where each piece was started; the count in
 //! the heading is the core's own, the one the rule of the virtual clock reads.
 //!
-//! Shortcuts: the ready queue is a channel, which cannot be peeked, so the loop drains it and
-//! pushes the ids back in the same order (a wake from another thread at that instant may land
-//! in between: harmless, and only in step mode). A reactor slot holds only a `Waker`, which
-//! does not say whose it is, so the reactor notes the task and await point beside it while the
-//! observer is on (reactor.rs, "Who waits"); a waker stored by a future polled outside any
-//! task shows as "a waker from outside any task".
+//! Shortcuts: wakes from other threads wait in a channel, which cannot be peeked, so the
+//! view first moves them onto the loop's local queue, behind the ids already there, as the
+//! next pass would (`ready_ids`, executor/view.rs); the list is then that queue, in order. A
+//! reactor slot holds only a `Waker`, which does not say whose it is, so the observer notes
+//! the task and await point of each socket wait from the `io_wait` hook (hooks.rs); a waker
+//! stored by a future polled outside any task shows as "a waker from outside any task".
 //!
 //! Read next: `sink.rs`.
 

@@ -125,6 +125,7 @@ mod tests {
             waits: Vec::new(),
             spawned_by: None,
             tally: Default::default(),
+            deadlines: Vec::new(),
         }
     }
 

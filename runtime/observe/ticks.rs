@@ -38,8 +38,8 @@ use std::time::Duration;
 
 use super::detector::secs;
 use super::trace::describe_cause;
-use super::{EventKind, Observer, WakeCause};
-use crate::hooks::{Direction, LoopView, Park};
+use super::{awaits, EventKind, Observer, WakeCause};
+use crate::hooks::{LoopView, Park};
 use crate::outside::{summary, Held};
 use crate::task_id::TaskId;
 
@@ -52,6 +52,16 @@ pub(crate) enum Phase {
     Park,
     /// Step 4: timers fired.
     Fire,
+}
+
+/// The deadline of the timer that woke a task, from its `pending` deadlines: the latest that
+/// has passed (a task may have several timers: gather's children, a timeout around a sleep).
+/// The passed ones are forgotten; they fired now or were cancelled.
+fn fired(pending: &mut Vec<u64>, view: &dyn LoopView) -> Option<u64> {
+    let now_ms = u64::try_from(view.now().as_millis()).unwrap_or(u64::MAX);
+    let fired = pending.iter().copied().filter(|ms| *ms <= now_ms).max();
+    pending.retain(|ms| *ms > now_ms);
+    fired
 }
 
 impl Observer {
@@ -79,6 +89,9 @@ impl Observer {
         wake_log.drain(|id, site| {
             count += 1;
             let at = *stamp.get_or_insert_with(|| view.now());
+            // One look-up of the task's notes serves the cause and the figures.
+            let mut tasks = self.tasks.borrow_mut();
+            let mut notes = tasks.get_mut(&id);
             let cause = match (site, phase) {
                 (None, _) => {
                     from_threads += 1;
@@ -86,15 +99,18 @@ impl Observer {
                 }
                 (Some(_), Phase::Poll(by)) if by == id => WakeCause::Itself,
                 (Some(via), Phase::Poll(by)) => WakeCause::Task { by, via },
-                (Some(_), Phase::Park) => WakeCause::Io { socket: self.socket_of(id) },
-                (Some(_), Phase::Fire) => {
-                    WakeCause::Timer { deadline_ms: self.deadline_of(view, id) }
+                (Some(_), Phase::Park) => {
+                    WakeCause::Io { socket: notes.as_deref().and_then(awaits::socket_of) }
                 }
+                (Some(_), Phase::Fire) => WakeCause::Timer {
+                    deadline_ms: notes.as_deref_mut().and_then(|n| fired(&mut n.deadlines, view)),
+                },
             };
-            self.record_at(at, id, EventKind::Wake(cause));
-            if let Some(notes) = self.tasks.borrow_mut().get_mut(&id) {
+            if let Some(notes) = notes.as_mut() {
                 notes.tally.woken(at, cause); // stats.rs
             }
+            drop(tasks);
+            self.record_at(at, id, EventKind::Wake(cause));
             if self.options.narrate {
                 let who = describe_cause(cause, |t| self.row_label(t));
                 let line =
@@ -103,24 +119,6 @@ impl Observer {
             }
         });
         (count, from_threads)
-    }
-
-    /// The socket direction task `id` waited on, from the io_wait notes.
-    fn socket_of(&self, id: TaskId) -> Option<(usize, Direction)> {
-        let io = self.io.borrow();
-        io.iter().find(|(_, note)| note.task == Some(id)).map(|(key, _)| *key)
-    }
-
-    /// The deadline of the timer that woke task `id`: the latest of its deadlines that has
-    /// passed (a task may have several timers: gather's children, a timeout around a sleep).
-    /// The passed ones are forgotten; they fired now or were cancelled.
-    fn deadline_of(&self, view: &dyn LoopView, id: TaskId) -> Option<u64> {
-        let now_ms = u64::try_from(view.now().as_millis()).unwrap_or(u64::MAX);
-        let mut deadlines = self.deadlines.borrow_mut();
-        let pending = deadlines.get_mut(&id)?;
-        let fired = pending.iter().copied().filter(|ms| *ms <= now_ms).max();
-        pending.retain(|ms| *ms > now_ms);
-        fired
     }
 
     /// Hook, step 2: the loop chose `park`. Narrate it; in debug mode, cut a forever-park

@@ -17,7 +17,7 @@
 //! ```text
 //!   during the poll of task #2 ──► woken by task #2 through the site (a channel send, ...),
 //!                                  or by itself if it woke #2 (a yield)
-//!   during step 3 (park)       ──► woken by a socket: the one it waited on (its io_wait note)
+//!   during step 3 (park)       ──► woken by a socket: the one it waited on last (awaits.rs)
 //!   during step 4 (fire)       ──► woken by a timer: the deadline it set last
 //!   from any other thread      ──► woken by another thread
 //! ```
@@ -202,12 +202,7 @@ impl Log {
 
     /// The label of a task's row: "main future #0", "task 'fetch' #3", "task #4".
     pub(crate) fn row_label(&self, id: TaskId) -> String {
-        if id == TaskId::MAIN {
-            return "main future #0".to_string();
-        }
-        let names = self.names.borrow();
-        let name = names.get(&id).map(|name| &**name);
-        format!("task {}", crate::task_id::label(name, id)) // the label the dump uses
+        super::row_label(self.names.borrow().get(&id).map(|name| &**name), id) // as the dump
     }
 }
 

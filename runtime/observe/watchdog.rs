@@ -227,8 +227,9 @@ fn watch(shared: &Shared) {
         let task = shared.task.load(Ordering::Relaxed);
         let at = shared.at.load(Ordering::Relaxed);
         let name = lock(&shared.name).clone();
-        fence(Ordering::Acquire); // the fields above are read before the start is checked again
-                                  // The poll may have ended while we read; report only if it is still the same one.
+        // The fields above are read before the start is checked again. The poll may have
+        // ended while we read: report only if it is still the same one.
+        fence(Ordering::Acquire);
         if shared.poll_started.load(Ordering::Acquire) != started
             || shared.poll_seq.load(Ordering::Relaxed) != seq
         {
