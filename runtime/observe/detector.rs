@@ -141,7 +141,9 @@ impl Observer {
         let reached = self.reached.take();
         let timed = self.options.debug || self.log.is_some();
         let ended_at = timed.then(|| self.read_clock(view));
-        self.boundary.set(ended_at);
+        // `block_on` returns at once when its future is done: nothing after is this tick's.
+        let done = id == TaskId::MAIN && outcome != PollOutcome::Pending;
+        self.boundary.set(ended_at.filter(|_| !done));
         let at = self.stamp(view, ended_at);
         let pending = outcome == PollOutcome::Pending;
         let parked_at = match self.tasks.borrow_mut().get_mut(&id) {
@@ -234,7 +236,9 @@ impl Observer {
         if self.options.narrate && polled > 0 {
             self.sink().write(&format!("[{}] tick: ran {polled} task(s)", secs(view.now())));
         }
-        self.boundary.set(None); // the next pass's first poll reads the clock afresh
+        // The next pass's first poll reads the clock afresh, unless the tick in between
+        // takes no time (`Observer::carried`).
+        self.carried.set(self.boundary.take());
         let tally = std::mem::take(&mut *self.pass.borrow_mut());
         let ended = std::mem::take(&mut *self.ended.borrow_mut());
         let _forget = ForgetEnded(self, ended);
