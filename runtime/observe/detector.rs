@@ -49,8 +49,6 @@ use crate::task_id::TaskId;
 pub(crate) struct PollWatch {
     /// Real time since the observer's origin (`Observer::read_clock`).
     started: Duration,
-    /// Tasks already in the ready queue when the poll started: they wait until it ends.
-    ready: usize,
     resumed_from: Option<&'static Location<'static>>,
     /// The runtime's clock at the start, under the virtual clock.
     virtual_start: Option<Duration>,
@@ -127,12 +125,11 @@ impl Observer {
         if !self.options.debug {
             return; // tracing alone needs no watch
         }
-        let ready = view.ready_len();
         if let Some(info) = info {
             self.shared.poll_started(&self.publisher, started, id.number(), info);
         }
         let virtual_start = self.options.virtual_clock.then(|| view.now());
-        self.watch.set(Some(PollWatch { started, ready, resumed_from, virtual_start }));
+        self.watch.set(Some(PollWatch { started, resumed_from, virtual_start }));
     }
 
     /// Hook: the poll of task `id` returned; `ended` says how, and who can still wake it.
@@ -163,7 +160,7 @@ impl Observer {
             }
             None => None,
         };
-        self.collect_wakes_at(view, super::ticks::Phase::Poll(id), Some(at));
+        let (woken, _) = self.collect_wakes_at(view, super::ticks::Phase::Poll(id), Some(at));
         self.record_at(at, id, EventKind::PollEnd { parked_at });
         let (Some(watch), Some(now)) = (self.watch.take(), ended_at) else {
             return; // tracing only, or no start seen
@@ -185,7 +182,10 @@ impl Observer {
             pass.any_slow |= slow;
         }
         if slow {
-            let report = self.slow_poll_report(view, id, &watch, held, outcome, reached);
+            // The tasks ready when the poll began: those ready now, but for the ones this
+            // poll woke (counted only for a slow poll: the queue's length is not free).
+            let ready = view.ready_len().saturating_sub(woken);
+            let report = self.slow_poll_report(view, id, &watch, (held, ready), outcome, reached);
             if outcome == PollOutcome::Finished && id != TaskId::MAIN {
                 // `task_ended` comes next and says whether it panicked: a panic's hook runs
                 // inside the poll, and with RUST_BACKTRACE set printing the backtrace can be
@@ -286,7 +286,7 @@ impl Observer {
         view: &dyn LoopView,
         id: TaskId,
         watch: &PollWatch,
-        held: Duration,
+        (held, ready): (Duration, usize),
         outcome: PollOutcome,
         reached: Option<&'static Location<'static>>,
     ) -> String {
@@ -322,7 +322,7 @@ impl Observer {
         if let Some(child) = self.slowest_child.get().filter(|child| child.held * 2 > held) {
             let _ = write!(report, "\n  held by      {}", child.describe());
         }
-        let _ = write!(report, "\n  meanwhile    {} ready task(s) waited", watch.ready);
+        let _ = write!(report, "\n  meanwhile    {ready} ready task(s) waited");
         let late = self.late_timers(view);
         if late.is_empty() {
             report.push_str(", no timer came due.");
