@@ -6,11 +6,12 @@
 //! crashes; the program just becomes slow in a way that is hard to see.
 //!
 //! So in debug mode the detector times every poll with the real clock (a blocking call blocks
-//! for real, even under the virtual clock), read at each `poll_ended` hook and at the
-//! `poll_started` of a pass's first poll (the end of one poll is the start of the next):
+//! for real, even under the virtual clock): the stopwatch of clock.rs, read at each
+//! `poll_ended` hook and at the `poll_started` of a pass's first poll (the end of one poll is
+//! the start of the next, and a tick that takes no time carries it to the next pass):
 //!
 //! ```text
-//!   poll_started ── Instant::now ──► future.poll(cx) ──► poll_ended ── elapsed > threshold?
+//!   poll_started ── stopwatch ────► future.poll(cx) ──► poll_ended ── elapsed > threshold?
 //!        │ tells the watchdog "polling task #3 since t"        │ yes: one report block
 //!        ▼                                                      ▼
 //!   watchdog.rs can report while the poll is still running   pass tally: many short polls
