@@ -205,10 +205,15 @@ impl Observer {
 
     /// Write the slow-poll report held back for the task that just finished; `panicked` is
     /// `Some(id)` if task `id` ended in a panic (then the report says what the time went on).
+    #[inline]
     pub(crate) fn flush_slow_report(&self, panicked: Option<TaskId>) {
-        if self.finished_slow.borrow().is_none() {
-            return; // every poll asks: the answer is nearly always this
+        if self.finished_slow.borrow().is_some() {
+            self.write_slow_report(panicked); // every poll asks: the answer is nearly always no
         }
+    }
+
+    #[cold]
+    fn write_slow_report(&self, panicked: Option<TaskId>) {
         let Some((id, mut report)) = self.finished_slow.borrow_mut().take() else {
             return;
         };
