@@ -85,8 +85,10 @@ pub(crate) trait Instrument {
         park
     }
 
-    /// Step 3 returned from `park` (the one `before_park` gave back) with `events` I/O events.
-    fn after_park(&self, _view: &dyn LoopView, _park: Park, _events: usize) {}
+    /// Step 3 returned from `park` (the one `before_park` gave back) with `events` I/O events;
+    /// `None` if the loop did not look at I/O at all (tasks were ready, and fewer than
+    /// `IO_INTERVAL` polls had passed since the last look).
+    fn after_park(&self, _view: &dyn LoopView, _park: Park, _events: Option<usize>) {}
 
     /// Step 4 fired `fired` timers; `jumped` if the virtual clock moved to get there.
     fn timers_fired(&self, _view: &dyn LoopView, _fired: usize, _jumped: bool) {}

@@ -257,9 +257,9 @@ impl Runtime {
             None => 0,
             Some(hooks) => {
                 let park = hooks.before_park(core, park);
-                let events = if look { self.park(park) } else { 0 };
+                let events = look.then(|| self.park(park));
                 hooks.after_park(core, park, events);
-                events
+                events.unwrap_or(0)
             }
         };
 

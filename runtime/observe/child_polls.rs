@@ -55,10 +55,10 @@ pub(crate) fn child_poll<T>(
     let Some(obs) = super::api::observer(&core).filter(|obs| obs.options.debug) else {
         return poll();
     };
-    let (started, virtual_start) = (std::time::Instant::now(), core.now());
+    let (started, virtual_start) = (obs.read_clock(&*core), core.now());
     let outer = obs.reached.take(); // the await point a sibling reached before
     let output = poll();
-    let mut held = started.elapsed();
+    let mut held = obs.read_clock(&*core).saturating_sub(started);
     if obs.options.virtual_clock {
         held = held.max(core.now().saturating_sub(virtual_start)); // `block_for`
     }

@@ -6,11 +6,12 @@
 //! crashes; the program just becomes slow in a way that is hard to see.
 //!
 //! So in debug mode the detector times every poll with the real clock (a blocking call blocks
-//! for real, even under the virtual clock), read at each `poll_ended` hook and at the
-//! `poll_started` of a pass's first poll (the end of one poll is the start of the next):
+//! for real, even under the virtual clock): the stopwatch of clock.rs, read at each
+//! `poll_ended` hook and at the `poll_started` of a pass's first poll (the end of one poll is
+//! the start of the next, and a tick that takes no time carries it to the next pass):
 //!
 //! ```text
-//!   poll_started ── Instant::now ──► future.poll(cx) ──► poll_ended ── elapsed > threshold?
+//!   poll_started ── stopwatch ────► future.poll(cx) ──► poll_ended ── elapsed > threshold?
 //!        │ tells the watchdog "polling task #3 since t"        │ yes: one report block
 //!        ▼                                                      ▼
 //!   watchdog.rs can report while the poll is still running   pass tally: many short polls
@@ -49,8 +50,6 @@ use crate::task_id::TaskId;
 pub(crate) struct PollWatch {
     /// Real time since the observer's origin (`Observer::read_clock`).
     started: Duration,
-    /// Tasks already in the ready queue when the poll started: they wait until it ends.
-    ready: usize,
     resumed_from: Option<&'static Location<'static>>,
     /// The runtime's clock at the start, under the virtual clock.
     virtual_start: Option<Duration>,
@@ -127,12 +126,11 @@ impl Observer {
         if !self.options.debug {
             return; // tracing alone needs no watch
         }
-        let ready = view.ready_len();
         if let Some(info) = info {
             self.shared.poll_started(&self.publisher, started, id.number(), info);
         }
         let virtual_start = self.options.virtual_clock.then(|| view.now());
-        self.watch.set(Some(PollWatch { started, ready, resumed_from, virtual_start }));
+        self.watch.set(Some(PollWatch { started, resumed_from, virtual_start }));
     }
 
     /// Hook: the poll of task `id` returned; `ended` says how, and who can still wake it.
@@ -141,7 +139,9 @@ impl Observer {
         let reached = self.reached.take();
         let timed = self.options.debug || self.log.is_some();
         let ended_at = timed.then(|| self.read_clock(view));
-        self.boundary.set(ended_at);
+        // `block_on` returns at once when its future is done: nothing after is this tick's.
+        let done = id == TaskId::MAIN && outcome != PollOutcome::Pending;
+        self.boundary.set(ended_at.filter(|_| !done));
         let at = self.stamp(view, ended_at);
         let pending = outcome == PollOutcome::Pending;
         let parked_at = match self.tasks.borrow_mut().get_mut(&id) {
@@ -161,7 +161,7 @@ impl Observer {
             }
             None => None,
         };
-        self.collect_wakes_at(view, super::ticks::Phase::Poll(id), Some(at));
+        let (woken, _) = self.collect_wakes_at(view, super::ticks::Phase::Poll(id), Some(at));
         self.record_at(at, id, EventKind::PollEnd { parked_at });
         let (Some(watch), Some(now)) = (self.watch.take(), ended_at) else {
             return; // tracing only, or no start seen
@@ -183,7 +183,10 @@ impl Observer {
             pass.any_slow |= slow;
         }
         if slow {
-            let report = self.slow_poll_report(view, id, &watch, held, outcome, reached);
+            // The tasks ready when the poll began: those ready now, but for the ones this
+            // poll woke (counted only for a slow poll: the queue's length is not free).
+            let ready = view.ready_len().saturating_sub(woken);
+            let report = self.slow_poll_report(view, id, &watch, (held, ready), outcome, reached);
             if outcome == PollOutcome::Finished && id != TaskId::MAIN {
                 // `task_ended` comes next and says whether it panicked: a panic's hook runs
                 // inside the poll, and with RUST_BACKTRACE set printing the backtrace can be
@@ -202,10 +205,15 @@ impl Observer {
 
     /// Write the slow-poll report held back for the task that just finished; `panicked` is
     /// `Some(id)` if task `id` ended in a panic (then the report says what the time went on).
+    #[inline]
     pub(crate) fn flush_slow_report(&self, panicked: Option<TaskId>) {
-        if self.finished_slow.borrow().is_none() {
-            return; // every poll asks: the answer is nearly always this
+        if self.finished_slow.borrow().is_some() {
+            self.write_slow_report(panicked); // every poll asks: the answer is nearly always no
         }
+    }
+
+    #[cold]
+    fn write_slow_report(&self, panicked: Option<TaskId>) {
         let Some((id, mut report)) = self.finished_slow.borrow_mut().take() else {
             return;
         };
@@ -234,7 +242,9 @@ impl Observer {
         if self.options.narrate && polled > 0 {
             self.sink().write(&format!("[{}] tick: ran {polled} task(s)", secs(view.now())));
         }
-        self.boundary.set(None); // the next pass's first poll reads the clock afresh
+        // The next pass's first poll reads the clock afresh, unless the tick in between
+        // takes no time (`Observer::carried`).
+        self.carried.set(self.boundary.take());
         let tally = std::mem::take(&mut *self.pass.borrow_mut());
         let ended = std::mem::take(&mut *self.ended.borrow_mut());
         let _forget = ForgetEnded(self, ended);
@@ -282,7 +292,7 @@ impl Observer {
         view: &dyn LoopView,
         id: TaskId,
         watch: &PollWatch,
-        held: Duration,
+        (held, ready): (Duration, usize),
         outcome: PollOutcome,
         reached: Option<&'static Location<'static>>,
     ) -> String {
@@ -318,7 +328,7 @@ impl Observer {
         if let Some(child) = self.slowest_child.get().filter(|child| child.held * 2 > held) {
             let _ = write!(report, "\n  held by      {}", child.describe());
         }
-        let _ = write!(report, "\n  meanwhile    {} ready task(s) waited", watch.ready);
+        let _ = write!(report, "\n  meanwhile    {ready} ready task(s) waited");
         let late = self.late_timers(view);
         if late.is_empty() {
             report.push_str(", no timer came due.");

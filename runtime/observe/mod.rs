@@ -30,12 +30,12 @@
 //!
 //! The executor keeps `Option<Box<dyn Instrument>>`. When it is `None` every hook is a single
 //! untaken branch: no clock is read, nothing is allocated, no lock is taken. The clock reads
-//! (`std::time::Instant::now`, once per poll boundary), the task notes (task_map.rs) and the
+//! (the stopwatch of clock.rs, once per poll boundary), the task notes (task_map.rs) and the
 //! event log exist only when something was switched on. `cargo bench --bench vs_tokio`
 //! measures each mode on against off (docs/04-debug-mode.md, "What it costs").
 //!
-//! On, a poll pays for what it shows and little else: one clock read (about 30 ns on the
-//! course machine, the largest single cost left), its notes found by slab slot, plain
+//! On, a poll pays for what it shows and little else: one read of the processor's cycle
+//! counter (about 9 ns on the course machine; clock.rs), its notes found by slab slot, plain
 //! atomic stores for the watchdog, wakes kept in a list with no lock, and events written in
 //! place into a ring. No label is formatted and nothing is allocated once the loop is warm.
 //!
@@ -62,6 +62,7 @@ pub(crate) mod api;
 pub(crate) mod awaits;
 pub(crate) mod child_polls;
 pub mod chrome;
+pub(crate) mod clock;
 pub(crate) mod detector;
 pub(crate) mod dump;
 pub(crate) mod options;
@@ -228,15 +229,22 @@ pub(crate) struct Observer {
     /// Wakes recorded by wakers, shared with the loop as its wake listener (tracing or
     /// narration only).
     pub(crate) wake_log: Option<Arc<trace::WakeLog>>,
-    /// The last clock read at a poll boundary (real time since `origin`), while the loop is
+    /// The last clock read at a poll boundary (`read_clock`), while the loop is
     /// in step 1: the end of one poll is the start of the next, and what happens inside a
     /// poll or between two polls (a spawn, a task's end) is stamped with it too. So debug
     /// mode and tracing read the clock once per poll, not once per event.
     pub(crate) boundary: Cell<Option<std::time::Duration>>,
+    /// The last pass's last boundary, carried to the next pass's first poll while the tick
+    /// between them does nothing that takes time: no sleep, no look at I/O, no timer fired.
+    /// Then the loop's own bookkeeping between the two passes (some tens of nanoseconds) is
+    /// counted in the next poll, and a yield costs one clock read instead of two (a task
+    /// that wakes itself is polled alone in each pass). Cleared by any step that took time,
+    /// and when `block_on` begins or ends.
+    pub(crate) carried: Cell<Option<std::time::Duration>>,
     /// True while a recorded `Park` waits for its `Unpark`.
     pub(crate) parked: Cell<bool>,
-    /// The real clock's origin as an `Instant` (found at the first `read_clock`).
-    pub(crate) origin: Cell<Option<std::time::Instant>>,
+    /// The stopwatch polls are timed with (clock.rs), made at the first `read_clock`.
+    pub(crate) stopwatch: std::cell::OnceCell<clock::Stopwatch>,
     /// A slow poll's report for a task that finished in it, until `task_ended` says how.
     pub(crate) finished_slow: RefCell<Option<(TaskId, String)>>,
     /// Every task's busy, scheduled and idle time, and the poll-time histogram (debug mode
@@ -313,8 +321,9 @@ impl Observer {
             stepper: step::Stepper::default(),
             wake_log,
             boundary: Cell::new(None),
+            carried: Cell::new(None),
             parked: Cell::new(false),
-            origin: Cell::new(None),
+            stopwatch: std::cell::OnceCell::new(),
             finished_slow: RefCell::new(None),
             stats: RefCell::new(stats::Stats::default()),
             poll_waits: RefCell::new(Vec::new()),
@@ -382,19 +391,19 @@ impl Observer {
     }
 
     /// Read the real clock: the time since the observer's real origin, which is the runtime
-    /// clock's origin under the real clock (found at the first read, from the view). The one
-    /// conversion from an `Instant` per read; everything after is `Duration` arithmetic.
+    /// clock's origin under the real clock (found at the first read, from the view). A read
+    /// of the processor's cycle counter (clock.rs), already a `Duration`.
     pub(crate) fn read_clock(&self, view: &dyn LoopView) -> std::time::Duration {
-        let now = std::time::Instant::now();
-        let origin = self.origin.get().unwrap_or_else(|| {
-            // Under the virtual clock any fixed instant will do: only differences are used.
-            let since = if self.options.virtual_clock { Default::default() } else { view.now() };
-            let origin = now.checked_sub(since).unwrap_or(now);
-            self.origin.set(Some(origin));
-            self.shared.set_origin(origin); // the watchdog counts from the same instant
-            origin
-        });
-        now.saturating_duration_since(origin)
+        self.stopwatch
+            .get_or_init(|| {
+                // Under the virtual clock any fixed origin will do: only differences are used.
+                let since =
+                    if self.options.virtual_clock { Default::default() } else { view.now() };
+                let stopwatch = clock::Stopwatch::reading(since);
+                self.shared.set_stopwatch(stopwatch.clone()); // the watchdog reads the same
+                stopwatch
+            })
+            .read()
     }
 
     /// The runtime's time at `real` (a [`read_clock`](Self::read_clock)), without reading
@@ -425,6 +434,9 @@ impl Instrument for Observer {
     }
 
     fn before_tick(&self, view: &dyn LoopView) {
+        // The last poll's end, if nothing took time since (see `carried`): the first poll of
+        // this pass starts there.
+        self.boundary.set(self.carried.take());
         if let Some(wake_log) = &self.wake_log {
             // The runtime may run on another thread than the one that built it.
             crate::wake_site::record_on_this_thread(true);
@@ -443,6 +455,9 @@ impl Instrument for Observer {
         name: Option<&str>,
         spawned_at: &'static Location<'static>,
     ) {
+        if id == TaskId::MAIN {
+            self.carried.set(None); // `block_on` begins: anything may have happened since
+        }
         // An allocation only for a named task; the label is formatted when a report needs it.
         let name: Option<Arc<str>> = name.map(Arc::from);
         if let Some(log) = &self.log {
@@ -511,11 +526,18 @@ impl Instrument for Observer {
         self.decide_park(view, park) // ticks.rs
     }
 
-    fn after_park(&self, view: &dyn LoopView, park: Park, events: usize) {
-        self.back_from_park(view, park, events); // ticks.rs
+    fn after_park(&self, view: &dyn LoopView, park: Park, events: Option<usize>) {
+        // A look at I/O, or a park that may sleep, is time the next poll must not count.
+        if park != Park::TasksReady || events.is_some() {
+            self.carried.set(None);
+        }
+        self.back_from_park(view, park, events.unwrap_or(0)); // ticks.rs
     }
 
     fn timers_fired(&self, view: &dyn LoopView, fired: usize, _jumped: bool) {
+        if fired > 0 {
+            self.carried.set(None); // firing (and waking) took time of the loop's own
+        }
         self.after_fire(view, fired); // ticks.rs
     }
 

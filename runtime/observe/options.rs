@@ -15,7 +15,7 @@
 //! A random schedule alone does not switch it on (it would double the cost of a poll); a
 //! small instrument of rerun.rs keeps the seed instead, for the report of a failure.
 //!
-//! Read next: `detector.rs`.
+//! Read next: `clock.rs`, the stopwatch every poll is timed with, then `detector.rs`.
 
 use std::time::Duration;
 

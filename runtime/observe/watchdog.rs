@@ -45,12 +45,12 @@ use super::IdMap;
 
 /// What the loop and the watchdog share.
 pub(crate) struct Shared {
-    /// The instant `poll_started` counts from: the observer's real origin, set once by the
-    /// loop at its first clock read. Until then no poll has started.
-    origin: OnceLock<std::time::Instant>,
+    /// The loop's stopwatch (clock.rs), which `poll_started` counts by: set once by the loop
+    /// at its first clock read. Until then no poll has started.
+    stopwatch: OnceLock<super::clock::Stopwatch>,
     threshold: Duration,
     sink: Sink,
-    /// Nanoseconds since `origin` at which the current poll started, plus one; 0 when the
+    /// Nanoseconds on `stopwatch` at which the current poll started, plus one; 0 when the
     /// loop is not polling. Written by the loop (release), read by the watchdog (acquire).
     poll_started: AtomicU64,
     /// Counted up at every poll start, so the watchdog can tell two polls apart. One writer,
@@ -82,7 +82,7 @@ pub(crate) struct Publisher {
 impl Shared {
     pub(crate) fn new(threshold: Duration, sink: Sink) -> Shared {
         Shared {
-            origin: OnceLock::new(),
+            stopwatch: OnceLock::new(),
             threshold,
             sink,
             poll_started: AtomicU64::new(0),
@@ -95,9 +95,9 @@ impl Shared {
         }
     }
 
-    /// The instant the loop's poll times count from (called once, at the first clock read).
-    pub(crate) fn set_origin(&self, origin: std::time::Instant) {
-        let _ = self.origin.set(origin);
+    /// The stopwatch the loop's poll times are read from (called once, at the first read).
+    pub(crate) fn set_stopwatch(&self, stopwatch: super::clock::Stopwatch) {
+        let _ = self.stopwatch.set(stopwatch);
     }
 
     /// The loop starts polling task `task` at `since` (real time since the origin).
@@ -216,10 +216,10 @@ fn watch(shared: &Shared) {
             Some((watched, next)) if watched == seq => next,
             _ => shared.threshold,
         };
-        let Some(origin) = shared.origin.get() else {
+        let Some(stopwatch) = shared.stopwatch.get() else {
             continue;
         };
-        let blocked = origin.elapsed().saturating_sub(Duration::from_nanos(started - 1));
+        let blocked = stopwatch.read().saturating_sub(Duration::from_nanos(started - 1));
         watching = Some((seq, next));
         if blocked < next {
             continue;
