@@ -95,6 +95,59 @@ fn polls_faster_than_the_threshold_are_never_reported() {
     assert_eq!(reports.contents(), "");
 }
 
+/// Debug mode under the real clock, reporting into `reports`, without the watchdog.
+fn real_clock_debug_runtime(reports: &Reports, threshold: Duration) -> Runtime {
+    Runtime::builder()
+        .slow_poll_threshold(threshold)
+        .watchdog(false)
+        .debug_reports_to(reports.clone())
+        .build()
+        .unwrap()
+}
+
+/// The observer carries a poll's end to the next pass's first poll only across a tick that
+/// takes no time. A park that sleeps is not such a tick: the poll after it starts afresh.
+#[test]
+fn a_poll_is_not_charged_for_the_sleep_of_the_loop_before_it() {
+    let reports = Reports::new();
+    let rt = real_clock_debug_runtime(&reports, ms(100));
+    rt.block_on(async {
+        let napper = glassloop::spawn(async {
+            yield_now().await;
+            sleep(ms(300)).await; // the loop parks for 0.3 s: nothing else is ready
+            yield_now().await;
+        });
+        napper.await.unwrap();
+    });
+    assert_eq!(
+        reports.contents(),
+        "",
+        "no poll took 0.1 s; the loop slept 0.3 s"
+    );
+}
+
+/// Nor is the time between two calls of `Runtime::step` anybody's poll: a step always looks
+/// at I/O, so nothing is carried over to the next one.
+#[test]
+fn a_poll_is_not_charged_for_the_time_between_two_steps() {
+    let reports = Reports::new();
+    let rt = real_clock_debug_runtime(&reports, ms(100));
+    rt.spawn(async {
+        for _ in 0..3 {
+            yield_now().await;
+        }
+    });
+    rt.step();
+    std::thread::sleep(ms(300)); // the program does something else between two steps
+    rt.step();
+    rt.step();
+    assert_eq!(
+        reports.contents(),
+        "",
+        "no poll took 0.1 s; the caller waited 0.3 s"
+    );
+}
+
 #[test]
 fn the_slow_poll_report_names_the_task_where_it_was_spawned_and_resumed_and_the_late_timers() {
     let reports = Reports::new();

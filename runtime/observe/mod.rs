@@ -435,8 +435,10 @@ impl Instrument for Observer {
 
     fn before_tick(&self, view: &dyn LoopView) {
         // The last poll's end, if nothing took time since (see `carried`): the first poll of
-        // this pass starts there.
-        self.boundary.set(self.carried.take());
+        // this pass starts there. Not with step mode (it pauses for you between ticks) or
+        // narration (it writes lines between the steps): that time is nobody's poll.
+        let carried = self.carried.take().filter(|_| !self.options.step && !self.options.narrate);
+        self.boundary.set(carried);
         if let Some(wake_log) = &self.wake_log {
             // The runtime may run on another thread than the one that built it.
             crate::wake_site::record_on_this_thread(true);
