@@ -237,9 +237,9 @@ pub(crate) struct Observer {
     /// The last pass's last boundary, carried to the next pass's first poll while the tick
     /// between them does nothing that takes time: no sleep, no look at I/O, no timer fired.
     /// Then the loop's own bookkeeping between the two passes (some tens of nanoseconds) is
-    /// counted in the next poll, and a yield costs one clock read instead of two (a task
-    /// that wakes itself is polled alone in each pass). Cleared by any step that took time,
-    /// and when `block_on` begins or ends.
+    /// counted in the next poll, and a task that yields alone in its pass costs one clock
+    /// read per yield, not two. Cleared by any step that took time, and when `block_on`
+    /// begins or ends.
     pub(crate) carried: Cell<Option<std::time::Duration>>,
     /// True while a recorded `Park` waits for its `Unpark`.
     pub(crate) parked: Cell<bool>,
