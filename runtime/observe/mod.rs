@@ -124,6 +124,44 @@ pub(crate) struct TaskNotes {
     pub(crate) deadlines: Vec<u64>,
 }
 
+/// What `task_spawned` knows of a task: what its notes start from.
+#[derive(Debug)]
+pub(crate) struct Started {
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) spawned_at: &'static Location<'static>,
+    pub(crate) spawned_by: Option<TaskId>,
+    /// When (the runtime's clock): its first wait in the ready queue starts here.
+    pub(crate) at: std::time::Duration,
+}
+
+impl TaskNotes {
+    /// Notes for a task just spawned, built from nothing.
+    pub(crate) fn new(started: Started) -> TaskNotes {
+        TaskNotes {
+            name: started.name,
+            spawned_at: started.spawned_at,
+            parked_at: None,
+            waits: Vec::new(),
+            spawned_by: started.spawned_by,
+            tally: stats::Tally::spawned(started.at),
+            deadlines: Vec::new(),
+        }
+    }
+
+    /// The same, written over the notes of the slot's last task (task_map.rs): every field
+    /// is set anew, and the two lists keep their room.
+    #[inline]
+    pub(crate) fn start(&mut self, started: Started) {
+        self.name = started.name;
+        self.spawned_at = started.spawned_at;
+        self.parked_at = None;
+        self.waits.clear();
+        self.spawned_by = started.spawned_by;
+        self.tally = stats::Tally::spawned(started.at);
+        self.deadlines.clear();
+    }
+}
+
 /// What the observer remembers about one timer in the wheel (to name late timers).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TimerNote {
@@ -206,8 +244,10 @@ pub(crate) struct Observer {
     pub(crate) io: RefCell<HashMap<(usize, Direction), WaiterNote>>,
     /// The detector's running totals for the current pass of step 1.
     pub(crate) pass: RefCell<detector::PassTally>,
-    /// Tasks that ended during this pass; their notes are dropped when the pass ends.
-    pub(crate) ended: RefCell<Vec<TaskId>>,
+    /// The names of the named tasks that ended during this pass, until the pass ends: their
+    /// notes go when they end, and a busy-pass report may still name them (`label`). An
+    /// unnamed task needs no entry: "#7" is all its label says, notes or not.
+    pub(crate) ended: RefCell<Vec<(TaskId, Arc<str>)>>,
     /// True once a possible stall was reported, until the next poll.
     pub(crate) stall_reported: Cell<bool>,
     /// True while the park in progress is one `before_park` cut short to probe for a stall.
@@ -350,12 +390,15 @@ impl Observer {
         self.sink().write(block);
     }
 
-    /// The label of a task for reports.
+    /// The label of a task for reports: from its notes, or, for a task that ended during
+    /// this pass, from the names kept till the pass ends.
     pub(crate) fn label(&self, id: TaskId) -> String {
-        match self.tasks.borrow().get(&id) {
-            Some(notes) => label(notes.name.as_deref(), id),
-            None => format!("{id}"),
+        if let Some(notes) = self.tasks.borrow().get(&id) {
+            return label(notes.name.as_deref(), id);
         }
+        let ended = self.ended.borrow();
+        let name = ended.iter().find(|(task, _)| *task == id).map(|(_, name)| &**name);
+        crate::task_id::label(name, id) // a spawned task: the main future keeps its notes
     }
 
     /// "main future #0" or "task 'fetch' #3": a task as a sentence names it.
@@ -463,18 +506,13 @@ impl Instrument for Observer {
         if let Some(log) = &self.log {
             log.name_task(id, name.clone());
         }
-        let spawned_by = view.current_task();
-        let tally = stats::Tally::spawned(self.recent_now(view));
-        let notes = TaskNotes {
+        let started = Started {
             name,
             spawned_at,
-            parked_at: None,
-            waits: Vec::new(),
-            spawned_by,
-            tally,
-            deadlines: Vec::new(),
+            spawned_by: view.current_task(),
+            at: self.recent_now(view),
         };
-        self.tasks.borrow_mut().insert(id, notes);
+        self.tasks.borrow_mut().insert(id, started); // task_map.rs: in place, mostly
         self.record(view, id, EventKind::Spawn);
     }
 
@@ -494,24 +532,31 @@ impl Instrument for Observer {
         };
         self.flush_slow_report((how == TaskEnd::Panicked).then_some(id)); // detector.rs
 
-        // The notes stay until the pass ends, so a busy-pass report can still name the task.
-        self.ended.borrow_mut().push(id);
         let now = self.recent_now(view);
         let mut tasks = self.tasks.borrow_mut();
+        // Who ended it, named while the notes of both are still here.
+        let by = view.current_task().map(|by| (by, tasks.get(&by).and_then(|n| n.name.clone())));
+        // Its notes go now, their slot free for the next task the slab puts there. The tally
+        // joins the finished tasks' (stats.rs), and the name stays till the pass ends.
         let name = tasks.get_mut(&id).and_then(|notes| {
             notes.tally.ended(now); // stats.rs
-            notes.name.clone()
+            if self.keeps_stats() {
+                self.stats.borrow_mut().keep(id, notes.name.clone(), notes.tally.clone());
+            }
+            notes.name.take()
         });
+        tasks.forget(&id);
+        drop(tasks);
+        if let Some(name) = &name {
+            self.ended.borrow_mut().push((id, name.clone()));
+        }
         if id != TaskId::MAIN {
-            let by =
-                view.current_task().map(|by| (by, tasks.get(&by).and_then(|n| n.name.clone())));
             let mut ends = self.recent_ends.borrow_mut();
             if ends.len() == ENDS_KEPT {
                 ends.pop_front();
             }
             ends.push_back(EndNote { task: (id, name), how, by, at: now });
         }
-        drop(tasks);
         self.record(view, id, kind);
         if how == TaskEnd::Panicked && id != TaskId::MAIN {
             self.rerun_after_task_panic(id); // rerun.rs: the seed, under a random schedule

@@ -14,27 +14,46 @@
 //!                      └─► spill: {#9: notes}         for the pass to end: #9 goes aside
 //! ```
 //!
-//! A slot is reused as soon as its task leaves the slab, but the observer keeps an ended
-//! task's notes until the pass ends (a busy-pass report may still name it). A task spawned
-//! into such a slot meanwhile goes to a small spill map; that is rare, and nothing is lost.
-//! The main future has no slot and a place of its own.
+//! A slot is reused as soon as its task leaves the slab, and the observer forgets the notes
+//! of a task when it hears that the task ended, a moment later. If a task is spawned into
+//! the slot in that moment (the destructor of the finished task's output can spawn), it goes
+//! to a small spill map; that is rare, and nothing is lost. The main future has no slot and a
+//! place of its own.
+//!
+//! ## Notes written in place
+//!
+//! Every spawned task gets notes and loses them, so what that costs is paid once per task:
+//! the notes are some two hundred bytes, and building them aside and then moving them into
+//! the vector (and moving them out again at the end) copied them three or four times. So a
+//! slot keeps its notes when its task goes, marked free (`owner` is `None`), and the next
+//! task of that slot writes its own over them, field by field ([`TaskNotes::start`]): nothing
+//! is moved, and the lists in the notes keep the room they had. Only a slot the slab has
+//! never used before gets notes built from nothing. The slab does the same with its entries.
 //!
 //! The methods are the `HashMap` methods the observer used (`get`, `get_mut`, `insert`,
-//! `remove`, `iter`), so the code that reads notes did not change. tokio keeps per-task
+//! `iter`) and `forget`, so the code that reads notes did not change. tokio keeps per-task
 //! data in the task's own allocation instead; the observer may not touch the task (hooks.rs),
 //! so it keeps a table beside the slab, shaped like it.
 //!
 //! Read next: `detector.rs`, the first reader of these notes.
 
-use super::{IdMap, TaskNotes};
+use super::{IdMap, Started, TaskNotes};
 use crate::task_id::TaskId;
 
 /// Notes by task, indexed by slab slot (see the file header).
 #[derive(Debug, Default)]
 pub(crate) struct TaskMap {
     main: Option<TaskNotes>,
-    slots: Vec<Option<(TaskId, TaskNotes)>>,
+    slots: Vec<Slot>,
     spill: IdMap<TaskId, TaskNotes>,
+}
+
+/// One slot's notes, and whose they are: `None` once that task ended, until the slab puts
+/// another task in the slot (the notes stay, to be written over).
+#[derive(Debug)]
+struct Slot {
+    owner: Option<TaskId>,
+    notes: TaskNotes,
 }
 
 impl TaskMap {
@@ -45,7 +64,7 @@ impl TaskMap {
             return self.main.as_ref();
         }
         match self.slots.get(id.slot) {
-            Some(Some((owner, notes))) if owner == id => Some(notes),
+            Some(slot) if slot.owner == Some(*id) => Some(&slot.notes),
             _ => self.spill.get(id),
         }
     }
@@ -57,58 +76,80 @@ impl TaskMap {
             return self.main.as_mut();
         }
         match self.slots.get_mut(id.slot) {
-            Some(Some((owner, notes))) if owner == id => Some(notes),
+            Some(slot) if slot.owner == Some(*id) => Some(&mut slot.notes),
             _ => self.spill.get_mut(id),
         }
     }
 
-    /// Keep `notes` for task `id` (replacing any it had).
-    pub(crate) fn insert(&mut self, id: TaskId, notes: TaskNotes) {
+    /// Start the notes of the newly spawned task `id` (replacing any it had).
+    #[inline]
+    pub(crate) fn insert(&mut self, id: TaskId, started: Started) {
         if id == TaskId::MAIN {
-            self.main = Some(notes);
+            self.main = Some(TaskNotes::new(started));
             return;
         }
-        if self.slots.len() == id.slot {
-            return self.slots.push(Some((id, notes))); // the slab grew by one: so do we
-        }
-        if self.slots.len() < id.slot {
-            self.slots.resize_with(id.slot + 1, || None);
-        }
-        match &mut self.slots[id.slot] {
-            Some((owner, _)) if *owner != id => {
+        match self.slots.get_mut(id.slot) {
+            Some(slot) if slot.owner.is_none() || slot.owner == Some(id) => {
+                slot.owner = Some(id);
+                slot.notes.start(started); // in place: the usual case once the slab is grown
+            }
+            Some(_) => {
+                let notes = TaskNotes::new(started);
                 self.spill.insert(id, notes); // the slot's last task still has notes
             }
-            slot => *slot = Some((id, notes)),
+            None => self.grow(id, started),
         }
     }
 
-    /// Forget task `id`, and give back its notes.
-    pub(crate) fn remove(&mut self, id: &TaskId) -> Option<TaskNotes> {
-        if *id == TaskId::MAIN {
-            return self.main.take();
+    /// The slab used a slot it never used before: make room up to it.
+    #[cold]
+    fn grow(&mut self, id: TaskId, started: Started) {
+        while self.slots.len() < id.slot {
+            // A slot the slab skipped (it never does, but nothing here depends on it).
+            let notes = TaskNotes::new(Started { name: None, ..started });
+            self.slots.push(Slot { owner: None, notes });
         }
-        let removed = match self.slots.get_mut(id.slot) {
-            Some(slot @ Some(_)) if slot.as_ref().is_some_and(|(owner, _)| owner == id) => {
-                slot.take().map(|(_, notes)| notes)
+        self.slots.push(Slot { owner: Some(id), notes: TaskNotes::new(started) });
+    }
+
+    /// Forget task `id`. Its slot keeps the notes, free, to be written over by the next task
+    /// there; only the name is let go now.
+    #[inline]
+    pub(crate) fn forget(&mut self, id: &TaskId) {
+        if *id == TaskId::MAIN {
+            self.main = None;
+            return;
+        }
+        match self.slots.get_mut(id.slot) {
+            Some(slot) if slot.owner == Some(*id) => {
+                slot.owner = None;
+                slot.notes.name = None;
             }
-            _ => return self.spill.remove(id),
-        };
-        // A task that waited in the spill map for this slot moves in.
-        let waiting = match self.spill.is_empty() {
-            true => None,
-            false => self.spill.keys().find(|other| other.slot == id.slot).copied(),
-        };
+            _ => {
+                self.spill.remove(id);
+                return;
+            }
+        }
+        if !self.spill.is_empty() {
+            self.move_in_from_spill(id.slot);
+        }
+    }
+
+    /// A task that waited in the spill map for this slot moves in.
+    #[cold]
+    fn move_in_from_spill(&mut self, slot: usize) {
+        let waiting = self.spill.keys().find(|other| other.slot == slot).copied();
         if let Some(waiting) = waiting {
             let notes = self.spill.remove(&waiting).expect("the key was just found");
-            self.slots[id.slot] = Some((waiting, notes));
+            self.slots[slot] = Slot { owner: Some(waiting), notes };
         }
-        removed
     }
 
     /// Every task's notes, in no particular order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&TaskId, &TaskNotes)> {
         let main = self.main.iter().map(|notes| (&TaskId::MAIN, notes));
-        let slots = self.slots.iter().flatten().map(|(id, notes)| (id, notes));
+        let slots =
+            self.slots.iter().filter_map(|slot| slot.owner.as_ref().map(|id| (id, &slot.notes)));
         main.chain(slots).chain(self.spill.iter())
     }
 }
@@ -117,15 +158,12 @@ impl TaskMap {
 mod tests {
     use super::*;
 
-    fn notes(name: &str) -> TaskNotes {
-        TaskNotes {
+    fn notes(name: &str) -> Started {
+        Started {
             name: Some(name.into()),
             spawned_at: std::panic::Location::caller(),
-            parked_at: None,
-            waits: Vec::new(),
             spawned_by: None,
-            tally: Default::default(),
-            deadlines: Vec::new(),
+            at: Default::default(),
         }
     }
 
@@ -138,16 +176,16 @@ mod tests {
         let mut map = TaskMap::default();
         let (old, new) = (TaskId { slot: 2, generation: 7 }, TaskId { slot: 2, generation: 9 });
         map.insert(old, notes("old"));
-        map.insert(new, notes("new")); // #7 ended this pass; its notes wait for the pass end
+        map.insert(new, notes("new")); // #7 left the slab, and the observer has not heard yet
         assert_eq!(name_of(&map, old).as_deref(), Some("old"));
         assert_eq!(name_of(&map, new).as_deref(), Some("new"));
         assert_eq!(map.iter().count(), 2);
-        // The pass ends: #7's notes go, and #9 moves into the slot.
-        assert_eq!(map.remove(&old).and_then(|n| n.name).as_deref(), Some("old"));
+        // #7's end is heard: its notes go, and #9 moves into the slot.
+        map.forget(&old);
         assert!(map.spill.is_empty());
         assert_eq!(name_of(&map, new).as_deref(), Some("new"));
         assert!(map.get(&old).is_none(), "a stale id finds nothing (invariant 7's check)");
-        assert_eq!(map.remove(&new).and_then(|n| n.name).as_deref(), Some("new"));
+        map.forget(&new);
         assert_eq!(map.iter().count(), 0);
     }
 
@@ -158,7 +196,33 @@ mod tests {
         map.insert(TaskId { slot: 0, generation: 1 }, notes("first"));
         assert_eq!(name_of(&map, TaskId::MAIN).as_deref(), Some("main"));
         assert_eq!(map.iter().count(), 2);
-        assert!(map.remove(&TaskId::MAIN).is_some());
+        map.forget(&TaskId::MAIN);
         assert!(map.get(&TaskId::MAIN).is_none());
+    }
+
+    #[test]
+    fn the_next_task_of_a_slot_writes_fresh_notes_over_the_last_ones() {
+        let mut map = TaskMap::default();
+        let (old, new) = (TaskId { slot: 0, generation: 1 }, TaskId { slot: 0, generation: 2 });
+        map.insert(old, notes("old"));
+        let here = std::panic::Location::caller();
+        let old_notes = map.get_mut(&old).expect("just inserted");
+        old_notes.parked_at = Some(here);
+        old_notes.deadlines.push(1_000);
+        let direction = crate::hooks::Direction::Read;
+        old_notes.waits.push(super::super::awaits::Wait::Socket {
+            token: 1,
+            direction,
+            made_at: None,
+        });
+        map.forget(&old);
+        assert!(map.get(&old).is_none());
+        assert_eq!(map.iter().count(), 0, "a free slot's notes are nobody's");
+        map.insert(new, notes("new"));
+        let fresh = map.get(&new).expect("just inserted");
+        assert_eq!(fresh.name.as_deref(), Some("new"));
+        assert!(fresh.parked_at.is_none() && fresh.waits.is_empty() && fresh.deadlines.is_empty());
+        assert!(fresh.deadlines.capacity() > 0, "the list kept its room: no allocation next time");
+        assert!(map.get(&old).is_none(), "the old id still finds nothing");
     }
 }
