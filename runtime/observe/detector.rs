@@ -63,12 +63,24 @@ pub(crate) struct PassTally {
     any_slow: bool,
 }
 
-/// Forgets the names of the tasks that ended in a pass once the pass's report is written:
-/// their notes went when they ended (`task_ended`, mod.rs), their names waited for this.
+/// Once the pass's report is written: forgets the names of the tasks that ended in the pass
+/// (their notes went when they ended, `task_ended` in mod.rs), and lets go of the notes of
+/// those that ended inside their own poll (their poll has ended now).
 struct ForgetEnded<'a>(&'a Observer);
 
 impl Drop for ForgetEnded<'_> {
     fn drop(&mut self) {
+        let mut in_poll = self.0.ended_in_poll.borrow_mut();
+        if !in_poll.is_empty() {
+            let mut tasks = self.0.tasks.borrow_mut();
+            let mut stats = self.0.stats.borrow_mut();
+            for id in in_poll.drain(..) {
+                if let (Some(notes), true) = (tasks.get_mut(&id), self.0.keeps_stats()) {
+                    stats.keep(id, notes.name.take(), notes.tally.clone()); // stats.rs
+                }
+                tasks.forget(&id);
+            }
+        }
         self.0.ended.borrow_mut().clear(); // the list keeps its room for the next pass
     }
 }

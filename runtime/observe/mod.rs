@@ -248,6 +248,9 @@ pub(crate) struct Observer {
     /// notes go when they end, and a busy-pass report may still name them (`label`). An
     /// unnamed task needs no entry: "#7" is all its label says, notes or not.
     pub(crate) ended: RefCell<Vec<(TaskId, Arc<str>)>>,
+    /// Tasks that ended inside their own poll (they aborted themselves): their notes stay
+    /// until the pass ends, so that `poll_ended` still counts that last poll.
+    pub(crate) ended_in_poll: RefCell<Vec<TaskId>>,
     /// True once a possible stall was reported, until the next poll.
     pub(crate) stall_reported: Cell<bool>,
     /// True while the park in progress is one `before_park` cut short to probe for a stall.
@@ -350,6 +353,7 @@ impl Observer {
             io: RefCell::new(HashMap::new()),
             pass: RefCell::new(detector::PassTally::default()),
             ended: RefCell::new(Vec::new()),
+            ended_in_poll: RefCell::new(Vec::new()),
             stall_reported: Cell::new(false),
             probing_stall: Cell::new(false),
             probing_held: Cell::new(false),
@@ -533,19 +537,28 @@ impl Instrument for Observer {
         self.flush_slow_report((how == TaskEnd::Panicked).then_some(id)); // detector.rs
 
         let now = self.recent_now(view);
+        let current = view.current_task();
         let mut tasks = self.tasks.borrow_mut();
         // Who ended it, named while the notes of both are still here.
-        let by = view.current_task().map(|by| (by, tasks.get(&by).and_then(|n| n.name.clone())));
-        // Its notes go now, their slot free for the next task the slab puts there. The tally
-        // joins the finished tasks' (stats.rs), and the name stays till the pass ends.
+        let by = current.map(|by| (by, tasks.get(&by).and_then(|n| n.name.clone())));
+        // A task that aborted itself is still in its poll: its notes stay till the pass ends,
+        // so that `poll_ended` counts that poll. Any other's go now, the tally kept.
+        let in_own_poll = current == Some(id);
         let name = tasks.get_mut(&id).and_then(|notes| {
             notes.tally.ended(now); // stats.rs
+            if in_own_poll {
+                return notes.name.clone();
+            }
             if self.keeps_stats() {
                 self.stats.borrow_mut().keep(id, notes.name.clone(), notes.tally.clone());
             }
             notes.name.take()
         });
-        tasks.forget(&id);
+        if in_own_poll {
+            self.ended_in_poll.borrow_mut().push(id);
+        } else {
+            tasks.forget(&id); // task_map.rs: the slot is free for the next task there
+        }
         drop(tasks);
         if let Some(name) = &name {
             self.ended.borrow_mut().push((id, name.clone()));

@@ -15,7 +15,8 @@
 //! ```
 //!
 //! A slot is reused as soon as its task leaves the slab, and the observer forgets the notes
-//! of a task when it hears that the task ended, a moment later. If a task is spawned into
+//! of a task when it hears that the task ended, a moment later (or, for a task that aborted
+//! itself inside its poll, when the pass ends, after that poll). If a task is spawned into
 //! the slot in that moment (the destructor of the finished task's output can spawn), it goes
 //! to a small spill map; that is rare, and nothing is lost. The main future has no slot and a
 //! place of its own.
