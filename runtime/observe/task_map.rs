@@ -5,13 +5,13 @@
 //! probes its table each time, and when a program spawns a hundred thousand tasks the table
 //! grows by copying every note it holds, again and again. But a task id already says where
 //! to look: its *slot* in the loop's slab (task_id.rs), a small number the slab reuses. So
-//! the notes live in a vector indexed by slot, with the whole id stored beside them to check
+//! the notes live in a table indexed by slot, with the whole id stored beside them to check
 //! the generation, the way the slab itself checks a waker's id (invariant 7).
 //!
 //! ```text
-//!   id #7 (slot 2) ──► slots[2] = Some((#7, notes))   same id: these are #7's notes
-//!   id #9 (slot 2) ──► slots[2] holds #7 still        #7 ended this pass and its notes wait
-//!                      └─► spill: {#9: notes}         for the pass to end: #9 goes aside
+//!   id #7 (slot 2) ──► slot 2: owner #7, notes    same id: these are #7's notes
+//!   id #9 (slot 2) ──► slot 2: owner #7 still     #7 left the slab, and the observer has
+//!                      └─► spill: {#9: notes}     not heard of its end yet: #9 goes aside
 //! ```
 //!
 //! A slot is reused as soon as its task leaves the slab, and the observer forgets the notes
@@ -25,11 +25,21 @@
 //!
 //! Every spawned task gets notes and loses them, so what that costs is paid once per task:
 //! the notes are some two hundred bytes, and building them aside and then moving them into
-//! the vector (and moving them out again at the end) copied them three or four times. So a
+//! the table (and moving them out again at the end) copied them three or four times. So a
 //! slot keeps its notes when its task goes, marked free (`owner` is `None`), and the next
 //! task of that slot writes its own over them, field by field ([`TaskNotes::start`]): nothing
-//! is moved, and the lists in the notes keep the room they had. Only a slot the slab has
-//! never used before gets notes built from nothing. The slab does the same with its entries.
+//! is moved, and the lists in the notes keep the room they had.
+//!
+//! ## Pages that never move
+//!
+//! One vector of a hundred thousand notes is one block of 23 MB. Growing it copies it (or
+//! has the kernel move it), and the allocator takes a block that large straight from the
+//! kernel and gives it back when it is freed, so the next runtime faults every page of it in
+//! again (some 2 µs a page on the course machine: more than the notes cost to write). So the
+//! slots come in pages of [`PAGE`] (about 60 kB), each made at once, full of free slots, and
+//! never moved: the allocator keeps such blocks and hands them out again. Finding a slot
+//! takes one more step (`pages[slot / PAGE][slot % PAGE]`), a shift and a mask. tokio's own
+//! slab (tokio/src/util/slab.rs) also keeps its entries in pages that never move.
 //!
 //! The methods are the `HashMap` methods the observer used (`get`, `get_mut`, `insert`,
 //! `iter`) and `forget`, so the code that reads notes did not change. tokio keeps per-task
@@ -45,7 +55,8 @@ use crate::task_id::TaskId;
 #[derive(Debug, Default)]
 pub(crate) struct TaskMap {
     main: Option<TaskNotes>,
-    slots: Vec<Slot>,
+    /// The slots, [`PAGE`] to a page: slot `i` is `pages[i / PAGE][i % PAGE]`.
+    pages: Vec<Box<[Slot; PAGE]>>,
     spill: IdMap<TaskId, TaskNotes>,
 }
 
@@ -57,6 +68,22 @@ struct Slot {
     notes: TaskNotes,
 }
 
+/// Slots per page: 256 notes of some 230 bytes, about 60 kB, under the 128 kB above which
+/// glibc's allocator maps a block from the kernel for itself.
+const PAGE: usize = 256;
+
+/// The slot at `index` of `pages`, if the slab ever used it (or its page).
+#[inline]
+fn slot(pages: &[Box<[Slot; PAGE]>], index: usize) -> Option<&Slot> {
+    Some(&pages.get(index / PAGE)?[index % PAGE])
+}
+
+/// The same, to change it.
+#[inline]
+fn slot_mut(pages: &mut [Box<[Slot; PAGE]>], index: usize) -> Option<&mut Slot> {
+    Some(&mut pages.get_mut(index / PAGE)?[index % PAGE])
+}
+
 impl TaskMap {
     /// The notes of task `id`, if it has any.
     #[inline]
@@ -64,7 +91,7 @@ impl TaskMap {
         if *id == TaskId::MAIN {
             return self.main.as_ref();
         }
-        match self.slots.get(id.slot) {
+        match slot(&self.pages, id.slot) {
             Some(slot) if slot.owner == Some(*id) => Some(&slot.notes),
             _ => self.spill.get(id),
         }
@@ -76,7 +103,7 @@ impl TaskMap {
         if *id == TaskId::MAIN {
             return self.main.as_mut();
         }
-        match self.slots.get_mut(id.slot) {
+        match slot_mut(&mut self.pages, id.slot) {
             Some(slot) if slot.owner == Some(*id) => Some(&mut slot.notes),
             _ => self.spill.get_mut(id),
         }
@@ -89,10 +116,10 @@ impl TaskMap {
             self.main = Some(TaskNotes::new(started));
             return;
         }
-        match self.slots.get_mut(id.slot) {
+        match slot_mut(&mut self.pages, id.slot) {
             Some(slot) if slot.owner.is_none() || slot.owner == Some(id) => {
                 slot.owner = Some(id);
-                slot.notes.start(started); // in place: the usual case once the slab is grown
+                slot.notes.start(started); // in place, over the notes of a free slot
             }
             Some(_) => {
                 let notes = TaskNotes::new(started);
@@ -102,15 +129,28 @@ impl TaskMap {
         }
     }
 
-    /// The slab used a slot it never used before: make room up to it.
+    /// The slab used a slot past the last page: add pages of free slots up to it, then
+    /// write the notes in place as in any free slot.
     #[cold]
     fn grow(&mut self, id: TaskId, started: Started) {
-        while self.slots.len() < id.slot {
-            // A slot the slab skipped (it never does, but nothing here depends on it).
-            let notes = TaskNotes::new(Started { name: None, ..started });
-            self.slots.push(Slot { owner: None, notes });
+        while self.pages.len() <= id.slot / PAGE {
+            // Free slots hold notes that are nobody's, with a stand-in spawn site, until a
+            // task of theirs writes its own; a page is made once and never moves.
+            let here = std::panic::Location::caller();
+            let free = || {
+                let blank = Started {
+                    name: None,
+                    spawned_at: here,
+                    spawned_by: None,
+                    at: Default::default(),
+                };
+                Slot { owner: None, notes: TaskNotes::new(blank) }
+            };
+            let page: Vec<Slot> = (0..PAGE).map(|_| free()).collect();
+            let page: Box<[Slot; PAGE]> = page.try_into().expect("PAGE slots were made");
+            self.pages.push(page);
         }
-        self.slots.push(Slot { owner: Some(id), notes: TaskNotes::new(started) });
+        self.insert(id, started);
     }
 
     /// Forget task `id`. Its slot keeps the notes, free, to be written over by the next task
@@ -121,7 +161,7 @@ impl TaskMap {
             self.main = None;
             return;
         }
-        match self.slots.get_mut(id.slot) {
+        match slot_mut(&mut self.pages, id.slot) {
             Some(slot) if slot.owner == Some(*id) => {
                 slot.owner = None;
                 slot.notes.name = None;
@@ -142,15 +182,16 @@ impl TaskMap {
         let waiting = self.spill.keys().find(|other| other.slot == slot).copied();
         if let Some(waiting) = waiting {
             let notes = self.spill.remove(&waiting).expect("the key was just found");
-            self.slots[slot] = Slot { owner: Some(waiting), notes };
+            *slot_mut(&mut self.pages, slot).expect("the slot was just freed") =
+                Slot { owner: Some(waiting), notes };
         }
     }
 
     /// Every task's notes, in no particular order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&TaskId, &TaskNotes)> {
         let main = self.main.iter().map(|notes| (&TaskId::MAIN, notes));
-        let slots =
-            self.slots.iter().filter_map(|slot| slot.owner.as_ref().map(|id| (id, &slot.notes)));
+        let slots = self.pages.iter().flat_map(|page| page.iter());
+        let slots = slots.filter_map(|slot| slot.owner.as_ref().map(|id| (id, &slot.notes)));
         main.chain(slots).chain(self.spill.iter())
     }
 }
