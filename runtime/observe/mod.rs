@@ -127,8 +127,11 @@ pub(crate) struct TaskNotes {
 /// What `task_spawned` knows of a task: what its notes start from.
 #[derive(Debug)]
 pub(crate) struct Started {
+    /// Its name, if it was given one (an allocation only then).
     pub(crate) name: Option<Arc<str>>,
+    /// Where it was spawned.
     pub(crate) spawned_at: &'static Location<'static>,
+    /// The task being polled when it was spawned (`None`: outside any task).
     pub(crate) spawned_by: Option<TaskId>,
     /// When (the runtime's clock): its first wait in the ready queue starts here.
     pub(crate) at: std::time::Duration,
