@@ -301,7 +301,7 @@ pub(crate) struct Observer {
     /// The slowest child of a gather (or race, ...) in the current poll (child_polls.rs).
     pub(crate) slowest_child: Cell<Option<child_polls::ChildNote>>,
     /// The last tasks that ended, and how, for the dump: (label, how, by whom, when).
-    pub(crate) recent_ends: RefCell<std::collections::VecDeque<EndNote>>,
+    pub(crate) recent_ends: RefCell<RecentEnds>,
 }
 
 /// How a task ended, kept a while for the dump ("cancelled at 1.000 s by main future #0").
@@ -320,6 +320,31 @@ pub(crate) struct EndNote {
 
 /// How many ended tasks the dump remembers.
 const ENDS_KEPT: usize = 16;
+
+/// The last [`ENDS_KEPT`] ends, in a ring: once it is full, each end is written over the
+/// oldest, in place (every spawned task ends, so this is on every task's path).
+#[derive(Debug, Default)]
+pub(crate) struct RecentEnds {
+    notes: Vec<EndNote>,
+    /// Where the next end goes: once the ring is full, the oldest note.
+    next: usize,
+}
+
+impl RecentEnds {
+    fn push(&mut self, note: EndNote) {
+        match self.notes.get_mut(self.next) {
+            Some(oldest) => *oldest = note,
+            None => self.notes.push(note),
+        }
+        self.next = (self.next + 1) % ENDS_KEPT;
+    }
+
+    /// The ends, oldest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &EndNote> {
+        let (newer, older) = self.notes.split_at(self.next.min(self.notes.len()));
+        older.iter().chain(newer)
+    }
+}
 
 impl Drop for Observer {
     fn drop(&mut self) {
@@ -375,7 +400,7 @@ impl Observer {
             stats: RefCell::new(stats::Stats::default()),
             poll_waits: RefCell::new(Vec::new()),
             slowest_child: Cell::new(None),
-            recent_ends: RefCell::new(std::collections::VecDeque::new()),
+            recent_ends: RefCell::new(RecentEnds::default()),
         }))
     }
 
@@ -567,11 +592,7 @@ impl Instrument for Observer {
             self.ended.borrow_mut().push((id, name.clone()));
         }
         if id != TaskId::MAIN {
-            let mut ends = self.recent_ends.borrow_mut();
-            if ends.len() == ENDS_KEPT {
-                ends.pop_front();
-            }
-            ends.push_back(EndNote { task: (id, name), how, by, at: now });
+            self.recent_ends.borrow_mut().push(EndNote { task: (id, name), how, by, at: now });
         }
         self.record(view, id, kind);
         if how == TaskEnd::Panicked && id != TaskId::MAIN {
@@ -646,5 +667,33 @@ impl Instrument for Observer {
         if task.is_some() {
             self.note_wait(awaits::Wait::Socket { token, direction, made_at });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ring_of_recent_ends_keeps_the_last_ones_oldest_first() {
+        let mut ends = RecentEnds::default();
+        let end = |n: u64| EndNote {
+            task: (TaskId { slot: 0, generation: n }, None),
+            how: TaskEnd::Finished,
+            by: None,
+            at: std::time::Duration::from_secs(n),
+        };
+        let numbers = |ends: &RecentEnds| -> Vec<u64> {
+            ends.iter().map(|note| note.task.0.generation).collect()
+        };
+        for n in 1..=3 {
+            ends.push(end(n));
+        }
+        assert_eq!(numbers(&ends), [1, 2, 3], "not full yet: all of them, in order");
+        for n in 4..=20 {
+            ends.push(end(n));
+        }
+        let last: Vec<u64> = (5..=20).collect();
+        assert_eq!(numbers(&ends), last, "full: the last ENDS_KEPT, oldest first");
     }
 }
