@@ -41,8 +41,8 @@
 //! takes one more step (`pages[slot / PAGE][slot % PAGE]`), a shift and a mask. tokio's own
 //! slab (tokio/src/util/slab.rs) also keeps its entries in pages that never move.
 //!
-//! The methods are the `HashMap` methods the observer used (`get`, `get_mut`, `insert`,
-//! `iter`) and `forget`, so the code that reads notes did not change. tokio keeps per-task
+//! The methods are named after the `HashMap` methods the observer used (`get`, `get_mut`,
+//! `insert`, `iter`; `forget` for `remove`), so the code that reads notes did not change. tokio keeps per-task
 //! data in the task's own allocation instead; the observer may not touch the task (hooks.rs),
 //! so it keeps a table beside the slab, shaped like it.
 //!
