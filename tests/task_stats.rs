@@ -235,3 +235,36 @@ fn the_step_view_says_that_outside_work_holds_the_virtual_clock() {
         "none once the guard is dropped"
     );
 }
+
+#[test]
+fn a_task_that_aborts_itself_keeps_the_figures_of_its_last_poll() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let rt = Runtime::builder()
+        .virtual_clock()
+        .debug()
+        .slow_poll_threshold(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let me: Rc<RefCell<Option<glassloop::JoinHandle<()>>>> = Rc::default();
+        let inside = me.clone();
+        let handle = task::spawn(async move {
+            block_for(ms(200)); // its one poll holds the loop 0.2 s, then it aborts itself
+            if let Some(handle) = inside.borrow().as_ref() {
+                handle.abort();
+            }
+            std::future::pending::<()>().await;
+        });
+        *me.borrow_mut() = Some(handle);
+        sleep(ms(1000)).await; // time passes after its end: its figures must not grow
+    });
+    let stats: Vec<TaskStats> = rt.task_stats();
+    // Its end came inside its poll; the poll still counts, and ends where the poll ended.
+    assert_eq!(
+        (stats[1].polls, stats[1].busy, stats[1].idle, stats[1].ended),
+        (1, ms(200), Duration::ZERO, true),
+        "{:#?}",
+        stats[1]
+    );
+}

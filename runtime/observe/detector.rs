@@ -63,25 +63,25 @@ pub(crate) struct PassTally {
     any_slow: bool,
 }
 
-/// Drops the notes of tasks that ended in a pass once the pass's report is written.
-struct ForgetEnded<'a>(&'a Observer, Vec<TaskId>);
+/// Once the pass's report is written: forgets the names of the tasks that ended in the pass
+/// (their notes went when they ended, `task_ended` in mod.rs), and lets go of the notes of
+/// those that ended inside their own poll (their poll has ended now).
+struct ForgetEnded<'a>(&'a Observer);
 
 impl Drop for ForgetEnded<'_> {
     fn drop(&mut self) {
-        let mut tasks = self.0.tasks.borrow_mut();
-        let mut stats = self.0.stats.borrow_mut();
-        let keeps_stats = self.0.keeps_stats();
-        for id in &self.1 {
-            if let (Some(notes), true) = (tasks.remove(id), keeps_stats) {
-                stats.keep(*id, notes.name, notes.tally); // stats.rs: finished tasks too
+        let mut in_poll = self.0.ended_in_poll.borrow_mut();
+        if !in_poll.is_empty() {
+            let mut tasks = self.0.tasks.borrow_mut();
+            let mut stats = self.0.stats.borrow_mut();
+            for id in in_poll.drain(..) {
+                if let (Some(notes), true) = (tasks.get_mut(&id), self.0.keeps_stats()) {
+                    stats.keep(id, notes.name.take(), notes.tally.clone()); // stats.rs
+                }
+                tasks.forget(&id);
             }
         }
-        // The list goes back, empty, so that the next pass does not allocate and grow it.
-        let mut ended = self.0.ended.borrow_mut();
-        if ended.is_empty() {
-            self.1.clear();
-            std::mem::swap(&mut *ended, &mut self.1);
-        }
+        self.0.ended.borrow_mut().clear(); // the list keeps its room for the next pass
     }
 }
 
@@ -246,8 +246,7 @@ impl Observer {
         // takes no time (`Observer::carried`).
         self.carried.set(self.boundary.take());
         let tally = std::mem::take(&mut *self.pass.borrow_mut());
-        let ended = std::mem::take(&mut *self.ended.borrow_mut());
-        let _forget = ForgetEnded(self, ended);
+        let _forget = ForgetEnded(self);
         if !self.options.debug || tally.any_slow || tally.total <= self.options.threshold {
             return self.reuse_pass(tally);
         }

@@ -157,7 +157,7 @@ pub(crate) fn render_view(
 /// The tasks that ended lately, and how: who cancelled a cancelled one.
 fn ended(out: &mut String, obs: &Observer) {
     let ends = obs.recent_ends.borrow();
-    if ends.is_empty() {
+    if ends.iter().next().is_none() {
         return;
     }
     out.push_str("\n  ended lately:");

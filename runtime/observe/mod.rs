@@ -124,6 +124,47 @@ pub(crate) struct TaskNotes {
     pub(crate) deadlines: Vec<u64>,
 }
 
+/// What `task_spawned` knows of a task: what its notes start from.
+#[derive(Debug)]
+pub(crate) struct Started {
+    /// Its name, if it was given one (an allocation only then).
+    pub(crate) name: Option<Arc<str>>,
+    /// Where it was spawned.
+    pub(crate) spawned_at: &'static Location<'static>,
+    /// The task being polled when it was spawned (`None`: outside any task).
+    pub(crate) spawned_by: Option<TaskId>,
+    /// When (the runtime's clock): its first wait in the ready queue starts here.
+    pub(crate) at: std::time::Duration,
+}
+
+impl TaskNotes {
+    /// Notes for a task just spawned, built from nothing.
+    pub(crate) fn new(started: Started) -> TaskNotes {
+        TaskNotes {
+            name: started.name,
+            spawned_at: started.spawned_at,
+            parked_at: None,
+            waits: Vec::new(),
+            spawned_by: started.spawned_by,
+            tally: stats::Tally::spawned(started.at),
+            deadlines: Vec::new(),
+        }
+    }
+
+    /// The same, written over the notes of the slot's last task (task_map.rs): every field
+    /// is set anew, and the two lists keep their room.
+    #[inline]
+    pub(crate) fn start(&mut self, started: Started) {
+        self.name = started.name;
+        self.spawned_at = started.spawned_at;
+        self.parked_at = None;
+        self.waits.clear();
+        self.spawned_by = started.spawned_by;
+        self.tally = stats::Tally::spawned(started.at);
+        self.deadlines.clear();
+    }
+}
+
 /// What the observer remembers about one timer in the wheel (to name late timers).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TimerNote {
@@ -206,8 +247,13 @@ pub(crate) struct Observer {
     pub(crate) io: RefCell<HashMap<(usize, Direction), WaiterNote>>,
     /// The detector's running totals for the current pass of step 1.
     pub(crate) pass: RefCell<detector::PassTally>,
-    /// Tasks that ended during this pass; their notes are dropped when the pass ends.
-    pub(crate) ended: RefCell<Vec<TaskId>>,
+    /// The names of the named tasks that ended during this pass, until the pass ends: their
+    /// notes go when they end, and a busy-pass report may still name them (`label`). An
+    /// unnamed task needs no entry: "#7" is all its label says, notes or not.
+    pub(crate) ended: RefCell<Vec<(TaskId, Arc<str>)>>,
+    /// Tasks that ended inside their own poll (they aborted themselves): their notes stay
+    /// until the pass ends, so that `poll_ended` still counts that last poll.
+    pub(crate) ended_in_poll: RefCell<Vec<TaskId>>,
     /// True once a possible stall was reported, until the next poll.
     pub(crate) stall_reported: Cell<bool>,
     /// True while the park in progress is one `before_park` cut short to probe for a stall.
@@ -255,7 +301,7 @@ pub(crate) struct Observer {
     /// The slowest child of a gather (or race, ...) in the current poll (child_polls.rs).
     pub(crate) slowest_child: Cell<Option<child_polls::ChildNote>>,
     /// The last tasks that ended, and how, for the dump: (label, how, by whom, when).
-    pub(crate) recent_ends: RefCell<std::collections::VecDeque<EndNote>>,
+    pub(crate) recent_ends: RefCell<RecentEnds>,
 }
 
 /// How a task ended, kept a while for the dump ("cancelled at 1.000 s by main future #0").
@@ -274,6 +320,31 @@ pub(crate) struct EndNote {
 
 /// How many ended tasks the dump remembers.
 const ENDS_KEPT: usize = 16;
+
+/// The last [`ENDS_KEPT`] ends, in a ring: once it is full, each end is written over the
+/// oldest, in place (every spawned task ends, so this is on every task's path).
+#[derive(Debug, Default)]
+pub(crate) struct RecentEnds {
+    notes: Vec<EndNote>,
+    /// Where the next end goes: once the ring is full, the oldest note.
+    next: usize,
+}
+
+impl RecentEnds {
+    fn push(&mut self, note: EndNote) {
+        match self.notes.get_mut(self.next) {
+            Some(oldest) => *oldest = note,
+            None => self.notes.push(note),
+        }
+        self.next = (self.next + 1) % ENDS_KEPT;
+    }
+
+    /// The ends, oldest first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &EndNote> {
+        let (newer, older) = self.notes.split_at(self.next.min(self.notes.len()));
+        older.iter().chain(newer)
+    }
+}
 
 impl Drop for Observer {
     fn drop(&mut self) {
@@ -310,6 +381,7 @@ impl Observer {
             io: RefCell::new(HashMap::new()),
             pass: RefCell::new(detector::PassTally::default()),
             ended: RefCell::new(Vec::new()),
+            ended_in_poll: RefCell::new(Vec::new()),
             stall_reported: Cell::new(false),
             probing_stall: Cell::new(false),
             probing_held: Cell::new(false),
@@ -328,7 +400,7 @@ impl Observer {
             stats: RefCell::new(stats::Stats::default()),
             poll_waits: RefCell::new(Vec::new()),
             slowest_child: Cell::new(None),
-            recent_ends: RefCell::new(std::collections::VecDeque::new()),
+            recent_ends: RefCell::new(RecentEnds::default()),
         }))
     }
 
@@ -350,12 +422,15 @@ impl Observer {
         self.sink().write(block);
     }
 
-    /// The label of a task for reports.
+    /// The label of a task for reports: from its notes, or, for a task that ended during
+    /// this pass, from the names kept till the pass ends.
     pub(crate) fn label(&self, id: TaskId) -> String {
-        match self.tasks.borrow().get(&id) {
-            Some(notes) => label(notes.name.as_deref(), id),
-            None => format!("{id}"),
+        if let Some(notes) = self.tasks.borrow().get(&id) {
+            return label(notes.name.as_deref(), id);
         }
+        let ended = self.ended.borrow();
+        let name = ended.iter().find(|(task, _)| *task == id).map(|(_, name)| &**name);
+        crate::task_id::label(name, id) // a spawned task: the main future keeps its notes
     }
 
     /// "main future #0" or "task 'fetch' #3": a task as a sentence names it.
@@ -465,18 +540,13 @@ impl Instrument for Observer {
         if let Some(log) = &self.log {
             log.name_task(id, name.clone());
         }
-        let spawned_by = view.current_task();
-        let tally = stats::Tally::spawned(self.recent_now(view));
-        let notes = TaskNotes {
+        let started = Started {
             name,
             spawned_at,
-            parked_at: None,
-            waits: Vec::new(),
-            spawned_by,
-            tally,
-            deadlines: Vec::new(),
+            spawned_by: view.current_task(),
+            at: self.recent_now(view),
         };
-        self.tasks.borrow_mut().insert(id, notes);
+        self.tasks.borrow_mut().insert(id, started); // task_map.rs: in place, mostly
         self.record(view, id, EventKind::Spawn);
     }
 
@@ -496,24 +566,36 @@ impl Instrument for Observer {
         };
         self.flush_slow_report((how == TaskEnd::Panicked).then_some(id)); // detector.rs
 
-        // The notes stay until the pass ends, so a busy-pass report can still name the task.
-        self.ended.borrow_mut().push(id);
         let now = self.recent_now(view);
+        let current = view.current_task();
         let mut tasks = self.tasks.borrow_mut();
+        // Who ended it, named while the notes of both are still here.
+        let by = current.map(|by| (by, tasks.get(&by).and_then(|n| n.name.clone())));
+        // A task that aborted itself is still in its poll: its notes stay till the pass ends,
+        // so that `poll_ended` counts that poll. Any other's go now, the tally kept.
+        let in_own_poll = current == Some(id);
         let name = tasks.get_mut(&id).and_then(|notes| {
             notes.tally.ended(now); // stats.rs
-            notes.name.clone()
-        });
-        if id != TaskId::MAIN {
-            let by =
-                view.current_task().map(|by| (by, tasks.get(&by).and_then(|n| n.name.clone())));
-            let mut ends = self.recent_ends.borrow_mut();
-            if ends.len() == ENDS_KEPT {
-                ends.pop_front();
+            if in_own_poll {
+                return notes.name.clone();
             }
-            ends.push_back(EndNote { task: (id, name), how, by, at: now });
+            if self.keeps_stats() {
+                self.stats.borrow_mut().keep(id, notes.name.clone(), notes.tally.clone());
+            }
+            notes.name.take()
+        });
+        if in_own_poll {
+            self.ended_in_poll.borrow_mut().push(id);
+        } else {
+            tasks.forget(&id); // task_map.rs: the slot is free for the next task there
         }
         drop(tasks);
+        if let Some(name) = &name {
+            self.ended.borrow_mut().push((id, name.clone()));
+        }
+        if id != TaskId::MAIN {
+            self.recent_ends.borrow_mut().push(EndNote { task: (id, name), how, by, at: now });
+        }
         self.record(view, id, kind);
         if how == TaskEnd::Panicked && id != TaskId::MAIN {
             self.rerun_after_task_panic(id); // rerun.rs: the seed, under a random schedule
@@ -587,5 +669,33 @@ impl Instrument for Observer {
         if task.is_some() {
             self.note_wait(awaits::Wait::Socket { token, direction, made_at });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ring_of_recent_ends_keeps_the_last_ones_oldest_first() {
+        let mut ends = RecentEnds::default();
+        let end = |n: u64| EndNote {
+            task: (TaskId { slot: 0, generation: n }, None),
+            how: TaskEnd::Finished,
+            by: None,
+            at: std::time::Duration::from_secs(n),
+        };
+        let numbers = |ends: &RecentEnds| -> Vec<u64> {
+            ends.iter().map(|note| note.task.0.generation).collect()
+        };
+        for n in 1..=3 {
+            ends.push(end(n));
+        }
+        assert_eq!(numbers(&ends), [1, 2, 3], "not full yet: all of them, in order");
+        for n in 4..=20 {
+            ends.push(end(n));
+        }
+        let last: Vec<u64> = (5..=20).collect();
+        assert_eq!(numbers(&ends), last, "full: the last ENDS_KEPT, oldest first");
     }
 }

@@ -277,6 +277,7 @@ impl Stats {
     }
 
     /// Keep the tally of a task whose notes are dropped.
+    #[inline]
     pub(crate) fn keep(&mut self, id: TaskId, name: Option<Arc<str>>, tally: Tally) {
         match self.finished.last_mut() {
             Some(chunk) if chunk.len() < CHUNK => chunk.push((id, name, tally)),
