@@ -42,9 +42,9 @@
 //! slab (tokio/src/util/slab.rs) also keeps its entries in pages that never move.
 //!
 //! The methods are named after the `HashMap` methods the observer used (`get`, `get_mut`,
-//! `insert`, `iter`; `forget` for `remove`), so the code that reads notes did not change. tokio keeps per-task
-//! data in the task's own allocation instead; the observer may not touch the task (hooks.rs),
-//! so it keeps a table beside the slab, shaped like it.
+//! `insert`, `iter`; `forget` for `remove`), so the code that reads notes did not change.
+//! tokio keeps per-task data in the task's own allocation instead; the observer may not touch
+//! the task (hooks.rs), so it keeps a table beside the slab, shaped like it.
 //!
 //! Read next: `detector.rs`, the first reader of these notes.
 
