@@ -12,7 +12,9 @@
 //! the runtimes never share an allocator's free lists, a warmed cache or a leftover thread, and
 //! the resident memory a process reports belongs to one runtime. A child runs the workload
 //! once to warm up, then once timed (only `block_on`, not building the runtime), checks the
-//! result, and prints one number. The parent interleaves the runtimes, rotating which goes
+//! result, and prints one number. Every child runs with glibc's heap trimming off
+//! ([`NO_HEAP_TRIM`]), so the timed run does not fault back in the pages the warm-up freed.
+//! The parent interleaves the runtimes, rotating which goes
 //! first in each round, so that a burst of load from another process lands on all of them:
 //!
 //! ```text
@@ -56,6 +58,14 @@ use std::time::{Duration, Instant};
 const ROUNDS: usize = 7;
 /// The CPU each measuring process is pinned to, when `taskset` can pin it.
 const CPU: &str = "1";
+/// Every measuring process runs with glibc's heap trimming off. The warm-up run frees what it
+/// allocated; glibc then hands the top of its heap back to the kernel (above 128 kB free, by
+/// default), and the timed run faults every page back in, so a spawn figure was half page
+/// faults (plain glassloop 210 ns a task with trimming, 130 without; tokio 356 and 233;
+/// smol, whose executor keeps its memory, 253 either way). Worse, it was unequal: a runtime
+/// that keeps memory after the warm-up (smol, or glassloop with the observer on) was spared
+/// the faults. Without trimming, every runtime is measured on its own work.
+const NO_HEAP_TRIM: (&str, &str) = ("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=1073741824");
 
 /// Who runs a workload: glassloop (plain or with the observer on), tokio, or smol.
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -262,7 +272,7 @@ fn parent(selected: &[&Workload], rounds: usize) {
     let start = Instant::now();
     println!(
         "glassloop vs tokio current_thread vs smol LocalExecutor: each run its own process{}, \
-         {rounds} interleaved rounds, median [min..max]",
+         glibc heap trimming off, {rounds} interleaved rounds, median [min..max]",
         if pinned {
             format!(" pinned to CPU {CPU} (taskset)")
         } else {
@@ -331,6 +341,7 @@ fn run_child(runner: Runner, workload: &Workload, pinned: bool) -> f64 {
         Command::new(me)
     };
     let output = command
+        .env(NO_HEAP_TRIM.0, NO_HEAP_TRIM.1)
         .args(["--child", runner.name(), workload.key])
         .output()
         .expect("could not start a measuring process");
