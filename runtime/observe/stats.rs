@@ -43,6 +43,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::clock::nanos;
 use super::{Observer, WakeCause};
 use crate::task_id::TaskId;
 
@@ -96,9 +97,21 @@ impl PollHistogram {
         Duration::from_secs(1),
     ];
 
-    fn add(&mut self, poll: Duration) {
-        let bucket = Self::BOUNDS.iter().position(|bound| poll < *bound);
-        self.counts[bucket.unwrap_or(Self::BOUNDS.len())] += 1;
+    /// Count a poll of `poll` nanoseconds.
+    #[inline]
+    fn add(&mut self, poll: u64) {
+        // The bounds in nanoseconds, so that a poll is placed without making a `Duration`.
+        const NANOS: [u64; PollHistogram::BOUNDS.len()] = {
+            let mut nanos = [0; PollHistogram::BOUNDS.len()];
+            let mut i = 0;
+            while i < nanos.len() {
+                nanos[i] = PollHistogram::BOUNDS[i].as_nanos() as u64;
+                i += 1;
+            }
+            nanos
+        };
+        let bucket = NANOS.iter().position(|bound| poll < *bound);
+        self.counts[bucket.unwrap_or(NANOS.len())] += 1;
     }
 
     /// Every poll counted.
@@ -179,20 +192,15 @@ pub(crate) struct Tally {
     ended: bool,
 }
 
-/// A time on the runtime's clock in whole nanoseconds (saturating after 584 years).
-fn nanos(at: Duration) -> u64 {
-    u64::try_from(at.as_nanos()).unwrap_or(u64::MAX)
-}
-
 impl Tally {
     /// A task spawned at `at`: queued for its first poll.
     pub(crate) fn spawned(at: Duration) -> Tally {
         Tally { ready_since: Some(nanos(at)), ..Tally::default() }
     }
 
-    /// A poll began at `at`.
-    pub(crate) fn poll_started(&mut self, at: Duration) {
-        let at = nanos(at);
+    /// A poll began at `at` (nanoseconds, as every time the poll path hands over).
+    #[inline]
+    pub(crate) fn poll_started(&mut self, at: u64) {
         if let Some(since) = self.ready_since.take() {
             self.scheduled += at.saturating_sub(since);
         }
@@ -200,20 +208,20 @@ impl Tally {
     }
 
     /// The poll ended at `at` (`pending`: the task now waits); returns how long it took.
-    pub(crate) fn poll_ended(&mut self, at: Duration, pending: bool) -> Option<Duration> {
-        let at = nanos(at);
+    #[inline]
+    pub(crate) fn poll_ended(&mut self, at: u64, pending: bool) -> Option<u64> {
         let poll = self.polling_since.take().map(|since| at.saturating_sub(since));
         self.busy += poll.unwrap_or_default();
         self.polls += 1;
         if pending {
             self.idle_since = Some(at);
         }
-        poll.map(Duration::from_nanos)
+        poll
     }
 
     /// Woken at `at` by `cause`.
-    pub(crate) fn woken(&mut self, at: Duration, cause: WakeCause) {
-        let at = nanos(at);
+    #[inline]
+    pub(crate) fn woken(&mut self, at: u64, cause: WakeCause) {
         self.wakes += 1;
         self.self_wakes += u64::from(cause == WakeCause::Itself);
         if let Some(since) = self.idle_since.take() {
@@ -271,8 +279,9 @@ pub(crate) struct Stats {
 }
 
 impl Stats {
-    /// Count one poll in the histogram.
-    pub(crate) fn add_poll(&mut self, poll: Duration) {
+    /// Count one poll of `poll` nanoseconds in the histogram.
+    #[inline]
+    pub(crate) fn add_poll(&mut self, poll: u64) {
         self.histogram.add(poll);
     }
 

@@ -36,9 +36,11 @@
 
 use std::time::Duration;
 
+use super::clock::nanos;
 use super::detector::secs;
+use super::task_map::TaskMap;
 use super::trace::describe_cause;
-use super::{awaits, EventKind, Observer, WakeCause};
+use super::{awaits, row_label_in, EventKind, Observer, WakeCause};
 use crate::hooks::{LoopView, Park};
 use crate::outside::{summary, Held};
 use crate::task_id::TaskId;
@@ -67,30 +69,37 @@ fn fired(pending: &mut Vec<u64>, view: &dyn LoopView) -> Option<u64> {
 impl Observer {
     /// Record the wakes that happened since the last call, each with its cause: `phase`
     /// says where the loop is (see `trace.rs`). Returns how many, and how many of those
-    /// came from other threads.
+    /// came from other threads. The wakes are stamped with the view's time, read only if
+    /// there is a wake to stamp (a tick that woke nobody in steps 3 and 4 reads no clock).
     pub(crate) fn collect_wakes(&self, view: &dyn LoopView, phase: Phase) -> (usize, usize) {
-        self.collect_wakes_at(view, phase, None)
+        self.attribute_wakes(&mut self.tasks.borrow_mut(), view, phase, None)
     }
 
-    /// [`collect_wakes`](Self::collect_wakes), the wakes stamped `at` (the time the caller
-    /// already read), or with the view's time, read only if there is a wake to stamp (a
-    /// tick that woke nobody in steps 3 and 4 reads no clock here).
-    pub(crate) fn collect_wakes_at(
+    /// [`collect_wakes`](Self::collect_wakes) with the notes already borrowed, the wakes
+    /// stamped `at` if given (nanoseconds on the runtime's clock, which the caller already
+    /// read). Every poll ends here (detector.rs), so the wakes are taken as one batch, and
+    /// the notes the poll's end borrowed serve them all. Inlined there: a call would save
+    /// and restore registers, and pass a phase and a stamp, for a loop that usually runs once.
+    #[inline(always)]
+    pub(crate) fn attribute_wakes(
         &self,
+        tasks: &mut TaskMap,
         view: &dyn LoopView,
         phase: Phase,
-        at: Option<Duration>,
+        at: Option<u64>,
     ) -> (usize, usize) {
         let Some(wake_log) = &self.wake_log else {
             return (0, 0);
         };
-        let (mut count, mut from_threads) = (0, 0);
-        let mut stamp = at;
-        wake_log.drain(|id, site| {
-            count += 1;
-            let at = *stamp.get_or_insert_with(|| view.now());
+        let mut batch = self.wake_batch.borrow_mut();
+        wake_log.take_into(&mut batch); // trace.rs
+        if batch.is_empty() {
+            return (0, 0);
+        }
+        let at = at.unwrap_or_else(|| nanos(view.now()));
+        let mut from_threads = 0;
+        for &(id, site) in batch.iter() {
             // One look-up of the task's notes serves the cause and the figures.
-            let mut tasks = self.tasks.borrow_mut();
             let mut notes = tasks.get_mut(&id);
             let cause = match (site, phase) {
                 (None, _) => {
@@ -106,19 +115,25 @@ impl Observer {
                     deadline_ms: notes.as_deref_mut().and_then(|n| fired(&mut n.deadlines, view)),
                 },
             };
-            if let Some(notes) = notes.as_mut() {
+            if let Some(notes) = notes {
                 notes.tally.woken(at, cause); // stats.rs
             }
-            drop(tasks);
             self.record_at(at, id, EventKind::Wake(cause));
             if self.options.narrate {
-                let who = describe_cause(cause, |t| self.row_label(t));
-                let line =
-                    format!("[{}]   {} woken by {who}", secs(view.now()), self.row_label(id));
-                self.sink().write(&line);
+                self.narrate_wake(view, tasks, id, cause);
             }
-        });
+        }
+        let count = batch.len();
+        batch.clear(); // its room stays, for the next batch
         (count, from_threads)
+    }
+
+    /// Narration's line for one wake; the labels come from `tasks`, which the caller holds.
+    #[cold]
+    fn narrate_wake(&self, view: &dyn LoopView, tasks: &TaskMap, id: TaskId, cause: WakeCause) {
+        let who = describe_cause(cause, |t| row_label_in(tasks, t));
+        let line = format!("[{}]   {} woken by {who}", secs(view.now()), row_label_in(tasks, id));
+        self.sink().write(&line);
     }
 
     /// Hook, step 2: the loop chose `park`. Narrate it; in debug mode, cut a forever-park
