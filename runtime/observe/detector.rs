@@ -146,7 +146,12 @@ impl Observer {
             }
             None => (None, None, None),
         };
-        let (woken, _) = self.attribute_wakes(&mut tasks, view, Phase::Poll(id), Some(at));
+        let woken = match self.take_wakes() {
+            Some(mut batch) => {
+                self.attribute_wakes(&mut tasks, &mut batch, view, Phase::Poll(id), Some(at)).0
+            }
+            None => 0,
+        };
         drop(tasks);
         self.record_at(at, id, EventKind::PollEnd { parked_at });
         let (true, Some(started), Some(now)) = (self.options.debug, started, ended_at) else {
@@ -232,12 +237,23 @@ impl Observer {
         // The next pass's first poll reads the clock afresh, unless the tick in between
         // takes no time (`Observer::carried`).
         self.carried.set(self.boundary.take());
-        let tally = std::mem::take(&mut *self.pass.borrow_mut());
-        let ended = std::mem::take(&mut *self.ended.borrow_mut());
-        let _forget = ForgetEnded(self, ended);
-        if !self.options.debug || tally.any_slow || tally.total <= nanos(self.options.threshold) {
-            return self.reuse_pass(tally);
+        // A pass in which no task ended has no notes to forget (most passes of a busy loop).
+        let ended = !self.ended.borrow().is_empty();
+        let _forget =
+            ended.then(|| ForgetEnded(self, std::mem::take(&mut *self.ended.borrow_mut())));
+        {
+            let mut pass = self.pass.borrow_mut();
+            let quiet = pass.any_slow || pass.total <= nanos(self.options.threshold);
+            if !self.options.debug || quiet {
+                // No report: the totals start again, and the list keeps its room for the
+                // next pass instead of allocating and growing a new one.
+                pass.total = 0;
+                pass.any_slow = false;
+                pass.polls.clear();
+                return;
+            }
         }
+        let tally = std::mem::take(&mut *self.pass.borrow_mut());
         let mut by_task: Vec<(TaskId, Duration, usize)> = Vec::new();
         for &(id, held) in &tally.polls {
             let held = Duration::from_nanos(held);
@@ -268,8 +284,9 @@ impl Observer {
         self.report(&report);
     }
 
-    /// Hand the pass's list of polls back, emptied: the next pass fills the room it already
-    /// has instead of allocating and growing a new list (a pass of a thousand yields did).
+    /// Hand the pass's list of polls back, emptied, after a report: the next pass fills the
+    /// room it already has instead of allocating and growing a new list (a pass of a
+    /// thousand yields did).
     fn reuse_pass(&self, mut tally: PassTally) {
         tally.polls.clear();
         self.pass.borrow_mut().polls = tally.polls;

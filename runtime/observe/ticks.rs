@@ -40,10 +40,12 @@ use super::clock::nanos;
 use super::detector::secs;
 use super::task_map::TaskMap;
 use super::trace::describe_cause;
+use super::trace::RawWake;
 use super::{awaits, row_label_in, EventKind, Observer, WakeCause};
 use crate::hooks::{LoopView, Park};
 use crate::outside::{summary, Held};
 use crate::task_id::TaskId;
+use std::cell::RefMut;
 
 /// Where the loop is when it collects wakes: what the cause of a wake without a thread is.
 #[derive(Debug, Clone, Copy)]
@@ -72,30 +74,36 @@ impl Observer {
     /// came from other threads. The wakes are stamped with the view's time, read only if
     /// there is a wake to stamp (a tick that woke nobody in steps 3 and 4 reads no clock).
     pub(crate) fn collect_wakes(&self, view: &dyn LoopView, phase: Phase) -> (usize, usize) {
-        self.attribute_wakes(&mut self.tasks.borrow_mut(), view, phase, None)
+        // Most ticks wake nobody in steps 3 and 4: the notes are borrowed only for a wake.
+        let Some(mut batch) = self.take_wakes() else {
+            return (0, 0);
+        };
+        self.attribute_wakes(&mut self.tasks.borrow_mut(), &mut batch, view, phase, None)
     }
 
-    /// [`collect_wakes`](Self::collect_wakes) with the notes already borrowed, the wakes
-    /// stamped `at` if given (nanoseconds on the runtime's clock, which the caller already
-    /// read). Every poll ends here (detector.rs), so the wakes are taken as one batch, and
-    /// the notes the poll's end borrowed serve them all. Inlined there: a call would save
-    /// and restore registers, and pass a phase and a stamp, for a loop that usually runs once.
+    /// The wakes recorded since the last call, as one batch (trace.rs), or `None` if there
+    /// are none (or nothing records them). Inlined: every poll's end and every tick asks.
+    #[inline(always)]
+    pub(crate) fn take_wakes(&self) -> Option<RefMut<'_, Vec<RawWake>>> {
+        let mut batch = self.wake_batch.borrow_mut();
+        self.wake_log.as_ref()?.take_into(&mut batch);
+        (!batch.is_empty()).then_some(batch)
+    }
+
+    /// [`collect_wakes`](Self::collect_wakes) for a `batch` already taken, with the notes
+    /// already borrowed, the wakes stamped `at` if given (nanoseconds on the runtime's clock,
+    /// which the caller already read). Every poll ends here (detector.rs), and the notes
+    /// the poll's end borrowed serve all its wakes. Inlined there: a call would save and
+    /// restore registers, and pass a phase and a stamp, for a loop that usually runs once.
     #[inline(always)]
     pub(crate) fn attribute_wakes(
         &self,
         tasks: &mut TaskMap,
+        batch: &mut Vec<RawWake>,
         view: &dyn LoopView,
         phase: Phase,
         at: Option<u64>,
     ) -> (usize, usize) {
-        let Some(wake_log) = &self.wake_log else {
-            return (0, 0);
-        };
-        let mut batch = self.wake_batch.borrow_mut();
-        wake_log.take_into(&mut batch); // trace.rs
-        if batch.is_empty() {
-            return (0, 0);
-        }
         let at = at.unwrap_or_else(|| nanos(view.now()));
         let mut from_threads = 0;
         for &(id, site) in batch.iter() {

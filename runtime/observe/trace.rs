@@ -224,6 +224,10 @@ pub(crate) struct WakeLog {
     wakes: Mutex<Vec<RawWake>>,
     /// True once a wake went to `wakes` since the last drain (a plain store, read first).
     remote: AtomicBool,
+    /// True once a wake went to the loop thread's list since the last drain. Written and
+    /// read on the loop's thread only, so a plain store; it spares the drain of a phase that
+    /// woke nobody (most of steps 3 and 4) the look at the thread-local list.
+    local: AtomicBool,
 }
 
 thread_local! {
@@ -276,6 +280,7 @@ impl WakeLog {
             let kept = LOCAL.try_with(|local| match local.try_borrow_mut() {
                 Ok(mut local) if owned_by(&local.0, self) => {
                     local.1.push((id, site));
+                    self.local.store(true, Ordering::Relaxed);
                     true
                 }
                 _ => false, // another loop's thread, or inside `drain`
@@ -305,12 +310,15 @@ impl WakeLog {
     #[inline]
     pub(crate) fn take_into(&self, batch: &mut Vec<RawWake>) {
         debug_assert!(batch.is_empty(), "a batch of wakes was taken and not cleared");
-        let _ = LOCAL.try_with(|local| {
-            let mut local = local.borrow_mut();
-            if owned_by(&local.0, self) {
-                std::mem::swap(&mut local.1, batch);
-            }
-        });
+        if self.local.load(Ordering::Relaxed) {
+            self.local.store(false, Ordering::Relaxed);
+            let _ = LOCAL.try_with(|local| {
+                let mut local = local.borrow_mut();
+                if owned_by(&local.0, self) {
+                    std::mem::swap(&mut local.1, batch);
+                }
+            });
+        }
         // A wake raises the flag after its push: a drain that misses a flag finds the wake
         // next time, and a flag without a wake costs one lock.
         if self.remote.load(Ordering::Acquire) {
