@@ -232,7 +232,7 @@ impl Observer {
     pub(crate) fn end_pass(&self, view: &dyn LoopView, polled: usize) {
         self.flush_slow_report(None);
         if self.options.narrate && polled > 0 {
-            self.sink().write(&format!("[{}] tick: ran {polled} task(s)", secs(view.now())));
+            self.narrate_pass(view, polled);
         }
         // The next pass's first poll reads the clock afresh, unless the tick in between
         // takes no time (`Observer::carried`).
@@ -253,6 +253,19 @@ impl Observer {
                 return;
             }
         }
+        self.report_busy_pass();
+    }
+
+    /// Narration's line for step 1 (out of line, as the report below).
+    #[cold]
+    fn narrate_pass(&self, view: &dyn LoopView, polled: usize) {
+        self.sink().write(&format!("[{}] tick: ran {polled} task(s)", secs(view.now())));
+    }
+
+    /// The busy-pass report of the pass just ended (see `end_pass`). Out of line: most
+    /// passes report nothing, and every pass ends.
+    #[cold]
+    fn report_busy_pass(&self) {
         let tally = std::mem::take(&mut *self.pass.borrow_mut());
         let mut by_task: Vec<(TaskId, Duration, usize)> = Vec::new();
         for &(id, held) in &tally.polls {

@@ -73,11 +73,22 @@ impl Observer {
     /// says where the loop is (see `trace.rs`). Returns how many, and how many of those
     /// came from other threads. The wakes are stamped with the view's time, read only if
     /// there is a wake to stamp (a tick that woke nobody in steps 3 and 4 reads no clock).
+    #[inline]
     pub(crate) fn collect_wakes(&self, view: &dyn LoopView, phase: Phase) -> (usize, usize) {
-        // Most ticks wake nobody in steps 3 and 4: the notes are borrowed only for a wake.
+        // Most ticks wake nobody in steps 3 and 4: two flags say so, read where the hook is.
+        match &self.wake_log {
+            Some(wake_log) if wake_log.any() => self.collect_some_wakes(view, phase),
+            _ => (0, 0),
+        }
+    }
+
+    /// [`collect_wakes`](Self::collect_wakes) once a wake was listed.
+    #[inline(never)]
+    fn collect_some_wakes(&self, view: &dyn LoopView, phase: Phase) -> (usize, usize) {
         let Some(mut batch) = self.take_wakes() else {
             return (0, 0);
         };
+        // The notes are borrowed only for a wake.
         self.attribute_wakes(&mut self.tasks.borrow_mut(), &mut batch, view, phase, None)
     }
 
@@ -154,20 +165,7 @@ impl Observer {
             self.parked.set(true);
         }
         if self.options.narrate {
-            self.park_started.set(Some(std::time::Instant::now()));
-            let how = match park {
-                Park::TasksReady => "don't sleep, tasks are ready".to_string(),
-                Park::TimeJumps => {
-                    "nothing is ready: the virtual clock jumps to the next timer's deadline"
-                        .to_string()
-                }
-                Park::AtMost(Duration::ZERO) | Park::LookOnly | Park::Stalled => {
-                    "don't sleep, only look at I/O".to_string()
-                }
-                Park::AtMost(t) => format!("park for at most {}", secs(t)),
-                Park::UntilWoken { .. } => "park until woken".to_string(),
-            };
-            self.sink().write(&format!("[{}]   decide: {how}", secs(view.now())));
+            self.narrate_park(view, park);
         }
         // A park until woken held by outside work, under the virtual clock: a held clock.
         let held = self.options.virtual_clock
@@ -185,14 +183,53 @@ impl Observer {
         }
     }
 
+    /// Narration's line for step 2. Out of line, as every report here: the hooks between
+    /// the steps run at every tick, and a hook that holds a report's formatting inline saves
+    /// and restores registers for it each time.
+    #[cold]
+    fn narrate_park(&self, view: &dyn LoopView, park: Park) {
+        self.park_started.set(Some(std::time::Instant::now()));
+        let how = match park {
+            Park::TasksReady => "don't sleep, tasks are ready".to_string(),
+            Park::TimeJumps => {
+                "nothing is ready: the virtual clock jumps to the next timer's deadline".to_string()
+            }
+            Park::AtMost(Duration::ZERO) | Park::LookOnly | Park::Stalled => {
+                "don't sleep, only look at I/O".to_string()
+            }
+            Park::AtMost(t) => format!("park for at most {}", secs(t)),
+            Park::UntilWoken { .. } => "park until woken".to_string(),
+        };
+        self.sink().write(&format!("[{}]   decide: {how}", secs(view.now())));
+    }
+
     /// Hook, step 3: back from the reactor with `events` I/O events.
     pub(crate) fn back_from_park(&self, view: &dyn LoopView, _park: Park, events: usize) {
         if self.parked.take() || events > 0 {
             self.record(view, TaskId::MAIN, EventKind::Unpark { events });
         }
         let (woken, from_threads) = self.collect_wakes(view, Phase::Park);
-        let slept = self.park_started.take().map(|at| at.elapsed());
-        if let Some(slept) = slept.filter(|slept| *slept >= Duration::from_millis(1)) {
+        if let Some(started) = self.park_started.take() {
+            self.narrate_unpark(view, started, events, (woken, from_threads));
+        }
+        let held = self.probing_held.take();
+        let quiet = self.probing_stall.take() && view.ready_len() == 0 && events == 0;
+        if quiet {
+            self.report_quiet_park(view, held);
+        }
+    }
+
+    /// Narration's line for step 3, for a park that began at `started` (narration only).
+    #[cold]
+    fn narrate_unpark(
+        &self,
+        view: &dyn LoopView,
+        started: std::time::Instant,
+        events: usize,
+        (woken, from_threads): (usize, usize),
+    ) {
+        let slept = started.elapsed();
+        if slept >= Duration::from_millis(1) {
             let why = if events > 0 {
                 format!("{events} I/O event(s) woke {woken} task(s)")
             } else if from_threads > 0 {
@@ -206,16 +243,20 @@ impl Observer {
                 secs(slept)
             ));
         }
-        let held = self.probing_held.take();
-        let quiet = self.probing_stall.take() && view.ready_len() == 0 && events == 0;
-        if quiet && held {
+    }
+
+    /// A park cut short to probe (see the file header) ended with nothing ready and no
+    /// event: report the held clock (`held`) or the possible stall.
+    #[cold]
+    fn report_quiet_park(&self, view: &dyn LoopView, held: bool) {
+        if held {
             self.stall_reported.set(true);
             // Ended meanwhile (its release rang the doorbell): then nothing holds the clock.
             if view.outside_work() > 0 {
                 let report = self.held_clock_report(view, &crate::outside::in_flight_here());
                 self.sink().write(&report);
             }
-        } else if quiet {
+        } else {
             self.stall_reported.set(true);
             // A cycle of JoinHandles is no "possible" stall: say it first (awaits.rs).
             let deadlocks: String =
