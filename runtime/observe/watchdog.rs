@@ -17,7 +17,8 @@
 //! The two threads share a few atomics (poll start, poll number, task number, where the task
 //! was spawned and resumed from) that the loop writes only in debug mode. A poll start costs
 //! the loop plain stores and no lock: a lock, even one nobody else holds, is an atomic
-//! read-modify-write, and two per poll were a third of debug mode's cost on yields. The
+//! read-modify-write, and two per poll were a third of debug mode's cost on yields. What
+//! it stores is read from the task's notes in place; nothing is cloned for it. The
 //! watchdog reads the fields, then the poll start again, and trusts them only if it did not
 //! change (a *seqlock*, as the Linux kernel publishes its clock to user space).
 //!
