@@ -99,12 +99,16 @@ pub(crate) fn socket_of(notes: &TaskNotes) -> Option<(usize, Direction)> {
 
 impl Observer {
     /// Hook, start of a poll: forget the notes of the last one.
+    #[inline]
     pub(crate) fn clear_poll_waits(&self) {
-        self.poll_waits.borrow_mut().clear();
+        self.poll_waits.borrow_mut().clear(); // usually empty already: `settle_waits` drained it
         let _ = crate::wait_site::take(); // a leaf that noted without an await point
     }
 
-    /// A leaf said what the task being polled waits on.
+    /// A leaf said what the task being polled waits on. Out of line: `await_point` runs at
+    /// every `Pending`, and most leaves (a yield) leave no note, so that hook stays a few
+    /// instructions with no registers to save.
+    #[inline(never)]
     pub(crate) fn note_wait(&self, wait: Wait) {
         let mut waits = self.poll_waits.borrow_mut();
         if !waits.contains(&wait) {

@@ -40,26 +40,18 @@ use std::fmt::Write as _;
 use std::panic::Location;
 use std::time::Duration;
 
-use super::{watchdog, EventKind, Observer};
+use super::clock::nanos;
+use super::ticks::Phase;
+use super::{EventKind, Observer};
 use crate::hooks::PollOutcome;
 use crate::hooks::{LoopView, PollEnd};
 use crate::task_id::TaskId;
 
-/// What the detector notes when a poll starts; read back when it ends.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct PollWatch {
-    /// Real time since the observer's origin (`Observer::read_clock`).
-    started: Duration,
-    resumed_from: Option<&'static Location<'static>>,
-    /// The runtime's clock at the start, under the virtual clock.
-    virtual_start: Option<Duration>,
-}
-
-/// The running totals of one pass of step 1.
+/// The running totals of one pass of step 1, in nanoseconds.
 #[derive(Debug, Default)]
 pub(crate) struct PassTally {
-    total: Duration,
-    polls: Vec<(TaskId, Duration)>,
+    total: u64,
+    polls: Vec<(TaskId, u64)>,
     any_slow: bool,
 }
 
@@ -96,7 +88,7 @@ impl Observer {
         self.flush_slow_report(None);
         self.reached.set(None);
         self.clear_poll_waits(); // awaits.rs
-        self.slowest_child.set(None); // child_polls.rs
+        self.forget_slowest_child(); // child_polls.rs
         self.stall_reported.set(false);
         // The end of one poll is the start of the next: one clock read per
         // boundary when the loop goes straight from a poll to the next, shared by the
@@ -108,29 +100,16 @@ impl Observer {
         self.boundary.set(Some(started));
         let at = self.stamp(view, Some(started));
         self.record_at(at, id, EventKind::PollStart);
-        // One look-up of the task's notes serves the figures, the detector and the watchdog
-        // (which only debug mode starts).
-        let watched = self.watchdog_on();
-        let (resumed_from, info) = match self.tasks.borrow_mut().get_mut(&id) {
-            Some(notes) => {
-                notes.tally.poll_started(at); // stats.rs
-                let info = watched.then(|| watchdog::PollInfo {
-                    name: notes.name.clone(),
-                    spawned_at: Some(notes.spawned_at),
-                    resumed_from: notes.parked_at,
-                });
-                (notes.parked_at, info)
+        // One look-up of the task's notes serves the figures and the watchdog (which only
+        // debug mode starts), which reads the notes in place: nothing is copied or cloned for
+        // it unless the name it shows changes. Nothing else is noted for the poll's end: its
+        // start is the boundary just set, and where it resumed from stays in its notes.
+        if let Some(notes) = self.tasks.borrow_mut().get_mut(&id) {
+            notes.tally.poll_started(at); // stats.rs
+            if self.watchdog_on() {
+                self.shared.poll_started(&self.publisher, started, id.number(), notes);
             }
-            None => (None, None),
-        };
-        if !self.options.debug {
-            return; // tracing alone needs no watch
         }
-        if let Some(info) = info {
-            self.shared.poll_started(&self.publisher, started, id.number(), info);
-        }
-        let virtual_start = self.options.virtual_clock.then(|| view.now());
-        self.watch.set(Some(PollWatch { started, resumed_from, virtual_start }));
     }
 
     /// Hook: the poll of task `id` returned; `ended` says how, and who can still wake it.
@@ -139,43 +118,54 @@ impl Observer {
         let reached = self.reached.take();
         let timed = self.options.debug || self.log.is_some();
         let ended_at = timed.then(|| self.read_clock(view));
+        // This poll's start: the boundary `start_poll` left.
+        let started = self.boundary.get();
         // `block_on` returns at once when its future is done: nothing after is this tick's.
         let done = id == TaskId::MAIN && outcome != PollOutcome::Pending;
         self.boundary.set(ended_at.filter(|_| !done));
         let at = self.stamp(view, ended_at);
         let pending = outcome == PollOutcome::Pending;
-        let parked_at = match self.tasks.borrow_mut().get_mut(&id) {
+        // One borrow of the notes serves the poll and the wakes it made.
+        let mut tasks = self.tasks.borrow_mut();
+        let (resumed_from, parked_at, length) = match tasks.get_mut(&id) {
             // Pending at no recorded await point: forget the old one, which is finished (a
             // task that slept and now waits on something that records nothing is not parked
             // at the sleep).
             Some(notes) => {
+                let resumed_from = notes.parked_at; // until now: where this poll began
                 notes.parked_at = if pending { reached } else { None };
                 if pending {
                     self.settle_waits(&mut notes.waits); // awaits.rs
                 }
                 // A poll has a length only if `start_poll` timed its start.
-                if let Some(poll) = notes.tally.poll_ended(at, pending) {
+                let length = notes.tally.poll_ended(at, pending);
+                if let Some(poll) = length {
                     self.stats.borrow_mut().add_poll(poll); // stats.rs
                 }
-                notes.parked_at
+                (resumed_from, notes.parked_at, length)
             }
-            None => None,
+            None => (None, None, None),
         };
-        let (woken, _) = self.collect_wakes_at(view, super::ticks::Phase::Poll(id), Some(at));
+        let woken = match self.take_wakes() {
+            Some(mut batch) => {
+                self.attribute_wakes(&mut tasks, &mut batch, view, Phase::Poll(id), Some(at)).0
+            }
+            None => 0,
+        };
+        drop(tasks);
         self.record_at(at, id, EventKind::PollEnd { parked_at });
-        let (Some(watch), Some(now)) = (self.watch.take(), ended_at) else {
-            return; // tracing only, or no start seen
+        let (true, Some(started), Some(now)) = (self.options.debug, started, ended_at) else {
+            return; // tracing only
         };
-        let mut held = now.saturating_sub(watch.started);
-        // Under the virtual clock only a stand-in for blocking (`time::block_for`) moves the
-        // clock inside a poll; that time held the loop as surely as real time does.
-        if let Some(start) = watch.virtual_start {
-            held = held.max(view.now().saturating_sub(start));
-        }
+        // The poll's length on the runtime's clock, as the task's figures count it, is the
+        // real one under the real clock. Under the virtual clock only a stand-in for blocking
+        // (`time::block_for`) moves the clock inside a poll; that time held the loop as
+        // surely as real time does.
+        let held = now.saturating_sub(started).max(length.unwrap_or(0));
         if self.watchdog_on() {
             self.shared.poll_ended();
         }
-        let slow = held > self.options.threshold;
+        let slow = held > nanos(self.options.threshold);
         {
             let mut pass = self.pass.borrow_mut();
             pass.total += held;
@@ -186,7 +176,9 @@ impl Observer {
             // The tasks ready when the poll began: those ready now, but for the ones this
             // poll woke (counted only for a slow poll: the queue's length is not free).
             let ready = view.ready_len().saturating_sub(woken);
-            let report = self.slow_poll_report(view, id, &watch, (held, ready), outcome, reached);
+            let held = Duration::from_nanos(held);
+            let report =
+                self.slow_poll_report(view, id, resumed_from, (held, ready), outcome, reached);
             if outcome == PollOutcome::Finished && id != TaskId::MAIN {
                 // `task_ended` comes next and says whether it panicked: a panic's hook runs
                 // inside the poll, and with RUST_BACKTRACE set printing the backtrace can be
@@ -240,24 +232,49 @@ impl Observer {
     pub(crate) fn end_pass(&self, view: &dyn LoopView, polled: usize) {
         self.flush_slow_report(None);
         if self.options.narrate && polled > 0 {
-            self.sink().write(&format!("[{}] tick: ran {polled} task(s)", secs(view.now())));
+            self.narrate_pass(view, polled);
         }
         // The next pass's first poll reads the clock afresh, unless the tick in between
         // takes no time (`Observer::carried`).
         self.carried.set(self.boundary.take());
-        let tally = std::mem::take(&mut *self.pass.borrow_mut());
-        let _forget = ForgetEnded(self);
-        if !self.options.debug || tally.any_slow || tally.total <= self.options.threshold {
-            return self.reuse_pass(tally);
+        // A pass in which no task ended has nothing to forget (most passes of a busy loop).
+        let ended = !self.ended.borrow().is_empty() || !self.ended_in_poll.borrow().is_empty();
+        let _forget = ended.then(|| ForgetEnded(self));
+        {
+            let mut pass = self.pass.borrow_mut();
+            let quiet = pass.any_slow || pass.total <= nanos(self.options.threshold);
+            if !self.options.debug || quiet {
+                // No report: the totals start again, and the list keeps its room for the
+                // next pass instead of allocating and growing a new one.
+                pass.total = 0;
+                pass.any_slow = false;
+                pass.polls.clear();
+                return;
+            }
         }
+        self.report_busy_pass();
+    }
+
+    /// Narration's line for step 1 (out of line, as the report below).
+    #[cold]
+    fn narrate_pass(&self, view: &dyn LoopView, polled: usize) {
+        self.sink().write(&format!("[{}] tick: ran {polled} task(s)", secs(view.now())));
+    }
+
+    /// The busy-pass report of the pass just ended (see `end_pass`). Out of line: most
+    /// passes report nothing, and every pass ends.
+    #[cold]
+    fn report_busy_pass(&self) {
+        let tally = std::mem::take(&mut *self.pass.borrow_mut());
         let mut by_task: Vec<(TaskId, Duration, usize)> = Vec::new();
-        for (id, held) in &tally.polls {
-            match by_task.iter_mut().find(|(t, _, _)| t == id) {
+        for &(id, held) in &tally.polls {
+            let held = Duration::from_nanos(held);
+            match by_task.iter_mut().find(|(t, _, _)| *t == id) {
                 Some(entry) => {
-                    entry.1 += *held;
+                    entry.1 += held;
                     entry.2 += 1;
                 }
-                None => by_task.push((*id, *held, 1)),
+                None => by_task.push((id, held, 1)),
             }
         }
         by_task.sort_by_key(|entry| std::cmp::Reverse(entry.1));
@@ -266,7 +283,7 @@ impl Observer {
              loop for {}. The tasks that took most of it:",
             tally.polls.len(),
             secs(self.options.threshold),
-            secs(tally.total)
+            secs(Duration::from_nanos(tally.total))
         );
         for (id, held, polls) in by_task.iter().take(3) {
             let _ = write!(report, "\n  {} {} in {polls} poll(s)", self.label(*id), secs(*held));
@@ -279,8 +296,9 @@ impl Observer {
         self.report(&report);
     }
 
-    /// Hand the pass's list of polls back, emptied: the next pass fills the room it already
-    /// has instead of allocating and growing a new list (a pass of a thousand yields did).
+    /// Hand the pass's list of polls back, emptied, after a report: the next pass fills the
+    /// room it already has instead of allocating and growing a new list (a pass of a
+    /// thousand yields did).
     fn reuse_pass(&self, mut tally: PassTally) {
         tally.polls.clear();
         self.pass.borrow_mut().polls = tally.polls;
@@ -290,7 +308,7 @@ impl Observer {
         &self,
         view: &dyn LoopView,
         id: TaskId,
-        watch: &PollWatch,
+        resumed_from: Option<&'static Location<'static>>,
         (held, ready): (Duration, usize),
         outcome: PollOutcome,
         reached: Option<&'static Location<'static>>,
@@ -306,7 +324,7 @@ impl Observer {
         if let Some(notes) = notes {
             let _ = write!(report, "\n  spawned at   {}", notes.spawned_at);
         }
-        match watch.resumed_from {
+        match resumed_from {
             Some(at) => {
                 let _ = write!(report, "\n  resumed from {at}");
             }

@@ -35,9 +35,11 @@
 //! measures each mode on against off (docs/04-debug-mode.md, "What it costs").
 //!
 //! On, a poll pays for what it shows and little else: one read of the processor's cycle
-//! counter (about 9 ns on the course machine; clock.rs), its notes found by slab slot, plain
-//! atomic stores for the watchdog, wakes kept in a list with no lock, and events written in
-//! place into a ring. No label is formatted and nothing is allocated once the loop is warm.
+//! counter (about 9 ns on the course machine; clock.rs) kept as whole nanoseconds, its notes
+//! found by slab slot and borrowed once at its end for the poll and the wakes it made, plain
+//! atomic stores for the watchdog, wakes kept in a list with no lock and taken as one batch,
+//! and events written in place into a ring. No label is formatted and nothing is allocated
+//! once the loop is warm; the reports' code stays out of the hooks' way (`#[cold]`).
 //!
 //! ## Await points
 //!
@@ -236,8 +238,6 @@ pub(crate) struct Observer {
     pub(crate) options: Options,
     /// Notes on every live task, the main future included (`TaskId::MAIN`).
     pub(crate) tasks: RefCell<task_map::TaskMap>,
-    /// What the detector noted when the current poll started.
-    pub(crate) watch: Cell<Option<detector::PollWatch>>,
     /// The await point the task being polled reached last during this poll.
     pub(crate) reached: Cell<Option<&'static Location<'static>>>,
     /// Notes on timers, keyed by wheel key. Pruned lazily against the loop's view.
@@ -275,18 +275,22 @@ pub(crate) struct Observer {
     /// Wakes recorded by wakers, shared with the loop as its wake listener (tracing or
     /// narration only).
     pub(crate) wake_log: Option<Arc<trace::WakeLog>>,
+    /// The wakes being attributed right now, taken from `wake_log` in one batch (ticks.rs);
+    /// empty between two collections, its room kept.
+    pub(crate) wake_batch: RefCell<Vec<trace::RawWake>>,
     /// The last clock read at a poll boundary (`read_clock`), while the loop is
     /// in step 1: the end of one poll is the start of the next, and what happens inside a
     /// poll or between two polls (a spawn, a task's end) is stamped with it too. So debug
     /// mode and tracing read the clock once per poll, not once per event.
-    pub(crate) boundary: Cell<Option<std::time::Duration>>,
+    /// In nanoseconds since the observer's origin, as every time on the poll path (clock.rs).
+    pub(crate) boundary: Cell<Option<u64>>,
     /// The last pass's last boundary, carried to the next pass's first poll while the tick
     /// between them does nothing that takes time: no sleep, no look at I/O, no timer fired.
     /// Then the loop's own bookkeeping between the two passes (some tens of nanoseconds) is
     /// counted in the next poll, and a task that yields alone in its pass costs one clock
     /// read per yield, not two. Cleared by any step that took time, and when `block_on`
     /// begins or ends.
-    pub(crate) carried: Cell<Option<std::time::Duration>>,
+    pub(crate) carried: Cell<Option<u64>>,
     /// True while a recorded `Park` waits for its `Unpark`.
     pub(crate) parked: Cell<bool>,
     /// The stopwatch polls are timed with (clock.rs), made at the first `read_clock`.
@@ -375,7 +379,6 @@ impl Observer {
         Some(Box::new(Observer {
             options,
             tasks: RefCell::new(task_map::TaskMap::default()),
-            watch: Cell::new(None),
             reached: Cell::new(None),
             timers: RefCell::new(IdMap::default()),
             io: RefCell::new(HashMap::new()),
@@ -392,6 +395,7 @@ impl Observer {
             park_started: Cell::new(None),
             stepper: step::Stepper::default(),
             wake_log,
+            wake_batch: RefCell::new(Vec::new()),
             boundary: Cell::new(None),
             carried: Cell::new(None),
             parked: Cell::new(false),
@@ -425,7 +429,12 @@ impl Observer {
     /// The label of a task for reports: from its notes, or, for a task that ended during
     /// this pass, from the names kept till the pass ends.
     pub(crate) fn label(&self, id: TaskId) -> String {
-        if let Some(notes) = self.tasks.borrow().get(&id) {
+        self.label_in(&self.tasks.borrow(), id)
+    }
+
+    /// [`label`](Self::label) from notes the caller has borrowed already.
+    pub(crate) fn label_in(&self, tasks: &task_map::TaskMap, id: TaskId) -> String {
+        if let Some(notes) = tasks.get(&id) {
             return label(notes.name.as_deref(), id);
         }
         let ended = self.ended.borrow();
@@ -435,9 +444,14 @@ impl Observer {
 
     /// "main future #0" or "task 'fetch' #3": a task as a sentence names it.
     pub(crate) fn row_label(&self, id: TaskId) -> String {
+        self.row_label_in(&self.tasks.borrow(), id)
+    }
+
+    /// [`row_label`](Self::row_label) from notes the caller has borrowed already.
+    pub(crate) fn row_label_in(&self, tasks: &task_map::TaskMap, id: TaskId) -> String {
         match id {
-            TaskId::MAIN => self.label(id),
-            _ => format!("task {}", self.label(id)),
+            TaskId::MAIN => self.label_in(tasks, id),
+            _ => format!("task {}", self.label_in(tasks, id)),
         }
     }
 
@@ -454,21 +468,24 @@ impl Observer {
     /// Append an event to the log, if tracing is on, stamped [`recent_now`](Self::recent_now).
     pub(crate) fn record(&self, view: &dyn LoopView, task: TaskId, kind: EventKind) {
         if let Some(log) = &self.log {
-            log.push(self.recent_now(view), task, kind);
+            log.push(self.stamp(view, self.boundary.get()), task, kind);
         }
     }
 
-    /// Append an event stamped `at` to the log, if tracing is on.
-    pub(crate) fn record_at(&self, at: std::time::Duration, task: TaskId, kind: EventKind) {
+    /// Append an event stamped `at` (nanoseconds on the runtime's clock) to the log, if
+    /// tracing is on.
+    #[inline]
+    pub(crate) fn record_at(&self, at: u64, task: TaskId, kind: EventKind) {
         if let Some(log) = &self.log {
             log.push(at, task, kind);
         }
     }
 
-    /// Read the real clock: the time since the observer's real origin, which is the runtime
-    /// clock's origin under the real clock (found at the first read, from the view). A read
-    /// of the processor's cycle counter (clock.rs), already a `Duration`.
-    pub(crate) fn read_clock(&self, view: &dyn LoopView) -> std::time::Duration {
+    /// Read the real clock: the nanoseconds since the observer's real origin, which is the
+    /// runtime clock's origin under the real clock (found at the first read, from the view).
+    /// A read of the processor's cycle counter (clock.rs).
+    #[inline]
+    pub(crate) fn read_clock(&self, view: &dyn LoopView) -> u64 {
         self.stopwatch
             .get_or_init(|| {
                 // Under the virtual clock any fixed origin will do: only differences are used.
@@ -481,24 +498,21 @@ impl Observer {
             .read()
     }
 
-    /// The runtime's time at `real` (a [`read_clock`](Self::read_clock)), without reading
-    /// the clock again: under the real clock it is `real`; under the virtual clock, the
-    /// view's (a read of a cell).
-    pub(crate) fn stamp(
-        &self,
-        view: &dyn LoopView,
-        real: Option<std::time::Duration>,
-    ) -> std::time::Duration {
+    /// The runtime's time at `real` (a [`read_clock`](Self::read_clock)), in nanoseconds,
+    /// without reading the clock again: under the real clock it is `real`; under the virtual
+    /// clock, the view's (a read of a cell).
+    #[inline]
+    pub(crate) fn stamp(&self, view: &dyn LoopView, real: Option<u64>) -> u64 {
         match real {
             Some(real) if !self.options.virtual_clock => real,
-            _ => view.now(),
+            _ => clock::nanos(view.now()),
         }
     }
 
     /// The runtime's time as of the last poll boundary while the loop is in step 1 (see
     /// `boundary`), else the clock's: a spawn or an end inside a pass costs no clock read.
     pub(crate) fn recent_now(&self, view: &dyn LoopView) -> std::time::Duration {
-        self.stamp(view, self.boundary.get())
+        std::time::Duration::from_nanos(self.stamp(view, self.boundary.get()))
     }
 }
 

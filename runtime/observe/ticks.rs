@@ -36,12 +36,16 @@
 
 use std::time::Duration;
 
+use super::clock::nanos;
 use super::detector::secs;
+use super::task_map::TaskMap;
 use super::trace::describe_cause;
+use super::trace::RawWake;
 use super::{awaits, EventKind, Observer, WakeCause};
 use crate::hooks::{LoopView, Park};
 use crate::outside::{summary, Held};
 use crate::task_id::TaskId;
+use std::cell::RefMut;
 
 /// Where the loop is when it collects wakes: what the cause of a wake without a thread is.
 #[derive(Debug, Clone, Copy)]
@@ -67,30 +71,54 @@ fn fired(pending: &mut Vec<u64>, view: &dyn LoopView) -> Option<u64> {
 impl Observer {
     /// Record the wakes that happened since the last call, each with its cause: `phase`
     /// says where the loop is (see `trace.rs`). Returns how many, and how many of those
-    /// came from other threads.
+    /// came from other threads. The wakes are stamped with the view's time, read only if
+    /// there is a wake to stamp (a tick that woke nobody in steps 3 and 4 reads no clock).
+    #[inline]
     pub(crate) fn collect_wakes(&self, view: &dyn LoopView, phase: Phase) -> (usize, usize) {
-        self.collect_wakes_at(view, phase, None)
+        // Most ticks wake nobody in steps 3 and 4: two flags say so, read where the hook is.
+        match &self.wake_log {
+            Some(wake_log) if wake_log.any() => self.collect_some_wakes(view, phase),
+            _ => (0, 0),
+        }
     }
 
-    /// [`collect_wakes`](Self::collect_wakes), the wakes stamped `at` (the time the caller
-    /// already read), or with the view's time, read only if there is a wake to stamp (a
-    /// tick that woke nobody in steps 3 and 4 reads no clock here).
-    pub(crate) fn collect_wakes_at(
-        &self,
-        view: &dyn LoopView,
-        phase: Phase,
-        at: Option<Duration>,
-    ) -> (usize, usize) {
-        let Some(wake_log) = &self.wake_log else {
+    /// [`collect_wakes`](Self::collect_wakes) once a wake was listed.
+    #[inline(never)]
+    fn collect_some_wakes(&self, view: &dyn LoopView, phase: Phase) -> (usize, usize) {
+        let Some(mut batch) = self.take_wakes() else {
             return (0, 0);
         };
-        let (mut count, mut from_threads) = (0, 0);
-        let mut stamp = at;
-        wake_log.drain(|id, site| {
-            count += 1;
-            let at = *stamp.get_or_insert_with(|| view.now());
+        // The notes are borrowed only for a wake.
+        self.attribute_wakes(&mut self.tasks.borrow_mut(), &mut batch, view, phase, None)
+    }
+
+    /// The wakes recorded since the last call, as one batch (trace.rs), or `None` if there
+    /// are none (or nothing records them). Inlined: every poll's end and every tick asks.
+    #[inline(always)]
+    pub(crate) fn take_wakes(&self) -> Option<RefMut<'_, Vec<RawWake>>> {
+        let mut batch = self.wake_batch.borrow_mut();
+        self.wake_log.as_ref()?.take_into(&mut batch);
+        (!batch.is_empty()).then_some(batch)
+    }
+
+    /// [`collect_wakes`](Self::collect_wakes) for a `batch` already taken, with the notes
+    /// already borrowed, the wakes stamped `at` if given (nanoseconds on the runtime's clock,
+    /// which the caller already read). Every poll ends here (detector.rs), and the notes
+    /// the poll's end borrowed serve all its wakes. Inlined there: a call would save and
+    /// restore registers, and pass a phase and a stamp, for a loop that usually runs once.
+    #[inline(always)]
+    pub(crate) fn attribute_wakes(
+        &self,
+        tasks: &mut TaskMap,
+        batch: &mut Vec<RawWake>,
+        view: &dyn LoopView,
+        phase: Phase,
+        at: Option<u64>,
+    ) -> (usize, usize) {
+        let at = at.unwrap_or_else(|| nanos(view.now()));
+        let mut from_threads = 0;
+        for &(id, site) in batch.iter() {
             // One look-up of the task's notes serves the cause and the figures.
-            let mut tasks = self.tasks.borrow_mut();
             let mut notes = tasks.get_mut(&id);
             let cause = match (site, phase) {
                 (None, _) => {
@@ -106,19 +134,26 @@ impl Observer {
                     deadline_ms: notes.as_deref_mut().and_then(|n| fired(&mut n.deadlines, view)),
                 },
             };
-            if let Some(notes) = notes.as_mut() {
+            if let Some(notes) = notes {
                 notes.tally.woken(at, cause); // stats.rs
             }
-            drop(tasks);
             self.record_at(at, id, EventKind::Wake(cause));
             if self.options.narrate {
-                let who = describe_cause(cause, |t| self.row_label(t));
-                let line =
-                    format!("[{}]   {} woken by {who}", secs(view.now()), self.row_label(id));
-                self.sink().write(&line);
+                self.narrate_wake(view, tasks, id, cause);
             }
-        });
+        }
+        let count = batch.len();
+        batch.clear(); // its room stays, for the next batch
         (count, from_threads)
+    }
+
+    /// Narration's line for one wake; the labels come from `tasks`, which the caller holds.
+    #[cold]
+    fn narrate_wake(&self, view: &dyn LoopView, tasks: &TaskMap, id: TaskId, cause: WakeCause) {
+        let who = describe_cause(cause, |t| self.row_label_in(tasks, t));
+        let line =
+            format!("[{}]   {} woken by {who}", secs(view.now()), self.row_label_in(tasks, id));
+        self.sink().write(&line);
     }
 
     /// Hook, step 2: the loop chose `park`. Narrate it; in debug mode, cut a forever-park
@@ -131,20 +166,7 @@ impl Observer {
             self.parked.set(true);
         }
         if self.options.narrate {
-            self.park_started.set(Some(std::time::Instant::now()));
-            let how = match park {
-                Park::TasksReady => "don't sleep, tasks are ready".to_string(),
-                Park::TimeJumps => {
-                    "nothing is ready: the virtual clock jumps to the next timer's deadline"
-                        .to_string()
-                }
-                Park::AtMost(Duration::ZERO) | Park::LookOnly | Park::Stalled => {
-                    "don't sleep, only look at I/O".to_string()
-                }
-                Park::AtMost(t) => format!("park for at most {}", secs(t)),
-                Park::UntilWoken { .. } => "park until woken".to_string(),
-            };
-            self.sink().write(&format!("[{}]   decide: {how}", secs(view.now())));
+            self.narrate_park(view, park);
         }
         // A park until woken held by outside work, under the virtual clock: a held clock.
         let held = self.options.virtual_clock
@@ -162,14 +184,53 @@ impl Observer {
         }
     }
 
+    /// Narration's line for step 2. Out of line, as every report here: the hooks between
+    /// the steps run at every tick, and a hook that holds a report's formatting inline saves
+    /// and restores registers for it each time.
+    #[cold]
+    fn narrate_park(&self, view: &dyn LoopView, park: Park) {
+        self.park_started.set(Some(std::time::Instant::now()));
+        let how = match park {
+            Park::TasksReady => "don't sleep, tasks are ready".to_string(),
+            Park::TimeJumps => {
+                "nothing is ready: the virtual clock jumps to the next timer's deadline".to_string()
+            }
+            Park::AtMost(Duration::ZERO) | Park::LookOnly | Park::Stalled => {
+                "don't sleep, only look at I/O".to_string()
+            }
+            Park::AtMost(t) => format!("park for at most {}", secs(t)),
+            Park::UntilWoken { .. } => "park until woken".to_string(),
+        };
+        self.sink().write(&format!("[{}]   decide: {how}", secs(view.now())));
+    }
+
     /// Hook, step 3: back from the reactor with `events` I/O events.
     pub(crate) fn back_from_park(&self, view: &dyn LoopView, _park: Park, events: usize) {
         if self.parked.take() || events > 0 {
             self.record(view, TaskId::MAIN, EventKind::Unpark { events });
         }
         let (woken, from_threads) = self.collect_wakes(view, Phase::Park);
-        let slept = self.park_started.take().map(|at| at.elapsed());
-        if let Some(slept) = slept.filter(|slept| *slept >= Duration::from_millis(1)) {
+        if let Some(started) = self.park_started.take() {
+            self.narrate_unpark(view, started, events, (woken, from_threads));
+        }
+        let held = self.probing_held.take();
+        let quiet = self.probing_stall.take() && view.ready_len() == 0 && events == 0;
+        if quiet {
+            self.report_quiet_park(view, held);
+        }
+    }
+
+    /// Narration's line for step 3, for a park that began at `started` (narration only).
+    #[cold]
+    fn narrate_unpark(
+        &self,
+        view: &dyn LoopView,
+        started: std::time::Instant,
+        events: usize,
+        (woken, from_threads): (usize, usize),
+    ) {
+        let slept = started.elapsed();
+        if slept >= Duration::from_millis(1) {
             let why = if events > 0 {
                 format!("{events} I/O event(s) woke {woken} task(s)")
             } else if from_threads > 0 {
@@ -183,16 +244,20 @@ impl Observer {
                 secs(slept)
             ));
         }
-        let held = self.probing_held.take();
-        let quiet = self.probing_stall.take() && view.ready_len() == 0 && events == 0;
-        if quiet && held {
+    }
+
+    /// A park cut short to probe (see the file header) ended with nothing ready and no
+    /// event: report the held clock (`held`) or the possible stall.
+    #[cold]
+    fn report_quiet_park(&self, view: &dyn LoopView, held: bool) {
+        if held {
             self.stall_reported.set(true);
             // Ended meanwhile (its release rang the doorbell): then nothing holds the clock.
             if view.outside_work() > 0 {
                 let report = self.held_clock_report(view, &crate::outside::in_flight_here());
                 self.sink().write(&report);
             }
-        } else if quiet {
+        } else {
             self.stall_reported.set(true);
             // A cycle of JoinHandles is no "possible" stall: say it first (awaits.rs).
             let deadlocks: String =

@@ -147,8 +147,8 @@ pub(crate) struct Log {
     /// Where the next event goes once the ring is full.
     next: Cell<usize>,
     capacity: usize,
-    /// The stamp of the newest event (the log never runs backwards).
-    last_at: Cell<Duration>,
+    /// The stamp of the newest event, in nanoseconds (the log never runs backwards).
+    last_at: Cell<u64>,
     /// Events dropped from the front to keep the bound.
     pub(crate) dropped: Cell<u64>,
     /// Every named task's name, kept after the task ends so the pictures can name its row.
@@ -163,19 +163,20 @@ impl Log {
             ring: RefCell::new(Vec::new()),
             next: Cell::new(0),
             capacity: capacity.max(1),
-            last_at: Cell::new(Duration::ZERO),
+            last_at: Cell::new(0),
             dropped: Cell::new(0),
             names: RefCell::new(IdMap::default()),
         }
     }
 
+    /// Append an event at `at` nanoseconds on the runtime's clock.
     #[inline]
-    pub(crate) fn push(&self, at: Duration, task: TaskId, kind: EventKind) {
+    pub(crate) fn push(&self, at: u64, task: TaskId, kind: EventKind) {
         // Stamps come from two reads of time (an instant converted, the view's clock) that
         // may disagree by nanoseconds; the log never runs backwards.
         let at = at.max(self.last_at.get());
         self.last_at.set(at);
-        let event = Event { at, task, kind };
+        let event = Event { at: Duration::from_nanos(at), task, kind };
         let mut ring = self.ring.borrow_mut();
         if ring.len() < self.capacity {
             return ring.push(event);
@@ -208,7 +209,7 @@ impl Log {
 
 /// One wake as the waker saw it: the task, and `None` if it came from another thread, else
 /// the site the waking code named.
-type RawWake = (TaskId, Option<Option<Via>>);
+pub(crate) type RawWake = (TaskId, Option<Option<Via>>);
 
 /// Wakes written by wakers (any thread) and read by the loop at the end of each phase.
 ///
@@ -217,12 +218,18 @@ type RawWake = (TaskId, Option<Option<Via>>);
 /// taken per wake and per drain it was the largest part of recording causes. So wakes on the
 /// loop's thread go to a thread-local list with no lock, and only wakes from other threads
 /// take the mutex and raise `remote`, which the drain checks before it locks. The same pair
-/// as the ready queues of waker.rs: a local list, and a shared one for other threads.
+/// as the ready queues of waker.rs: a local list, and a shared one for other threads. The
+/// drain takes the local list whole, swapping it for an empty one, and only if the loop's
+/// thread raised `local`: a phase that woke nobody costs two loads.
 #[derive(Debug, Default)]
 pub(crate) struct WakeLog {
     wakes: Mutex<Vec<RawWake>>,
     /// True once a wake went to `wakes` since the last drain (a plain store, read first).
     remote: AtomicBool,
+    /// True once a wake went to the loop thread's list since the last drain. Written and
+    /// read on the loop's thread only, so a plain store; it spares the drain of a phase that
+    /// woke nobody (most of steps 3 and 4) the look at the thread-local list.
+    local: AtomicBool,
 }
 
 thread_local! {
@@ -267,6 +274,7 @@ impl WakeLog {
     }
 
     /// Called by `TaskWaker::schedule` after it queued `id`.
+    #[inline]
     fn record_wake(&self, id: TaskId) {
         // The loop's thread records sites (wake_site.rs); any other thread reads `None`.
         let site = crate::wake_site::current();
@@ -274,6 +282,7 @@ impl WakeLog {
             let kept = LOCAL.try_with(|local| match local.try_borrow_mut() {
                 Ok(mut local) if owned_by(&local.0, self) => {
                     local.1.push((id, site));
+                    self.local.store(true, Ordering::Relaxed);
                     true
                 }
                 _ => false, // another loop's thread, or inside `drain`
@@ -283,33 +292,54 @@ impl WakeLog {
                 return;
             }
         }
-        self.wakes.lock().unwrap_or_else(PoisonError::into_inner).push((id, site));
+        self.record_remote((id, site));
+    }
+
+    /// A wake from another thread (or another loop's): under the lock. Out of line, so the
+    /// common path above stays a few instructions with nothing to save and restore.
+    #[cold]
+    #[inline(never)]
+    fn record_remote(&self, wake: RawWake) {
+        self.wakes.lock().unwrap_or_else(PoisonError::into_inner).push(wake);
         self.remote.store(true, Ordering::Release);
     }
 
-    /// Hand each wake recorded since the last call to `each`, the loop thread's first, each
-    /// list oldest first, without allocating. `each` gets the task, `None` for another
-    /// thread, else the named site.
-    pub(crate) fn drain(&self, mut each: impl FnMut(TaskId, Option<Option<Via>>)) {
-        let _ = LOCAL.try_with(|local| {
-            let mut local = local.borrow_mut();
-            if owned_by(&local.0, self) {
-                // A wake made inside `each` finds the list borrowed and takes the mutex.
-                for (id, site) in local.1.drain(..) {
-                    each(id, site);
+    /// Is any wake listed since the last drain? Two loads, no thread-local: a phase that woke
+    /// nobody costs no more.
+    #[inline]
+    pub(crate) fn any(&self) -> bool {
+        self.local.load(Ordering::Relaxed) || self.remote.load(Ordering::Relaxed)
+    }
+
+    /// Move every wake recorded since the last call into `batch` (empty), the loop thread's
+    /// first, each list oldest first. The loop thread's list is not copied: it is swapped
+    /// with `batch`, so the two vectors take turns and, once warm, neither allocates. The
+    /// thread-local list is borrowed once per call, not once per wake, and not while the
+    /// caller reads the wakes (a wake made meanwhile goes to the list as any other).
+    #[inline]
+    pub(crate) fn take_into(&self, batch: &mut Vec<RawWake>) {
+        debug_assert!(batch.is_empty(), "a batch of wakes was taken and not cleared");
+        if self.local.load(Ordering::Relaxed) {
+            self.local.store(false, Ordering::Relaxed);
+            let _ = LOCAL.try_with(|local| {
+                let mut local = local.borrow_mut();
+                if owned_by(&local.0, self) {
+                    std::mem::swap(&mut local.1, batch);
                 }
-            }
-        });
+            });
+        }
         // A wake raises the flag after its push: a drain that misses a flag finds the wake
         // next time, and a flag without a wake costs one lock.
         if self.remote.load(Ordering::Acquire) {
-            self.remote.store(false, Ordering::Relaxed);
-            // `each` only writes the event log; a wake from another thread waits that long.
-            let mut wakes = self.wakes.lock().unwrap_or_else(PoisonError::into_inner);
-            for (id, site) in wakes.drain(..) {
-                each(id, site);
-            }
+            self.take_remote(batch);
         }
+    }
+
+    /// The wakes other threads made, after the loop thread's.
+    #[cold]
+    fn take_remote(&self, batch: &mut Vec<RawWake>) {
+        self.remote.store(false, Ordering::Relaxed);
+        batch.append(&mut self.wakes.lock().unwrap_or_else(PoisonError::into_inner));
     }
 }
 
@@ -348,6 +378,7 @@ pub(crate) fn via_name(via: Via) -> &'static str {
 }
 
 impl crate::hooks::WakeListener for WakeLog {
+    #[inline]
     fn woke(&self, id: TaskId) {
         self.record_wake(id);
     }

@@ -17,7 +17,8 @@
 //! The two threads share a few atomics (poll start, poll number, task number, where the task
 //! was spawned and resumed from) that the loop writes only in debug mode. A poll start costs
 //! the loop plain stores and no lock: a lock, even one nobody else holds, is an atomic
-//! read-modify-write, and two per poll were a third of debug mode's cost on yields. The
+//! read-modify-write, and two per poll were a third of debug mode's cost on yields. What
+//! it stores is read from the task's notes in place; nothing is cloned for it. The
 //! watchdog reads the fields, then the poll start again, and trusts them only if it did not
 //! change (a *seqlock*, as the Linux kernel publishes its clock to user space).
 //!
@@ -41,7 +42,7 @@ use std::time::Duration;
 
 use super::detector::secs;
 use super::sink::Sink;
-use super::IdMap;
+use super::{IdMap, TaskNotes};
 
 /// What the loop and the watchdog share.
 pub(crate) struct Shared {
@@ -100,33 +101,47 @@ impl Shared {
         let _ = self.stopwatch.set(stopwatch);
     }
 
-    /// The loop starts polling task `task` at `since` (real time since the origin).
-    pub(crate) fn poll_started(&self, me: &Publisher, since: Duration, task: u64, info: PollInfo) {
-        let since = u64::try_from(since.as_nanos()).unwrap_or(u64::MAX - 1);
+    /// The loop starts polling task `task` at `since` (nanoseconds since the origin); its
+    /// name and places are read from its notes, in place.
+    #[inline]
+    pub(crate) fn poll_started(&self, me: &Publisher, since: u64, task: u64, notes: &TaskNotes) {
         // The seqlock's writer side: the 0 that `poll_ended` stored is seen before any field
         // below changes (a fence that costs no instruction on x86).
         fence(Ordering::Release);
-        if info.name.is_some() || me.named.get() {
-            me.named.set(info.name.is_some());
-            *lock(&self.name) = info.name;
+        if notes.name.is_some() || me.named.get() {
+            self.publish_name(me, notes.name.as_ref());
         }
         // Most polls are of a task spawned and resumed where one of the last two polls' tasks
         // were (the tasks of one loop, taking turns): those need no look-up.
-        let places = (address(info.spawned_at), address(info.resumed_from));
+        let places = (address(Some(notes.spawned_at)), address(notes.parked_at));
         let recent = me.recent.get();
         let at = match recent.iter().find(|(known, _)| *known == places) {
             Some(&(_, at)) => at,
-            None => {
-                let at =
-                    self.index_of(me, info.spawned_at) << 32 | self.index_of(me, info.resumed_from);
-                me.recent.set([recent[1], (places, at)]);
-                at
-            }
+            None => self.index_places(me, places, notes),
         };
         self.task.store(task, Ordering::Relaxed);
         self.at.store(at, Ordering::Relaxed);
         self.poll_seq.store(self.poll_seq.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        self.poll_started.store(since + 1, Ordering::Release); // publishes the stores above
+        self.poll_started.store(since.min(u64::MAX - 1) + 1, Ordering::Release);
+        // publishes the stores above
+    }
+
+    /// The name of the task about to be polled, when it is one or the last one was.
+    #[cold]
+    fn publish_name(&self, me: &Publisher, name: Option<&Arc<str>>) {
+        me.named.set(name.is_some());
+        *lock(&self.name) = name.cloned();
+    }
+
+    /// The packed `at` of a pair of places neither of the last two polls had, remembered as
+    /// the most recent.
+    #[cold]
+    fn index_places(&self, me: &Publisher, places: (usize, usize), notes: &TaskNotes) -> u64 {
+        let at =
+            self.index_of(me, Some(notes.spawned_at)) << 32 | self.index_of(me, notes.parked_at);
+        let recent = me.recent.get();
+        me.recent.set([recent[1], (places, at)]);
+        at
     }
 
     pub(crate) fn poll_ended(&self) {
@@ -152,7 +167,8 @@ impl Shared {
     }
 }
 
-/// What the watchdog may need to name the task being polled.
+/// What the watchdog read back to name the task being polled (the loop publishes it from
+/// the task's notes, in place, as atomics: see `Shared::poll_started`).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PollInfo {
     /// The task's name, if it has one.
@@ -219,7 +235,7 @@ fn watch(shared: &Shared) {
         let Some(stopwatch) = shared.stopwatch.get() else {
             continue;
         };
-        let blocked = stopwatch.read().saturating_sub(Duration::from_nanos(started - 1));
+        let blocked = Duration::from_nanos(stopwatch.read().saturating_sub(started - 1));
         watching = Some((seq, next));
         if blocked < next {
             continue;
