@@ -29,9 +29,10 @@
 //!
 //! A few additions per poll and per wake, in the task's notes (found by slab slot,
 //! task_map.rs), which the observer looks up there anyway. The figures of a task are kept
-//! after it ends (so that `task_stats` can show finished tasks), moved to a list in chunks: a
-//! program that spawns a million tasks under debug mode keeps a million small records, as
-//! tokio-console keeps its finished tasks until they age out. Off, none of this exists.
+//! after it ends (so that `task_stats` can show finished tasks), copied to a list in chunks
+//! as a record of 48 bytes (`Ended`): a program that spawns a million tasks under debug mode
+//! keeps a million small records, as tokio-console keeps its finished tasks until they age
+//! out. Off, none of this exists.
 //!
 //! asyncio: no per-task figures at all; tokio: tokio-console's task list (busy, scheduled,
 //! idle, wakes, self-wakes) and its poll-time histogram, fed by `tracing` events.
