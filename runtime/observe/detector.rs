@@ -66,11 +66,13 @@ impl Drop for ForgetEnded<'_> {
         if !in_poll.is_empty() {
             let mut tasks = self.0.tasks.borrow_mut();
             let mut stats = self.0.stats.borrow_mut();
+            let keeps_stats = self.0.keeps_stats();
             for id in in_poll.drain(..) {
-                if let (Some(notes), true) = (tasks.get_mut(&id), self.0.keeps_stats()) {
-                    stats.keep(id, notes.name.take(), notes.tally.clone()); // stats.rs
-                }
-                tasks.forget(&id);
+                tasks.forget(&id, |notes| {
+                    if keeps_stats {
+                        stats.keep(id, notes.name.take(), &notes.tally); // stats.rs
+                    }
+                });
             }
         }
         self.0.ended.borrow_mut().clear(); // the list keeps its room for the next pass

@@ -26,6 +26,7 @@
 //! Read next: `trace.rs`.
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use super::api::observer;
 use super::awaits::Alive;
@@ -175,8 +176,12 @@ fn ended(out: &mut String, obs: &Observer) {
             _ => String::new(),
         };
         let (id, name) = &end.task;
-        let _ =
-            write!(out, "\n    {} {how} at {}{by}", row_label(name.as_deref(), *id), secs(end.at));
+        let _ = write!(
+            out,
+            "\n    {} {how} at {}{by}",
+            row_label(name.as_deref(), *id),
+            secs(Duration::from_nanos(end.at))
+        );
     }
 }
 

@@ -194,11 +194,10 @@ impl Log {
         older.iter().chain(newer).copied().collect()
     }
 
-    /// Remember the name of a task, for the pictures' rows.
-    pub(crate) fn name_task(&self, id: TaskId, name: Option<Arc<str>>) {
-        if let Some(name) = name {
-            self.names.borrow_mut().insert(id, name);
-        }
+    /// Remember the name of a named task, for the pictures' rows (an unnamed one's row
+    /// needs only its id, so a spawn without a name does not call this).
+    pub(crate) fn name_task(&self, id: TaskId, name: Arc<str>) {
+        self.names.borrow_mut().insert(id, name);
     }
 
     /// The label of a task's row: "main future #0", "task 'fetch' #3", "task #4".
