@@ -89,7 +89,7 @@ pub(crate) fn same_place(a: MadeAt, b: MadeAt) -> bool {
 /// same pointer". (The derived `==` compared the two file names, about 40 instructions a
 /// poll of a channel round trip's 2,000 in debug mode.)
 impl PartialEq for WaitOn {
-    #[inline]
+    #[inline(always)]
     fn eq(&self, other: &WaitOn) -> bool {
         match (*self, *other) {
             (WaitOn::Channel(a, x), WaitOn::Channel(b, y)) => x == y && same_place(a, b),

@@ -69,7 +69,7 @@ pub(crate) enum Wait {
 /// notes of wait_site.rs are): every poll that ends `Pending` compares its waits with the
 /// last poll's (`settle_waits`). Small enough to inline there; the derived one was a call.
 impl PartialEq for Wait {
-    #[inline]
+    #[inline(always)]
     fn eq(&self, other: &Wait) -> bool {
         match (*self, *other) {
             (Wait::On(a), Wait::On(b)) => a == b,
