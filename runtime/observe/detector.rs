@@ -40,7 +40,6 @@ use std::fmt::Write as _;
 use std::panic::Location;
 use std::time::Duration;
 
-use super::clock::nanos;
 use super::ticks::Phase;
 use super::{EventKind, Observer};
 use crate::hooks::PollOutcome;
@@ -165,7 +164,7 @@ impl Observer {
         if self.watchdog_on() {
             self.shared.poll_ended();
         }
-        let slow = held > nanos(self.options.threshold);
+        let slow = held > self.threshold_nanos;
         {
             let mut pass = self.pass.borrow_mut();
             pass.total += held;
@@ -242,7 +241,7 @@ impl Observer {
         let _forget = ended.then(|| ForgetEnded(self));
         {
             let mut pass = self.pass.borrow_mut();
-            let quiet = pass.any_slow || pass.total <= nanos(self.options.threshold);
+            let quiet = pass.any_slow || pass.total <= self.threshold_nanos;
             if !self.options.debug || quiet {
                 // No report: the totals start again, and the list keeps its room for the
                 // next pass instead of allocating and growing a new one.

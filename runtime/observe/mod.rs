@@ -236,6 +236,9 @@ const DEADLINES_KEPT: usize = 16;
 /// The observer of one runtime: the loop's instrument when anything is switched on.
 pub(crate) struct Observer {
     pub(crate) options: Options,
+    /// `options.threshold` in nanoseconds, the poll path's unit (clock.rs): worked out once
+    /// here, not at every poll's end and every pass's end.
+    pub(crate) threshold_nanos: u64,
     /// Notes on every live task, the main future included (`TaskId::MAIN`).
     pub(crate) tasks: RefCell<task_map::TaskMap>,
     /// The await point the task being polled reached last during this poll.
@@ -386,6 +389,7 @@ impl Observer {
             Arc::new(trace::WakeLog::default())
         });
         Some(Box::new(Observer {
+            threshold_nanos: clock::nanos(options.threshold),
             options,
             tasks: RefCell::new(task_map::TaskMap::default()),
             reached: Cell::new(None),
