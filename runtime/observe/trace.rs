@@ -31,7 +31,7 @@
 //! The times are the runtime's clock, so under the virtual clock the log is exact and a test
 //! can check it. The ring keeps each time as whole nanoseconds, the unit of the poll path
 //! (clock.rs), and makes the [`Event`]'s `Duration` only when the log is read: a push divides
-//! nothing, and an entry takes 56 bytes, not 64.
+//! nothing, and an entry takes 48 bytes, not 56.
 //!
 //! Read next: `ticks.rs`, the hooks between the steps of a tick.
 
@@ -46,7 +46,7 @@ use crate::hooks::Direction;
 use crate::task_id::TaskId;
 use crate::wake_site::Via;
 
-/// How many events the log keeps by default: 56 bytes an event, 3.5 MB at most, the last
+/// How many events the log keeps by default: 48 bytes an event, 3 MB at most, the last
 /// twenty thousand polls or so. A ring that fits in the processor's cache is also cheaper to
 /// write: with 500,000 events (32 MB) most writes missed it, and a traced yield took 134 ns
 /// instead of 113 (medians of five runs of the benchmark's traced yields, course machine).
@@ -141,7 +141,7 @@ pub struct Event {
 /// One event as the ring keeps it: an [`Event`] with its time as whole nanoseconds, the unit
 /// of every time on the poll path (clock.rs). Making the `Duration` a reader sees (a divide
 /// into seconds and nanoseconds) waits until the log is read, not once per push; and an
-/// entry is 56 bytes, not 64.
+/// entry is 48 bytes, not 56.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     at: u64,
@@ -405,11 +405,11 @@ impl crate::hooks::WakeListener for WakeLog {
 
 #[cfg(test)]
 mod tests {
-    /// The ring keeps an event with its time as a `u64`: 56 bytes, where an `Event` with its
-    /// `Duration` takes 64 (the memory bound of `DEFAULT_TRACE_CAPACITY` counts on it).
+    /// The ring keeps an event with its time as a `u64`: 48 bytes, where an `Event` with its
+    /// `Duration` takes 56 (the memory bound of `DEFAULT_TRACE_CAPACITY` counts on it).
     #[test]
     fn a_ring_entry_is_eight_bytes_smaller_than_an_event() {
-        assert_eq!(std::mem::size_of::<super::Entry>(), 56);
-        assert_eq!(std::mem::size_of::<super::Event>(), 64);
+        assert_eq!(std::mem::size_of::<super::Entry>(), 48);
+        assert_eq!(std::mem::size_of::<super::Event>(), 56);
     }
 }
