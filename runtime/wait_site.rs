@@ -86,8 +86,8 @@ pub(crate) fn same_place(a: MadeAt, b: MadeAt) -> bool {
 /// As a derived `==` would say, but each place asked with [`same_place`]: every poll that
 /// ends `Pending` compares its notes with the last poll's (observe/awaits.rs), and a channel
 /// awaited in a loop leaves the same note each time, so the answer is nearly always "the
-/// same pointer". (The derived `==` compared the two file names, about 40 instructions a
-/// poll of a channel round trip's 2,000 in debug mode.)
+/// same pointer". (The derived `==` compared the two file names: counted with callgrind,
+/// about 50 instructions of a debug-mode channel round trip's 4,300, inlining included.)
 impl PartialEq for WaitOn {
     #[inline(always)]
     fn eq(&self, other: &WaitOn) -> bool {
