@@ -49,13 +49,13 @@ use super::{Observer, TaskNotes};
 use crate::hooks::{Direction, LoopView, TaskRow};
 use crate::task_id::TaskId;
 use crate::timer::wheel::TimerKey;
-use crate::wait_site::{End, Signal, WaitOn};
+use crate::wait_site::{same_place, End, Signal, WaitOn};
 
 /// How many waits a task keeps (a task that sets a new timeout at every poll would grow).
 const WAITS_KEPT: usize = 8;
 
 /// One thing a task waits on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Eq)]
 pub(crate) enum Wait {
     /// A timer in the wheel, due at `deadline_ms`, its sleep created at `set_at`.
     Timer { key: TimerKey, deadline_ms: u64, set_at: &'static Location<'static> },
@@ -63,6 +63,33 @@ pub(crate) enum Wait {
     Socket { token: usize, direction: Direction, made_at: Option<&'static Location<'static>> },
     /// A note from wait_site.rs.
     On(WaitOn),
+}
+
+/// As a derived `==` would say, each place asked by address first (`same_place`, as the
+/// notes of wait_site.rs are): every poll that ends `Pending` compares its waits with the
+/// last poll's (`settle_waits`). Small enough to inline there; the derived one was a call.
+impl PartialEq for Wait {
+    #[inline(always)]
+    fn eq(&self, other: &Wait) -> bool {
+        match (*self, *other) {
+            (Wait::On(a), Wait::On(b)) => a == b,
+            (
+                Wait::Timer { key, deadline_ms, set_at },
+                Wait::Timer { key: key_b, deadline_ms: deadline_b, set_at: set_b },
+            ) => key == key_b && deadline_ms == deadline_b && same_place(set_at, set_b),
+            (
+                Wait::Socket { token, direction, made_at },
+                Wait::Socket { token: token_b, direction: direction_b, made_at: made_b },
+            ) => {
+                let made = match (made_at, made_b) {
+                    (Some(a), Some(b)) => same_place(a, b),
+                    (a, b) => a.is_none() && b.is_none(),
+                };
+                token == token_b && direction == direction_b && made
+            }
+            _ => false, // two kinds of wait
+        }
+    }
 }
 
 /// The timers, socket halves and tasks the loop's view shows alive, read once for a whole

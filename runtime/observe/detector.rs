@@ -40,9 +40,8 @@ use std::fmt::Write as _;
 use std::panic::Location;
 use std::time::Duration;
 
-use super::clock::nanos;
 use super::ticks::Phase;
-use super::{EventKind, Observer};
+use super::{EventKind, Observer, WakeCause};
 use crate::hooks::PollOutcome;
 use crate::hooks::{LoopView, PollEnd};
 use crate::task_id::TaskId;
@@ -129,6 +128,8 @@ impl Observer {
         let pending = outcome == PollOutcome::Pending;
         // One borrow of the notes serves the poll and the wakes it made.
         let mut tasks = self.tasks.borrow_mut();
+        let mut wakes = self.take_wakes();
+        let mut woken = 0;
         let (resumed_from, parked_at, length) = match tasks.get_mut(&id) {
             // Pending at no recorded await point: forget the old one, which is finished (a
             // task that slept and now waits on something that records nothing is not parked
@@ -144,16 +145,28 @@ impl Observer {
                 if let Some(poll) = length {
                     self.stats.borrow_mut().add_poll(poll); // stats.rs
                 }
+                // A poll whose one wake was of itself (a yield): that wake is counted here,
+                // with the notes in hand, as `attribute_wakes` would (ticks.rs), without
+                // finding them a second time. Narration names the task from all the notes,
+                // so it takes the general way.
+                if let Some(batch) = wakes.as_mut().filter(|_| !self.options.narrate) {
+                    if let [(woke, Some(_))] = batch[..] {
+                        if woke == id {
+                            notes.tally.woken(at, WakeCause::Itself); // stats.rs
+                            self.record_at(at, id, EventKind::Wake(WakeCause::Itself));
+                            batch.clear(); // its room stays, for the next batch
+                            woken = 1;
+                        }
+                    }
+                }
                 (resumed_from, notes.parked_at, length)
             }
             None => (None, None, None),
         };
-        let woken = match self.take_wakes() {
-            Some(mut batch) => {
-                self.attribute_wakes(&mut tasks, &mut batch, view, Phase::Poll(id), Some(at)).0
-            }
-            None => 0,
-        };
+        if let Some(batch) = wakes.as_mut().filter(|batch| !batch.is_empty()) {
+            woken = self.attribute_wakes(&mut tasks, batch, view, Phase::Poll(id), Some(at)).0;
+        }
+        drop(wakes);
         drop(tasks);
         self.record_at(at, id, EventKind::PollEnd { parked_at });
         let (true, Some(started), Some(now)) = (self.options.debug, started, ended_at) else {
@@ -167,7 +180,7 @@ impl Observer {
         if self.watchdog_on() {
             self.shared.poll_ended();
         }
-        let slow = held > nanos(self.options.threshold);
+        let slow = held > self.threshold_nanos;
         {
             let mut pass = self.pass.borrow_mut();
             pass.total += held;
@@ -244,7 +257,7 @@ impl Observer {
         let _forget = ended.then(|| ForgetEnded(self));
         {
             let mut pass = self.pass.borrow_mut();
-            let quiet = pass.any_slow || pass.total <= nanos(self.options.threshold);
+            let quiet = pass.any_slow || pass.total <= self.threshold_nanos;
             if !self.options.debug || quiet {
                 // No report: the totals start again, and the list keeps its room for the
                 // next pass instead of allocating and growing a new one.

@@ -236,6 +236,9 @@ const DEADLINES_KEPT: usize = 16;
 /// The observer of one runtime: the loop's instrument when anything is switched on.
 pub(crate) struct Observer {
     pub(crate) options: Options,
+    /// `options.threshold` in nanoseconds, the poll path's unit (clock.rs): worked out once
+    /// here, not at every poll's end and every pass's end.
+    pub(crate) threshold_nanos: u64,
     /// Notes on every live task, the main future included (`TaskId::MAIN`).
     pub(crate) tasks: RefCell<task_map::TaskMap>,
     /// The await point the task being polled reached last during this poll.
@@ -350,8 +353,18 @@ impl RecentEnds {
     }
 }
 
+thread_local! {
+    /// The observer that last switched this thread's recording on for itself (`before_tick`),
+    /// by address, or 0. While it still is, every switch is as it left them, and its next tick
+    /// need not set them again (that cost 60 instructions a tick, counted with callgrind: 120
+    /// of a debug-mode channel round trip's 4,300). Only an observer's drop switches them
+    /// off, and it writes 0.
+    static OWNER: Cell<usize> = const { Cell::new(0) };
+}
+
 impl Drop for Observer {
     fn drop(&mut self) {
+        OWNER.with(|owner| owner.set(0)); // another observer's next tick switches all back on
         if let Some(wake_log) = &self.wake_log {
             crate::wake_site::record_on_this_thread(false);
             wake_log.release_this_thread();
@@ -377,6 +390,7 @@ impl Observer {
             Arc::new(trace::WakeLog::default())
         });
         Some(Box::new(Observer {
+            threshold_nanos: clock::nanos(options.threshold),
             options,
             tasks: RefCell::new(task_map::TaskMap::default()),
             reached: Cell::new(None),
@@ -406,6 +420,24 @@ impl Observer {
             slowest_child: Cell::new(None),
             recent_ends: RefCell::new(RecentEnds::default()),
         }))
+    }
+
+    /// This observer's address: who [`OWNER`] says owns the thread (the observer is boxed and
+    /// never moves).
+    fn address(&self) -> usize {
+        std::ptr::from_ref(self) as usize
+    }
+
+    /// Record wake causes and wait notes on this thread, for this observer's loop, and say so
+    /// in [`OWNER`]. Out of line: a loop alone on its thread does it at its first tick only.
+    #[cold]
+    fn own_this_thread(&self) {
+        if let Some(wake_log) = &self.wake_log {
+            crate::wake_site::record_on_this_thread(true);
+            trace::WakeLog::own_this_thread(wake_log);
+        }
+        crate::wait_site::record_on_this_thread(true);
+        OWNER.with(|owner| owner.set(self.address()));
     }
 
     /// Is the watchdog thread running?
@@ -531,12 +563,11 @@ impl Instrument for Observer {
         // narration (it writes lines between the steps): that time is nobody's poll.
         let carried = self.carried.take().filter(|_| !self.options.step && !self.options.narrate);
         self.boundary.set(carried);
-        if let Some(wake_log) = &self.wake_log {
-            // The runtime may run on another thread than the one that built it.
-            crate::wake_site::record_on_this_thread(true);
-            trace::WakeLog::own_this_thread(wake_log);
+        // Another runtime's observer may have run a tick on this thread since ours, or been
+        // dropped (two runtimes may take turns on one thread): then switch all back on.
+        if OWNER.with(|owner| owner.get()) != self.address() {
+            self.own_this_thread();
         }
-        crate::wait_site::record_on_this_thread(true);
         if self.options.step {
             self.pause_for_step(view); // step.rs
         }

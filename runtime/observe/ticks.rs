@@ -103,9 +103,11 @@ impl Observer {
 
     /// [`collect_wakes`](Self::collect_wakes) for a `batch` already taken, with the notes
     /// already borrowed, the wakes stamped `at` if given (nanoseconds on the runtime's clock,
-    /// which the caller already read). Every poll ends here (detector.rs), and the notes
-    /// the poll's end borrowed serve all its wakes. Inlined there: a call would save and
-    /// restore registers, and pass a phase and a stamp, for a loop that usually runs once.
+    /// which the caller already read). A poll's end attributes its wakes here (detector.rs),
+    /// unless its one wake was of itself (a yield: counted in the notes it holds already),
+    /// and the notes the poll's end borrowed serve all its wakes. Inlined there: a call
+    /// would save and restore registers, and pass a phase and a stamp, for a loop that
+    /// usually runs once.
     #[inline(always)]
     pub(crate) fn attribute_wakes(
         &self,
