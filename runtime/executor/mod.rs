@@ -390,7 +390,7 @@ impl Runtime {
             return Park::TasksReady;
         }
         let woken_from_outside = Park::UntilWoken { hidden_wakers_only: false };
-        match core.time.next_timer() {
+        let park = match core.time.next_timer() {
             Some(NextTimer::In(wait)) => Park::AtMost(wait),
             Some(NextTimer::Jump) => Park::TimeJumps,
             Some(NextTimer::HeldByOutsideWork) => woken_from_outside,
@@ -401,6 +401,13 @@ impl Runtime {
             // Under the virtual clock a held waker cannot make time pass: stalled either way.
             None if core.time.clock.is_virtual() || core.is_stalled() => Park::Stalled,
             None => Park::UntilWoken { hidden_wakers_only: true },
+        };
+        // The queue looked empty, then the hold on the clock was gone: a job that ended in
+        // between queued its task before letting go (blocking.rs), so look once more, or its
+        // wake would read as a stall or let time jump past it.
+        match park {
+            Park::TimeJumps | Park::Stalled if !core.nothing_ready() => Park::TasksReady,
+            park => park,
         }
     }
 
@@ -439,7 +446,7 @@ impl Runtime {
     fn fire_timers(&self) -> (usize, Duration, bool) {
         let core = &*self.core;
         let mut fired = Vec::new();
-        let (now, jumped) = core.time.fire(core.nothing_ready(), &mut fired);
+        let (now, jumped) = core.time.fire(&|| core.nothing_ready(), &mut fired);
         // Wake after the wheel's borrow has ended: waking may drop the last waker.
         let count = fired.len();
         for waker in fired {

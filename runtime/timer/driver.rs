@@ -83,9 +83,11 @@ impl TimeDriver {
         self.holds.load(Ordering::SeqCst)
     }
 
-    /// The rule of the virtual clock (the file header): may step 4 jump time now?
-    pub(crate) fn may_jump(&self, nothing_ready: bool) -> bool {
-        self.clock.is_virtual() && nothing_ready && self.outside_work() == 0
+    /// The rule of the virtual clock (the file header): may step 4 jump time now? The hold
+    /// is read before the queue: a job queues its task *then* lets go of its hold, so a loop
+    /// that sees the hold gone sees the task (the other order could miss both).
+    pub(crate) fn may_jump(&self, nothing_ready: &dyn Fn() -> bool) -> bool {
+        self.clock.is_virtual() && self.outside_work() == 0 && nothing_ready()
     }
 
     /// Step 2, when no task is ready: what the next timer allows, or `None` if none is set.
@@ -93,7 +95,7 @@ impl TimeDriver {
         let at_ms = self.wheel.borrow().next_expiration()?;
         Some(if !self.clock.is_virtual() {
             NextTimer::In(Duration::from_millis(at_ms).saturating_sub(self.clock.now()))
-        } else if self.may_jump(true) {
+        } else if self.may_jump(&|| true) {
             NextTimer::Jump
         } else {
             NextTimer::HeldByOutsideWork
@@ -104,7 +106,11 @@ impl TimeDriver {
     /// in deadline order (invariant 5). Returns the time it fired at (the tick's one reading
     /// of the real clock) and whether virtual time jumped to get there.
     /// A good breakpoint: `break glassloop::timer::driver::TimeDriver::fire`.
-    pub(crate) fn fire(&self, nothing_ready: bool, fired: &mut Vec<Waker>) -> (Duration, bool) {
+    pub(crate) fn fire(
+        &self,
+        nothing_ready: &dyn Fn() -> bool,
+        fired: &mut Vec<Waker>,
+    ) -> (Duration, bool) {
         let jump = self.may_jump(nothing_ready);
         let start = self.clock.now();
         let mut now = start;
@@ -161,5 +167,31 @@ impl TimeDriver {
     /// True if the wheel is not borrowed (the executor asserts it before calling a hook).
     pub(crate) fn is_free(&self) -> bool {
         self.wheel.try_borrow_mut().is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TimeDriver;
+    use std::sync::atomic::Ordering;
+
+    /// The race of docs/invariants.md ("a job that ends while the loop decides how to park"),
+    /// made deterministic: the "queue" closure plays a job that queues its task and lets go
+    /// of its hold in between the loop's two looks. Read in the right order
+    /// (the hold first), the loop sees the hold and does not jump; in the wrong order it would
+    /// see an empty queue, then no hold, and jump past the queued task.
+    #[test]
+    fn the_rule_of_the_virtual_clock_reads_the_hold_before_the_queue() {
+        let driver = TimeDriver::new(true);
+        driver.holds().fetch_add(1, Ordering::SeqCst); // a job is running
+        let job_ends_meanwhile = || {
+            driver.holds().fetch_sub(1, Ordering::SeqCst); // it queued its task, then let go
+            true // the queue as it looked before the task arrived
+        };
+        assert!(!driver.may_jump(&job_ends_meanwhile), "time jumped past a queued task");
+        // The hold was seen first, so the queue was not even looked at: the job still holds.
+        assert_eq!(driver.outside_work(), 1);
+        driver.holds().fetch_sub(1, Ordering::SeqCst);
+        assert!(driver.may_jump(&|| true), "with no hold and an empty queue, time may jump");
     }
 }
