@@ -14,8 +14,8 @@
 //! once to warm up, then once timed (only `block_on`, not building the runtime), checks the
 //! result, and prints one number. Every child runs with glibc's heap trimming off
 //! ([`NO_HEAP_TRIM`]), so the timed run does not fault back in the pages the warm-up freed.
-//! The parent interleaves the runtimes, rotating which goes
-//! first in each round, so that a burst of load from another process lands on all of them:
+//! The parent interleaves the runtimes, rotating which goes first in each round, so that a
+//! burst of load from another process lands on all of them:
 //!
 //! ```text
 //!   for each workload:   round 1: G T S      round 2: T S G      round 3: S G T ...
