@@ -15,6 +15,17 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
+/// Debug mode under the virtual clock, with a threshold no `block_for` here reaches: the
+/// figures, and no slow-poll report in the way.
+fn figures_runtime() -> Runtime {
+    Runtime::builder()
+        .virtual_clock()
+        .debug()
+        .slow_poll_threshold(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
 /// The worker blocks for 300 ms, sleeps 1 s, yields once and ends; main sleeps 500 ms and
 /// then awaits the worker.
 fn run_world(builder: glassloop::Builder) -> Runtime {
@@ -86,12 +97,7 @@ fn the_poll_histogram_puts_the_blocking_poll_in_its_decade() {
 
 #[test]
 fn a_task_queued_behind_a_blocking_neighbour_counts_scheduled_time() {
-    let rt = Runtime::builder()
-        .virtual_clock()
-        .debug()
-        .slow_poll_threshold(Duration::from_secs(10))
-        .build()
-        .unwrap();
+    let rt = figures_runtime();
     rt.block_on(async {
         let hog = task::spawn(async { block_for(ms(200)) });
         let victim = task::spawn(async {});
@@ -240,12 +246,7 @@ fn the_step_view_says_that_outside_work_holds_the_virtual_clock() {
 fn a_task_that_aborts_itself_keeps_the_figures_of_its_last_poll() {
     use std::cell::RefCell;
     use std::rc::Rc;
-    let rt = Runtime::builder()
-        .virtual_clock()
-        .debug()
-        .slow_poll_threshold(Duration::from_secs(10))
-        .build()
-        .unwrap();
+    let rt = figures_runtime();
     rt.block_on(async {
         let me: Rc<RefCell<Option<glassloop::JoinHandle<()>>>> = Rc::default();
         let inside = me.clone();
