@@ -26,6 +26,12 @@
 //! callers (step 2's [`TimeDriver::next_timer`] and step 4's [`TimeDriver::fire`])
 //! go through it, so they cannot disagree.
 //!
+//! The two halves of the rule are read in a fixed order: the outside-work counter first, the
+//! ready queue second. A job on another thread queues its task *then* lowers the counter, so
+//! a loop that sees the counter at zero is sure to see the task; read the other way round, a
+//! job that ended between the two reads would look like "nothing ready, nothing running", a
+//! stall or a jump past its task. Step 2 looks at the queue once more for the same reason.
+//!
 //! Read next: `waker.rs`, how a fired timer puts its task back on the ready queue.
 
 use std::cell::{Ref, RefCell};
