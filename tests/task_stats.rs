@@ -269,3 +269,47 @@ fn a_task_that_aborts_itself_keeps_the_figures_of_its_last_poll() {
         stats[1]
     );
 }
+
+/// A task that aborts itself keeps its notes until the pass ends (its last poll must still
+/// count). A wake that reaches it after its end, from a task polled later in that pass, is
+/// not a wake of a live task: it is ignored, as for every task that has ended, and the
+/// figures stay those of its end.
+#[test]
+fn a_wake_after_a_task_aborted_itself_in_the_same_pass_changes_none_of_its_figures() {
+    use std::cell::RefCell;
+    use std::future::poll_fn;
+    use std::rc::Rc;
+    use std::task::{Poll, Waker};
+    let rt = figures_runtime();
+    rt.block_on(async {
+        let saved: Rc<RefCell<Option<Waker>>> = Rc::default();
+        let me: Rc<RefCell<Option<glassloop::JoinHandle<()>>>> = Rc::default();
+        let (keep, inside) = (saved.clone(), me.clone());
+        let mut polls = 0;
+        let aborter = task::spawn(poll_fn(move |cx| {
+            polls += 1;
+            if polls == 1 {
+                *keep.borrow_mut() = Some(cx.waker().clone());
+                cx.waker().wake_by_ref(); // polled again in the next pass, first in it
+            } else if let Some(handle) = inside.borrow().as_ref() {
+                handle.abort(); // ends itself in its second poll
+            }
+            Poll::Pending
+        }));
+        *me.borrow_mut() = Some(aborter);
+        let waker_of_the_ended = saved.clone();
+        let late = task::spawn(async move {
+            task::yield_now().await; // its second poll comes after the aborter's, same pass
+            if let Some(waker) = waker_of_the_ended.borrow().as_ref() {
+                waker.wake_by_ref(); // reaches a task that has just ended
+            }
+        });
+        late.await.unwrap();
+        sleep(ms(10)).await; // the pass has ended; time passes
+    });
+    let aborter = &rt.task_stats()[1];
+    assert!(aborter.ended, "{aborter:?}");
+    assert_eq!(aborter.polls, 2, "{aborter:?}");
+    assert_eq!(aborter.wakes, 1, "only its own wake, before its end: {aborter:?}");
+    assert_eq!(aborter.scheduled, Duration::ZERO, "{aborter:?}");
+}

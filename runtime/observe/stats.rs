@@ -243,9 +243,13 @@ impl Tally {
         poll
     }
 
-    /// Woken at `at` by `cause`.
+    /// Woken at `at` by `cause`. A task that has ended is not woken: a wake can still reach
+    /// the notes of one that aborted itself, which stay until its pass ends.
     #[inline]
     pub(crate) fn woken(&mut self, at: u64, cause: WakeCause) {
+        if self.ended {
+            return;
+        }
         self.wakes += 1;
         self.self_wakes += u64::from(cause == WakeCause::Itself);
         match self.state {
