@@ -971,3 +971,31 @@ fn the_watchdog_names_where_a_blocked_task_resumed_from() {
         "{resumed} in:\n{seen_while_blocked}"
     );
 }
+
+/// "meanwhile N ready task(s) waited" counts the tasks that were ready when the slow poll
+/// began. Tasks the poll itself spawned are in the queue when it ends, but did not wait
+/// behind it.
+#[test]
+fn the_slow_poll_report_counts_the_tasks_waiting_behind_it_not_those_it_spawned() {
+    let reports = Reports::new();
+    let rt = debug_runtime(&reports, ms(30));
+    rt.block_on(async {
+        let hog = glassloop::spawn(async {
+            for _ in 0..5 {
+                drop(glassloop::spawn(async {})); // queued by this poll
+            }
+            glassloop::observe::block_for(ms(60));
+        });
+        let waiting = [glassloop::spawn(async {}), glassloop::spawn(async {})]; // behind it
+        hog.await.unwrap();
+        for task in waiting {
+            task.await.unwrap();
+        }
+    });
+    let text = reports.contents();
+    assert_eq!(count(&text, "glassloop: slow poll"), 1, "{text}");
+    assert!(
+        text.contains("meanwhile    2 ready task(s) waited"),
+        "{text}"
+    );
+}

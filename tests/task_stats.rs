@@ -310,6 +310,9 @@ fn a_wake_after_a_task_aborted_itself_in_the_same_pass_changes_none_of_its_figur
     let aborter = &rt.task_stats()[1];
     assert!(aborter.ended, "{aborter:?}");
     assert_eq!(aborter.polls, 2, "{aborter:?}");
-    assert_eq!(aborter.wakes, 1, "only its own wake, before its end: {aborter:?}");
+    assert_eq!(
+        aborter.wakes, 1,
+        "only its own wake, before its end: {aborter:?}"
+    );
     assert_eq!(aborter.scheduled, Duration::ZERO, "{aborter:?}");
 }

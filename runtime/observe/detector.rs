@@ -91,6 +91,7 @@ impl Observer {
         self.clear_poll_waits(); // awaits.rs
         self.forget_slowest_child(); // child_polls.rs
         self.stall_reported.set(false);
+        self.spawned_in_poll.set(0);
         // The end of one poll is the start of the next: one clock read per
         // boundary when the loop goes straight from a poll to the next, shared by the
         // detector and the event log.
@@ -189,8 +190,9 @@ impl Observer {
         }
         if slow {
             // The tasks ready when the poll began: those ready now, but for the ones this
-            // poll woke (counted only for a slow poll: the queue's length is not free).
-            let ready = view.ready_len().saturating_sub(woken);
+            // poll woke or spawned (counted only for a slow poll: the queue's length is not
+            // free).
+            let ready = view.ready_len().saturating_sub(woken + self.spawned_in_poll.get());
             let held = Duration::from_nanos(held);
             let report =
                 self.slow_poll_report(view, id, resumed_from, (held, ready), outcome, reached);

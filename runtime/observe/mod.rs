@@ -259,6 +259,9 @@ pub(crate) struct Observer {
     pub(crate) ended_in_poll: RefCell<Vec<TaskId>>,
     /// True once a possible stall was reported, until the next poll.
     pub(crate) stall_reported: Cell<bool>,
+    /// Tasks the poll in progress spawned: they are in the ready queue, but did not wait
+    /// behind the poll (a slow-poll report counts the ones that did).
+    pub(crate) spawned_in_poll: Cell<usize>,
     /// True while the park in progress is one `before_park` cut short to probe for a stall.
     pub(crate) probing_stall: Cell<bool>,
     /// True if that probe is of a virtual clock held by outside work (ticks.rs).
@@ -400,6 +403,7 @@ impl Observer {
             ended: RefCell::new(Vec::new()),
             ended_in_poll: RefCell::new(Vec::new()),
             stall_reported: Cell::new(false),
+            spawned_in_poll: Cell::new(0),
             probing_stall: Cell::new(false),
             probing_held: Cell::new(false),
             shared,
@@ -588,12 +592,12 @@ impl Instrument for Observer {
         if let (Some(log), Some(name)) = (&self.log, &name) {
             log.name_task(id, name.clone()); // the pictures' rows; an unnamed task needs none
         }
-        let started = Started {
-            name,
-            spawned_at,
-            spawned_by: view.current_task(),
-            at: self.recent_now(view),
-        };
+        let spawned_by = view.current_task();
+        if spawned_by.is_some() {
+            // Queued by this poll, not waiting behind it (the slow-poll report's count).
+            self.spawned_in_poll.set(self.spawned_in_poll.get() + 1);
+        }
+        let started = Started { name, spawned_at, spawned_by, at: self.recent_now(view) };
         self.tasks.borrow_mut().insert(id, started); // task_map.rs: in place, mostly
         self.record(view, id, EventKind::Spawn);
     }
