@@ -37,7 +37,7 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-/// A clock that reads the time since its origin in nanoseconds. Cheap to copy, so the loop
+/// A clock that reads the time since its origin in nanoseconds. Cheap to clone, so the loop
 /// and the watchdog thread each keep one.
 #[derive(Clone, Debug)]
 pub(crate) struct Stopwatch {

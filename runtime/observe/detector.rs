@@ -104,7 +104,7 @@ impl Observer {
         self.record_at(at, id, EventKind::PollStart);
         // One look-up of the task's notes serves the figures and the watchdog (which only
         // debug mode starts), which reads the notes in place: nothing is copied or cloned for
-        // it unless the name it shows changes. Nothing else is noted for the poll's end: its
+        // it unless the name it shows changes from the last poll's. Nothing else is noted for the poll's end: its
         // start is the boundary just set, and where it resumed from stays in its notes.
         if let Some(notes) = self.tasks.borrow_mut().get_mut(&id) {
             notes.tally.poll_started(at); // stats.rs

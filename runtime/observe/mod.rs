@@ -58,7 +58,7 @@
 //! tokio records similar locations for tokio-console through `tracing` spans; asyncio keeps a
 //! coroutine's current frame (`cr_frame`), which is why its debug mode can print a stack.
 //!
-//! Read next: `options.rs` (what can be switched on), then `detector.rs`.
+//! Read next: `options.rs` (what can be switched on), `clock.rs`, then `detector.rs`.
 
 pub(crate) mod api;
 pub(crate) mod awaits;

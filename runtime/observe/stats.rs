@@ -173,9 +173,10 @@ pub fn stats_table(stats: &[TaskStats], histogram: &PollHistogram) -> String {
 }
 
 /// Where one task is now, and its running totals: kept in the task's notes while it lives
-/// (one look-up per poll serves both), moved to [`Stats`] when its notes go. Times are whole
-/// nanoseconds of the runtime's clock: adding `u64`s at every poll and wake is cheaper than
-/// adding `Duration`s, which carry seconds and nanoseconds apart, and exact all the same.
+/// (one look-up per poll serves both), copied into a compact record in [`Stats`] when they
+/// go. Times are whole nanoseconds of the runtime's clock: adding `u64`s at every poll and
+/// wake is cheaper than adding `Duration`s, which carry seconds and nanoseconds apart, and
+/// exact all the same.
 ///
 /// The whole tally is 72 bytes, a cache line and a bit: with a thousand tasks taking turns,
 /// each poll finds its task's notes out of the processor's nearest cache, and every line

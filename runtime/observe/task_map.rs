@@ -32,7 +32,7 @@
 //!
 //! ## Pages that never move
 //!
-//! One vector of a hundred thousand notes is one block of 23 MB. Growing it copies it (or
+//! One vector of a hundred thousand notes is one block of some 18 MB. Growing it copies it (or
 //! has the kernel move it), and the allocator takes a block that large straight from the
 //! kernel and gives it back when it is freed, so the next runtime faults every page of it in
 //! again (some 2 µs a page on the course machine: more than the notes cost to write). So the

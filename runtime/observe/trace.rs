@@ -191,8 +191,9 @@ impl Log {
     /// Append an event at `at` nanoseconds on the runtime's clock.
     #[inline]
     pub(crate) fn push(&self, at: u64, task: TaskId, kind: EventKind) {
-        // Stamps come from two reads of time (an instant converted, the view's clock) that
-        // may disagree by nanoseconds; the log never runs backwards.
+        // Stamps come from two clocks (the stopwatch of clock.rs at poll boundaries, the
+        // view's between passes) that may disagree by microseconds; the log never runs
+        // backwards.
         let at = at.max(self.last_at.get());
         self.last_at.set(at);
         let event = Entry { at, task, kind };
@@ -303,7 +304,7 @@ impl WakeLog {
                     self.local.store(true, Ordering::Relaxed);
                     true
                 }
-                _ => false, // another loop's thread, or inside `drain`
+                _ => false, // another loop's thread
             });
             // (`try_with` fails only while the thread exits and its locals are being dropped.)
             if kept == Ok(true) {

@@ -18,7 +18,8 @@
 //! was spawned and resumed from) that the loop writes only in debug mode. A poll start costs
 //! the loop plain stores and no lock: a lock, even one nobody else holds, is an atomic
 //! read-modify-write, and two per poll were a third of debug mode's cost on yields. What
-//! it stores is read from the task's notes in place; nothing is cloned for it. The
+//! it stores is read from the task's notes in place; only a name that differs from the last
+//! poll's is cloned, under a mutex. The
 //! watchdog reads the fields, then the poll start again, and trusts them only if it did not
 //! change (a *seqlock*, as the Linux kernel publishes its clock to user space).
 //!
@@ -64,20 +65,22 @@ pub(crate) struct Shared {
     at: AtomicU64,
     /// Every place published so far; appended to by the loop, read when reporting.
     places: Mutex<Vec<&'static Location<'static>>>,
-    /// The name of the task being polled, written only when it changes from or to a name.
+    /// The name of the task being polled, written only when it changes.
     name: Mutex<Option<Arc<str>>>,
     /// Set when the runtime is dropped.
     stop: AtomicBool,
 }
 
-/// The loop's side of publishing: which places already have an index, and whether the name
-/// last written was a name. Lives on the loop's thread, so it needs no lock.
+/// The loop's side of publishing: which places already have an index, and which name was
+/// written last. Lives on the loop's thread, so it needs no lock.
 #[derive(Default)]
 pub(crate) struct Publisher {
     known: RefCell<IdMap<usize, u64>>,
     /// The last two pairs of places published, by address, each with its packed `at`.
     recent: Cell<[((usize, usize), u64); 2]>,
-    named: Cell<bool>,
+    /// The address of the name written last (0: none). `Shared::name` holds that name, so
+    /// no other name can be allocated at its address meanwhile.
+    named: Cell<usize>,
 }
 
 impl Shared {
@@ -108,8 +111,9 @@ impl Shared {
         // The seqlock's writer side: the 0 that `poll_ended` stored is seen before any field
         // below changes (a fence that costs no instruction on x86).
         fence(Ordering::Release);
-        if notes.name.is_some() || me.named.get() {
-            self.publish_name(me, notes.name.as_ref());
+        let name = notes.name.as_ref().map_or(0, |name| Arc::as_ptr(name).cast::<u8>() as usize);
+        if name != me.named.get() {
+            self.publish_name(me, name, notes.name.as_ref()); // the task changed, and its name
         }
         // Most polls are of a task spawned and resumed where one of the last two polls' tasks
         // were (the tasks of one loop, taking turns): those need no look-up.
@@ -122,14 +126,14 @@ impl Shared {
         self.task.store(task, Ordering::Relaxed);
         self.at.store(at, Ordering::Relaxed);
         self.poll_seq.store(self.poll_seq.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        // Publishes the stores above.
         self.poll_started.store(since.min(u64::MAX - 1) + 1, Ordering::Release);
-        // publishes the stores above
     }
 
-    /// The name of the task about to be polled, when it is one or the last one was.
-    #[cold]
-    fn publish_name(&self, me: &Publisher, name: Option<&Arc<str>>) {
-        me.named.set(name.is_some());
+    /// The name of the task about to be polled, which is not the one written last (`address`
+    /// is where it lives: 0 for none). Taken when tasks with different names take turns.
+    fn publish_name(&self, me: &Publisher, address: usize, name: Option<&Arc<str>>) {
+        me.named.set(address);
         *lock(&self.name) = name.cloned();
     }
 
