@@ -999,3 +999,22 @@ fn the_slow_poll_report_counts_the_tasks_waiting_behind_it_not_those_it_spawned(
         "{text}"
     );
 }
+
+/// `block_on` returns as soon as its future completes, which may be in the middle of a pass:
+/// what that pass noted belongs to that call, not to the next one's first pass.
+#[test]
+fn a_busy_pass_never_adds_the_polls_of_an_earlier_block_on() {
+    let reports = Reports::new();
+    let rt = debug_runtime(&reports, ms(100));
+    rt.block_on(async {
+        drop(glassloop::spawn(async {
+            glassloop::observe::block_for(ms(60))
+        }));
+        yield_now().await; // the next pass: the task's 60 ms, then this future completes
+    });
+    rt.block_on(async {
+        glassloop::observe::block_for(ms(60)); // a first pass of 60 ms: under the threshold
+        yield_now().await;
+    });
+    assert_eq!(reports.contents(), "");
+}

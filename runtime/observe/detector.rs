@@ -54,6 +54,16 @@ pub(crate) struct PassTally {
     any_slow: bool,
 }
 
+impl PassTally {
+    /// Start again for the next pass. The list keeps its room, so the next pass fills it
+    /// instead of allocating and growing a new one (a pass of a thousand yields did).
+    fn reset(&mut self) {
+        self.total = 0;
+        self.any_slow = false;
+        self.polls.clear();
+    }
+}
+
 /// Once the pass's report is written: forgets the names of the tasks that ended in the pass
 /// (their notes went when they ended, `task_ended` in mod.rs), and lets go of the notes of
 /// those that ended inside their own poll (their poll has ended now).
@@ -257,19 +267,22 @@ impl Observer {
         // A pass in which no task ended has nothing to forget (most passes of a busy loop).
         let ended = !self.ended.borrow().is_empty() || !self.ended_in_poll.borrow().is_empty();
         let _forget = ended.then(|| ForgetEnded(self));
-        {
-            let mut pass = self.pass.borrow_mut();
-            let quiet = pass.any_slow || pass.total <= self.threshold_nanos;
-            if !self.options.debug || quiet {
-                // No report: the totals start again, and the list keeps its room for the
-                // next pass instead of allocating and growing a new one.
-                pass.total = 0;
-                pass.any_slow = false;
-                pass.polls.clear();
-                return;
-            }
+        let mut pass = self.pass.borrow_mut();
+        if self.options.debug && !pass.any_slow && pass.total > self.threshold_nanos {
+            let report = self.busy_pass_report(&pass);
+            pass.reset();
+            drop(pass);
+            return self.report(&report);
         }
-        self.report_busy_pass();
+        pass.reset();
+    }
+
+    /// `block_on` begins. The last one may have returned in the middle of a pass (its main
+    /// future completed there), so what that pass noted is dropped now, not carried into
+    /// this call's first pass.
+    pub(crate) fn forget_last_pass(&self) {
+        self.pass.borrow_mut().reset();
+        drop(ForgetEnded(self));
     }
 
     /// Narration's line for step 1 (out of line, as the report below).
@@ -281,8 +294,7 @@ impl Observer {
     /// The busy-pass report of the pass just ended (see `end_pass`). Out of line: most
     /// passes report nothing, and every pass ends.
     #[cold]
-    fn report_busy_pass(&self) {
-        let tally = std::mem::take(&mut *self.pass.borrow_mut());
+    fn busy_pass_report(&self, tally: &PassTally) -> String {
         let mut by_task: Vec<(TaskId, Duration, usize)> = Vec::new();
         for &(id, held) in &tally.polls {
             let held = Duration::from_nanos(held);
@@ -309,16 +321,7 @@ impl Observer {
             "\n  Each poll is short, but the loop looks at timers and sockets only between \
              passes. Yield less often with less work in between, or move the work off the loop.",
         );
-        self.reuse_pass(tally);
-        self.report(&report);
-    }
-
-    /// Hand the pass's list of polls back, emptied, after a report: the next pass fills the
-    /// room it already has instead of allocating and growing a new list (a pass of a
-    /// thousand yields did).
-    fn reuse_pass(&self, mut tally: PassTally) {
-        tally.polls.clear();
-        self.pass.borrow_mut().polls = tally.polls;
+        report
     }
 
     fn slow_poll_report(

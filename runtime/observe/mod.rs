@@ -586,6 +586,7 @@ impl Instrument for Observer {
     ) {
         if id == TaskId::MAIN {
             self.carried.set(None); // `block_on` begins: anything may have happened since
+            self.forget_last_pass(); // detector.rs
         }
         // An allocation only for a named task; the label is formatted when a report needs it.
         let name: Option<Arc<str>> = name.map(Arc::from);
