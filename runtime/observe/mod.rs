@@ -235,6 +235,10 @@ const DEADLINES_KEPT: usize = 16;
 
 /// The observer of one runtime: the loop's instrument when anything is switched on.
 pub(crate) struct Observer {
+    /// Its number, never reused in the process: what [`OWNER`] keeps. Not its address: an
+    /// observer dropped on another thread leaves its mark on the threads it owned, and a new
+    /// one could be allocated at the same address.
+    number: usize,
     pub(crate) options: Options,
     /// `options.threshold` in nanoseconds, the poll path's unit (clock.rs): worked out once
     /// here, not at every poll's end and every pass's end.
@@ -358,7 +362,7 @@ impl RecentEnds {
 
 thread_local! {
     /// The observer that last switched this thread's recording on for itself (`before_tick`),
-    /// by address, or 0. While it still is, every switch is as it left them, and its next tick
+    /// by its number (`Observer::number`), or 0. While it still is, every switch is as it left them, and its next tick
     /// need not set them again (that cost 60 instructions a tick, counted with callgrind: 120
     /// of a debug-mode channel round trip's 4,300). Only an observer's drop switches them
     /// off, and it writes 0.
@@ -367,7 +371,9 @@ thread_local! {
 
 impl Drop for Observer {
     fn drop(&mut self) {
-        OWNER.with(|owner| owner.set(0)); // another observer's next tick switches all back on
+        // Another observer's next tick switches all back on. (`try_with`: a runtime dropped
+        // while its thread exits finds the thread's locals gone.)
+        let _ = OWNER.try_with(|owner| owner.set(0));
         if let Some(wake_log) = &self.wake_log {
             crate::wake_site::record_on_this_thread(false);
             wake_log.release_this_thread();
@@ -392,7 +398,9 @@ impl Observer {
             crate::wake_site::record_on_this_thread(true);
             Arc::new(trace::WakeLog::default())
         });
+        static NUMBERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
         Some(Box::new(Observer {
+            number: NUMBERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             threshold_nanos: clock::nanos(options.threshold),
             options,
             tasks: RefCell::new(task_map::TaskMap::default()),
@@ -426,12 +434,6 @@ impl Observer {
         }))
     }
 
-    /// This observer's address: who [`OWNER`] says owns the thread (the observer is boxed and
-    /// never moves).
-    fn address(&self) -> usize {
-        std::ptr::from_ref(self) as usize
-    }
-
     /// Record wake causes and wait notes on this thread, for this observer's loop, and say so
     /// in [`OWNER`]. Out of line: a loop alone on its thread does it at its first tick only.
     #[cold]
@@ -441,7 +443,7 @@ impl Observer {
             trace::WakeLog::own_this_thread(wake_log);
         }
         crate::wait_site::record_on_this_thread(true);
-        OWNER.with(|owner| owner.set(self.address()));
+        OWNER.with(|owner| owner.set(self.number));
     }
 
     /// Is the watchdog thread running?
@@ -475,7 +477,7 @@ impl Observer {
         }
         let ended = self.ended.borrow();
         let name = ended.iter().find(|(task, _)| *task == id).map(|(_, name)| &**name);
-        crate::task_id::label(name, id) // a spawned task: the main future keeps its notes
+        label(name, id) // a spawned task: the main future keeps its notes
     }
 
     /// "main future #0" or "task 'fetch' #3": a task as a sentence names it.
@@ -569,7 +571,7 @@ impl Instrument for Observer {
         self.boundary.set(carried);
         // Another runtime's observer may have run a tick on this thread since ours, or been
         // dropped (two runtimes may take turns on one thread): then switch all back on.
-        if OWNER.with(|owner| owner.get()) != self.address() {
+        if OWNER.with(|owner| owner.get()) != self.number {
             self.own_this_thread();
         }
         if self.options.step {
